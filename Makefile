@@ -1,0 +1,139 @@
+# git-vitals - plain Makefile; every dependency is found with pkg-config.
+#
+#   make            build ./git-vitals (objects in build/)
+#   make deps       install missing Debian packages (apt-get; sudo when not root)
+#   make demo       deps, build, and a report on the demo repository of samples/
+#   make test       deps, build, every test, then the same tests under ASan+UBSan
+#   make check      the tests only (no sanitizers)
+#   make asan       the tests built with -fsanitize=address,undefined
+#   make bench      the benchmark harness (bench/), REPO=/path for a real repo
+#   make install    PREFIX=/usr/local: binary and man page
+
+PREFIX ?= /usr/local
+CC ?= cc
+PKGS := libgit2 libpcre2-8 libcjson
+VERSION := 0.1.0
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wstrict-prototypes \
+	-Wmissing-prototypes
+ifeq ($(CI),true)
+WARN += -Werror
+endif
+OPT ?= -O2 -g
+BUILD ?= build
+
+# Recursive variables: pkg-config runs only when a compile needs it, which is
+# after `make deps` has had its chance.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread
+TEST_CFLAGS = $(shell pkg-config --cflags criterion)
+TEST_LIBS = $(shell pkg-config --libs criterion)
+
+# A build id that changes with every source change, so caches keyed by it
+# never trust classifications made by another build.
+BUILD_ID = $(shell cat $(sort $(wildcard src/*.c src/*.h src/cli/*.c src/cli/*.h include/gv/*.h rules/*.rules)) | cksum | cut -d' ' -f1)
+
+CPPFLAGS += -Iinclude -Isrc -I$(BUILD) -DGV_VERSION='"$(VERSION)"'
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(OPT) $(SAN) $(PKG_CFLAGS) $(CFLAGS)
+
+LIB_SRC := $(sort $(wildcard src/*.c))
+CLI_SRC := $(sort $(wildcard src/cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/*.c))
+LIB_OBJ = $(LIB_SRC:src/%.c=$(BUILD)/%.o) $(BUILD)/default_rules.o
+CLI_OBJ = $(CLI_SRC:src/cli/%.c=$(BUILD)/cli/%.o)
+TEST_OBJ = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
+
+.PHONY: all deps demo test check asan bench install clean
+
+all: git-vitals
+
+git-vitals: $(BUILD)/git-vitals
+	cp $< $@
+
+$(BUILD)/git-vitals: $(LIB_OBJ) $(CLI_OBJ)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
+
+$(BUILD)/%.o: src/%.c include/gv/*.h src/*.h | $(BUILD)/cli $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/cli/%.o: src/cli/%.c include/gv/*.h src/cli/*.h | $(BUILD)/cli
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -DGV_BUILD_ID='"$(BUILD_ID)"' -c -o $@ $<
+
+$(BUILD)/tests/%.o: tests/%.c include/gv/*.h tests/*.h | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(TEST_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
+
+# The default rules are compiled into the binary, so it works the same from
+# the build tree, installed, or copied anywhere.
+$(BUILD)/default_rules.c: $(sort $(wildcard rules/*.rules)) Makefile | $(BUILD)
+	@{ echo '/* Generated from rules/ by make: do not edit. */'; \
+	  echo '#include "gv/embedded.h"'; \
+	  i=0; for f in $(sort $(wildcard rules/*.rules)); do \
+	    echo "static const unsigned char r$$i[] = {"; \
+	    od -An -v -tx1 "$$f" | sed -e 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	    echo '0x00};'; i=$$((i+1)); done; \
+	  echo 'const gv_embedded_file gv_default_rules[] = {'; \
+	  i=0; for f in $(sort $(wildcard rules/*.rules)); do \
+	    echo "{\"$$f\", (const char *)r$$i, sizeof(r$$i) - 1},"; i=$$((i+1)); done; \
+	  echo '{0, 0, 0}};'; \
+	  echo "const size_t gv_default_rules_count = $$i;"; \
+	} > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/default_rules.o: $(BUILD)/default_rules.c include/gv/embedded.h
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-overlength-strings -c -o $@ $<
+
+$(BUILD) $(BUILD)/cli $(BUILD)/tests:
+	mkdir -p $@
+
+# The tests link the library objects (not main.c) and run the binary for the
+# end-to-end cases; GV_BIN tells them which binary.
+$(BUILD)/test-runner: $(LIB_OBJ) $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ)) $(TEST_OBJ)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS) $(LDFLAGS)
+
+deps:
+	@missing=""; \
+	command -v cc >/dev/null 2>&1 || missing="$$missing gcc libc6-dev"; \
+	command -v git >/dev/null 2>&1 || missing="$$missing git"; \
+	command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \
+	for p in libgit2-dev:libgit2 libpcre2-dev:libpcre2-8 libcjson-dev:libcjson \
+	         libcriterion-dev:criterion; do \
+	  pkg-config --exists "$${p#*:}" 2>/dev/null || missing="$$missing $${p%%:*}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh samples/make-demo-repo.sh $(BUILD)/demo-repo
+	./git-vitals --format text $(BUILD)/demo-repo
+
+check: $(BUILD)/test-runner git-vitals
+	GV_BIN=$(CURDIR)/git-vitals GV_RULES_DIR=$(CURDIR)/rules $(BUILD)/test-runner -j2
+	./git-vitals rules test rules
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build/asan OPT='-O1 -g' \
+	  SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' \
+	  build/asan/test-runner build/asan/git-vitals
+	ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	GV_BIN=$(CURDIR)/build/asan/git-vitals GV_RULES_DIR=$(CURDIR)/rules \
+	  build/asan/test-runner -j2
+
+test: deps
+	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory asan
+
+bench: all
+	@sh bench/run.sh $(REPO)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 git-vitals $(DESTDIR)$(PREFIX)/bin/git-vitals
+	install -m 644 docs/git-vitals.1 $(DESTDIR)$(PREFIX)/share/man/man1/git-vitals.1
+
+clean:
+	rm -rf build git-vitals

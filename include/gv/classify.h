@@ -1,0 +1,88 @@
+/*
+ * classify.h - what each commit is: labels, refs, vulnerability ids, issues.
+ *
+ * A gv_classes table is filled while the history streams past (pass
+ * gv_classify_cb as the history's message callback, the table as payload),
+ * then gv_classes_resolve() turns the refs written in messages into commit
+ * indexes of the history. Results are indexed by the history's commit index.
+ * Nothing here does I/O except gv_classes_add_advisories(), which reads OSV
+ * files.
+ */
+#ifndef GV_CLASSIFY_H
+#define GV_CLASSIFY_H
+
+#include "gv/common.h"
+#include "gv/history.h"
+#include "gv/rules.h"
+
+enum gv_ref_kind {
+	GV_REF_REVERT = 0,
+	GV_REF_FIXES,
+	GV_REF_FOLLOWUP,
+	GV_REF_BACKPORT,
+	GV_REF_ADVISORY,
+	GV_REF__COUNT
+};
+/* "revert", "fixes", "follow-up", "backport", "advisory". */
+const char *gv_ref_kind_name(int kind);
+
+enum gv_confidence {
+	GV_CONF_NONE = 0,
+	GV_CONF_LOW = 1,
+	GV_CONF_HIGH = 2,
+	GV_CONF_ADVISORY = 3
+};
+/* "low", "high", "advisory"; NULL for GV_CONF_NONE. */
+const char *gv_confidence_name(int conf);
+
+typedef struct gv_ref {
+	gv_idx commit;    /* the target once resolved, else GV_NONE */
+	uint8_t kind;     /* enum gv_ref_kind */
+	uint8_t resolved;
+	char text[41];    /* the full 40-hex id once resolved, else as written
+	                     (may be empty for a subject-only revert) */
+} gv_ref;
+
+typedef struct gv_class_view {
+	uint32_t labels;                  /* GV_LABEL(cat) bits */
+	uint8_t conf[GV_CAT__COUNT];      /* enum gv_confidence per category */
+	const gv_ref *refs;
+	size_t nrefs;
+	const char *const *ids;           /* upper case, distinct, sorted */
+	size_t nids;
+	const char *const *issues;        /* as written: "#123", "PROJ-9", "gh-4" */
+	size_t nissues;
+	const char *const *rules;         /* ids of the rules that fired */
+	size_t nrules;
+} gv_class_view;
+
+typedef struct gv_classes gv_classes;
+
+/* `rs` must be compiled and outlive the table; it may be NULL, then nothing
+ * is labelled. Caller frees with gv_classes_free(). */
+int gv_classes_new(gv_classes **out, const gv_ruleset *rs, gv_error *err);
+void gv_classes_free(gv_classes *c);
+
+/* A gv_message_cb: classifies one commit. payload is the gv_classes. */
+int gv_classify_cb(const gv_message *msg, void *payload);
+
+/* Resolves refs against the loaded history (abbreviated ids, subject-only
+ * reverts to the nearest ancestor with that exact subject, reverts of
+ * reverts). Unresolved refs stay with resolved = 0 and are counted in a
+ * warning. Call once, after gv_history_load(). */
+int gv_classes_resolve(gv_classes *c, const gv_history *h,
+		       gv_warnings *warnings, gv_error *err);
+
+/* Reads OSV records (a file or a directory of *.json) and labels their fixed
+ * commits. Call after gv_classes_resolve(). A file that is not JSON is
+ * GV_EINPUT naming it; malformed records and unknown commits are warnings. */
+int gv_classes_add_advisories(gv_classes *c, const gv_history *h,
+			      const char *path, gv_warnings *warnings,
+			      gv_error *err);
+
+/* The classification of one commit; an unclassified commit gives an empty
+ * view. Pointers stay valid until the table is freed. */
+void gv_classes_get(const gv_classes *c, gv_idx commit, gv_class_view *out);
+uint32_t gv_classes_labels(const gv_classes *c, gv_idx commit);
+
+#endif

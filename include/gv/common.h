@@ -1,0 +1,121 @@
+/*
+ * common.h - errors, warnings and small shared types of git-vitals.
+ *
+ * Every fallible function returns an int: 0 (GV_OK) on success or a negative
+ * GV_E* code, and fills the gv_error the caller passed (which may be NULL)
+ * with a message a user can act on. Library code never prints and never exits;
+ * only src/cli/ turns an error into a message and an exit code.
+ *
+ * Warnings are what a run skipped or doubted (a tag at a blob, a shallow
+ * history, an unresolved ref). They are collected, de-duplicated by code, and
+ * land in the report so that tools that never see stderr still know.
+ */
+#ifndef GV_COMMON_H
+#define GV_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define GV_OK 0
+enum {
+	GV_EUSAGE = -1,   /* bad option or argument: exit 1 */
+	GV_EREPO = -2,    /* not a repository, corrupt or missing object: exit 2 */
+	GV_EINPUT = -3,   /* bad rule file, advisory, manifest: exit 2 */
+	GV_ENOMEM = -4,
+	GV_EIO = -5,      /* a file could not be read or written */
+	GV_ENOTFOUND = -6,
+	GV_EAMBIGUOUS = -7,
+	GV_ELIMIT = -8,   /* a regex hit its match or depth limit */
+	GV_EINTERNAL = -9
+};
+
+/* Index of a commit in a gv_history: dense, 0..count-1. */
+typedef uint32_t gv_idx;
+#define GV_NONE ((gv_idx)UINT32_MAX)
+
+typedef struct gv_error {
+	int code;
+	char msg[512];
+} gv_error;
+
+/* printf-style; sets err (if not NULL) and returns code, so callers can write
+ * `return gv_error_set(err, GV_EREPO, "%s: not a repository", path);` */
+int gv_error_set(gv_error *err, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+void gv_error_clear(gv_error *err);
+/* Prefix the existing message with "<prefix>: ". */
+void gv_error_prefix(gv_error *err, const char *prefix);
+
+/* A warning: `code` is a stable identifier (e.g. "tag-not-commit"), `message`
+ * a sentence for people, `count` how many times it happened. */
+typedef struct gv_warning {
+	char *code;
+	char *message;
+	uint64_t count;
+} gv_warning;
+
+typedef struct gv_warnings {
+	gv_warning *items;
+	size_t count, alloc;
+} gv_warnings;
+
+/* Adds one occurrence of `code`. The first message given for a code is kept;
+ * later calls with the same code only raise its count. */
+int gv_warnings_add(gv_warnings *w, const char *code, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+int gv_warnings_add_n(gv_warnings *w, const char *code, uint64_t n, const char *msg);
+void gv_warnings_free(gv_warnings *w);
+
+/* A growable byte buffer; always NUL-terminated when len > 0. */
+typedef struct gv_buf {
+	char *ptr;
+	size_t len, alloc;
+} gv_buf;
+
+int gv_buf_put(gv_buf *b, const char *data, size_t len);
+int gv_buf_puts(gv_buf *b, const char *s);
+int gv_buf_printf(gv_buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+void gv_buf_free(gv_buf *b);
+
+/* Appends `len` bytes of `s` to `out` as valid UTF-8: each invalid sequence
+ * (bad lead byte, truncated, overlong, surrogate, > U+10FFFF) becomes U+FFFD,
+ * and NUL bytes become U+FFFD too so the result is a C string. */
+int gv_utf8_sanitize(gv_buf *out, const char *s, size_t len);
+/* Caller frees with free(). NULL on allocation failure. */
+char *gv_utf8_dup(const char *s, size_t len);
+
+/* Formats a Unix time as "2024-05-01T12:00:00Z" into buf (>= 32 bytes).
+ * Works for any int64 time that fits a 4-digit-or-wider proleptic year. */
+void gv_time_iso(char *buf, size_t size, int64_t t);
+/* Parses "2024-01-31", "2024-01-31T12:00:00Z", "2024-01-31T12:00:00+02:00",
+ * "2024-01-31 12:00:00 -0500". Returns 0 and sets *out (UTC seconds). */
+int gv_time_parse_iso(int64_t *out, const char *s);
+/* Parses a span "90d", "12w", "6m", "1y", "36h", "30min", "45s" (m = 30 days,
+ * y = 365 days; "min" for minutes). Returns 0 and sets *out in seconds. */
+int gv_span_parse(int64_t *out, const char *s);
+
+/* Nearest-rank percentile of n sorted values: the value at 1-based rank
+ * ceil(pct/100 * n). n must be > 0. */
+int64_t gv_percentile(const int64_t *sorted, size_t n, unsigned pct);
+/* Sorts int64 values ascending. */
+void gv_sort_i64(int64_t *v, size_t n);
+
+/* 64-bit FNV-1a, the hash behind --shard and subject matching. */
+uint64_t gv_fnv1a64(const void *data, size_t len);
+
+/* Allocation helpers that check for overflow: return NULL on failure. */
+void *gv_reallocarray(void *p, size_t n, size_t size);
+/* Ensures *arr has room for `need` elements of `size`, growing by doubling. */
+int gv_grow(void **arr, size_t *alloc, size_t need, size_t size);
+
+#endif

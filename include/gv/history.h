@@ -1,0 +1,133 @@
+/*
+ * history.h - the compact in-memory model of a repository's history.
+ *
+ * gv_history_load() reads every commit reachable from the analysed revs plus
+ * every commit reachable from a release tag, reading (inflating) each commit
+ * object exactly once, and keeps per commit only what the metrics need: id,
+ * parents, author and committer times with their offsets, and flags. Each
+ * message (with the author identity, after .mailmap) is handed to a callback
+ * as it streams past and is then dropped: history knows nothing about
+ * classification, the caller wires it in.
+ *
+ * Invariants: commits are numbered densely 0..count-1 in discovery order;
+ * every parent index is < count; ids are unique. Commits reachable from the
+ * analysed revs carry GV_COMMIT_IN_REVS. Tags are those the tag filter
+ * accepted and that peel to a commit of the history.
+ */
+#ifndef GV_HISTORY_H
+#define GV_HISTORY_H
+
+#include "gv/common.h"
+
+#define GV_OID_RAWSZ 20
+#define GV_OID_HEXSZ 40
+
+enum {
+	GV_COMMIT_IN_REVS = 1u << 0,  /* reachable from the analysed revs */
+	GV_COMMIT_MERGE = 1u << 1,    /* two or more parents */
+	GV_COMMIT_SHALLOW = 1u << 2   /* a shallow boundary: parents cut off */
+};
+
+typedef struct gv_commit {
+	int64_t author_time;   /* seconds since the epoch, UTC */
+	int64_t commit_time;
+	int16_t author_tz;     /* offset east of UTC, in minutes */
+	int16_t commit_tz;
+	uint32_t flags;
+	uint32_t parents_at;   /* index into gv_history_parents() */
+	uint32_t nparents;
+} gv_commit;
+
+enum gv_tag_kind {
+	GV_TAG_LIGHTWEIGHT = 0,
+	GV_TAG_ANNOTATED = 1,       /* time is the (outermost) tagger date */
+	GV_TAG_ANNOTATED_NO_TAGGER = 2  /* old git: time is the committer date */
+};
+
+typedef struct gv_tag {
+	char *name;        /* without "refs/tags/", NUL-terminated raw bytes */
+	gv_idx commit;     /* the commit it peels to */
+	int64_t time;      /* release time, see enum gv_tag_kind */
+	int16_t tz;
+	uint8_t kind;
+} gv_tag;
+
+/* What the message callback sees. Pointers are valid only during the call;
+ * nothing is NUL-terminated. */
+typedef struct gv_message {
+	gv_idx commit;
+	const unsigned char *id;  /* GV_OID_RAWSZ bytes */
+	const char *message;
+	size_t message_len;
+	const char *author_name;
+	size_t author_name_len;
+	const char *author_email;
+	size_t author_email_len;
+	const gv_commit *info;    /* times; parents not yet resolved */
+} gv_message;
+
+/* Return 0 to go on, a negative GV_E* code to stop the load with it. */
+typedef int (*gv_message_cb)(const gv_message *msg, void *payload);
+/* Return 1 to keep the tag as a release, 0 to ignore it, < 0 on error. */
+typedef int (*gv_tag_filter_cb)(const char *name, size_t len, void *payload);
+
+typedef struct gv_history_opts {
+	const char *path;            /* repository or a directory inside it */
+	const char *const *revs;     /* analysed revs; none means HEAD */
+	size_t nrevs;
+	int all;                     /* HEAD and every ref under refs/ */
+	gv_tag_filter_cb tag_filter; /* NULL: no tag is a release */
+	void *tag_payload;
+	gv_message_cb on_message;    /* NULL: messages are not inflated twice,
+	                                simply skipped */
+	void *msg_payload;
+} gv_history_opts;
+
+typedef struct gv_history gv_history;
+
+/* Loads the history. On success *out is set; caller frees with
+ * gv_history_free(). Errors: GV_EREPO (not a repository, corrupt or missing
+ * object, a rev that does not resolve), GV_ENOMEM, or what a callback
+ * returned. Warnings (shallow, tags at trees or blobs) go to `warnings`. */
+int gv_history_load(gv_history **out, const gv_history_opts *opts,
+		    gv_warnings *warnings, gv_error *err);
+void gv_history_free(gv_history *h);
+
+size_t gv_history_count(const gv_history *h);
+const gv_commit *gv_history_commits(const gv_history *h);
+const gv_idx *gv_history_parents(const gv_history *h);
+/* GV_OID_RAWSZ bytes of commit i's id. */
+const unsigned char *gv_history_id(const gv_history *h, gv_idx i);
+/* Writes the 40-hex id and a NUL into hex (>= 41 bytes). */
+void gv_history_hex(const gv_history *h, gv_idx i, char *hex);
+/* Exact lookup: the index, or GV_NONE. */
+gv_idx gv_history_find(const gv_history *h, const unsigned char *id);
+/* Looks up a hex prefix (4..40 digits, any case) among the loaded commits.
+ * 0 and *out set; GV_ENOTFOUND; GV_EAMBIGUOUS; GV_EINPUT if not hex. */
+int gv_history_find_hex(const gv_history *h, const char *hex, size_t len,
+			gv_idx *out);
+
+const gv_tag *gv_history_tags(const gv_history *h, size_t *count);
+
+/* The HEAD commit's hex id, or NULL for an unborn HEAD / detached nothing. */
+const char *gv_history_head(const gv_history *h);
+int gv_history_is_shallow(const gv_history *h);
+/* The analysed revs as resolved names (e.g. "HEAD", "--all"). */
+const char *const *gv_history_revs(const gv_history *h, size_t *count);
+
+/* Reads a git config value of the repository at `path` ("vitals.rev"): all
+ * values of a multivar, in order. *out is a NULL-terminated array the caller
+ * frees with gv_strv_free(); NULL with 0 returned when the key is unset.
+ * GV_EREPO when path is not a repository. */
+int gv_repo_config_get(char ***out, const char *path, const char *key,
+		       gv_error *err);
+void gv_strv_free(char **v);
+
+/* Reads one commit (any rev git understands) of the repository at `path`:
+ * its raw message bytes, author name and email (after .mailmap) and 40-hex
+ * id (hex, >= 41 bytes). For `git-vitals explain`. */
+int gv_repo_read_commit(gv_buf *message, gv_buf *author_name,
+			gv_buf *author_email, char *hex, const char *path,
+			const char *rev, gv_error *err);
+
+#endif
