@@ -1,0 +1,420 @@
+/*
+ * common.c - errors, warnings, buffers, UTF-8 repair, time and statistics
+ * helpers shared by every module.
+ *
+ * Nothing here knows about git or rules. Times are int64 Unix seconds in UTC
+ * throughout git-vitals; the civil-date conversion below is the proleptic
+ * Gregorian algorithm from Howard Hinnant's "chrono-compatible low-level date
+ * algorithms", valid for every int64 day count we can meet, so a commit dated
+ * 1970, 2099 or year 40000 formats without the libc's time_t limits.
+ */
+#include "gv/common.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int gv_error_set(gv_error *err, int code, const char *fmt, ...)
+{
+	if (err) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+		err->code = code;
+	}
+	return code;
+}
+
+void gv_error_clear(gv_error *err)
+{
+	if (err) {
+		err->code = 0;
+		err->msg[0] = '\0';
+	}
+}
+
+void gv_error_prefix(gv_error *err, const char *prefix)
+{
+	char tmp[sizeof(err->msg)];
+
+	if (!err || !prefix)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s: %s", prefix, err->msg);
+	memcpy(err->msg, tmp, sizeof(tmp));
+}
+
+void *gv_reallocarray(void *p, size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		return NULL;
+	return realloc(p, n * size > 0 ? n * size : 1);
+}
+
+int gv_grow(void **arr, size_t *alloc, size_t need, size_t size)
+{
+	size_t n = *alloc ? *alloc : 16;
+	void *p;
+
+	if (need <= *alloc)
+		return 0;
+	while (n < need) {
+		if (n > SIZE_MAX / 2)
+			return GV_ENOMEM;
+		n *= 2;
+	}
+	if (!(p = gv_reallocarray(*arr, n, size)))
+		return GV_ENOMEM;
+	*arr = p;
+	*alloc = n;
+	return 0;
+}
+
+static char *dup_cstr(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = malloc(n);
+
+	if (p)
+		memcpy(p, s, n);
+	return p;
+}
+
+int gv_warnings_add_n(gv_warnings *w, const char *code, uint64_t n,
+		      const char *msg)
+{
+	gv_warning *it;
+	size_t i;
+
+	for (i = 0; i < w->count; i++) {
+		if (!strcmp(w->items[i].code, code)) {
+			w->items[i].count += n;
+			return 0;
+		}
+	}
+	if (gv_grow((void **)&w->items, &w->alloc, w->count + 1, sizeof(*w->items)))
+		return GV_ENOMEM;
+	it = &w->items[w->count];
+	it->code = dup_cstr(code);
+	it->message = dup_cstr(msg);
+	it->count = n;
+	if (!it->code || !it->message) {
+		free(it->code);
+		free(it->message);
+		return GV_ENOMEM;
+	}
+	w->count++;
+	return 0;
+}
+
+int gv_warnings_add(gv_warnings *w, const char *code, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return gv_warnings_add_n(w, code, 1, msg);
+}
+
+void gv_warnings_free(gv_warnings *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->count; i++) {
+		free(w->items[i].code);
+		free(w->items[i].message);
+	}
+	free(w->items);
+	memset(w, 0, sizeof(*w));
+}
+
+int gv_buf_put(gv_buf *b, const char *data, size_t len)
+{
+	if (len > SIZE_MAX - b->len - 1)
+		return GV_ENOMEM;
+	if (gv_grow((void **)&b->ptr, &b->alloc, b->len + len + 1, 1))
+		return GV_ENOMEM;
+	if (len)
+		memcpy(b->ptr + b->len, data, len);
+	b->len += len;
+	b->ptr[b->len] = '\0';
+	return 0;
+}
+
+int gv_buf_puts(gv_buf *b, const char *s)
+{
+	return gv_buf_put(b, s, strlen(s));
+}
+
+int gv_buf_printf(gv_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return GV_EINTERNAL;
+	if (gv_grow((void **)&b->ptr, &b->alloc, b->len + (size_t)n + 1, 1))
+		return GV_ENOMEM;
+	va_start(ap, fmt);
+	vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+void gv_buf_free(gv_buf *b)
+{
+	free(b->ptr);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid (RFC 3629:
+ * no overlongs, no surrogates, nothing above U+10FFFF). NUL counts invalid so
+ * the output never embeds one. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+
+	if (c >= 0x01 && c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
+	if (c >= 0xE0 && c <= 0xEF) {
+		if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+			return 0;
+		if (c == 0xE0 && s[1] < 0xA0)
+			return 0; /* overlong */
+		if (c == 0xED && s[1] >= 0xA0)
+			return 0; /* surrogate */
+		return 3;
+	}
+	if (c >= 0xF0 && c <= 0xF4) {
+		if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
+		    (s[3] & 0xC0) != 0x80)
+			return 0;
+		if (c == 0xF0 && s[1] < 0x90)
+			return 0;
+		if (c == 0xF4 && s[1] >= 0x90)
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+int gv_utf8_sanitize(gv_buf *out, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, start = 0;
+
+	while (i < len) {
+		size_t k = utf8_seq(p + i, len - i);
+		if (k) {
+			i += k;
+			continue;
+		}
+		if (gv_buf_put(out, s + start, i - start) ||
+		    gv_buf_put(out, "\xEF\xBF\xBD", 3))
+			return GV_ENOMEM;
+		i++;
+		start = i;
+	}
+	if (gv_buf_put(out, s + start, i - start))
+		return GV_ENOMEM;
+	return 0;
+}
+
+char *gv_utf8_dup(const char *s, size_t len)
+{
+	gv_buf b = {0};
+
+	if (gv_utf8_sanitize(&b, s, len) || gv_buf_put(&b, "", 0)) {
+		gv_buf_free(&b);
+		return NULL;
+	}
+	return b.ptr;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+/* days since 1970-01-01 -> civil date (Hinnant's civil_from_days). */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	int64_t era, yy;
+	unsigned doe, yoe, doy, mp;
+
+	z += 719468;
+	era = floor_div(z, 146097);
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	yy = (int64_t)yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = yy + (*m <= 2);
+}
+
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = floor_div(y, 400);
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+void gv_time_iso(char *buf, size_t size, int64_t t)
+{
+	int64_t days = floor_div(t, 86400), secs = t - days * 86400, y;
+	unsigned m, d;
+
+	civil_from_days(days, &y, &m, &d);
+	snprintf(buf, size, "%04lld-%02u-%02uT%02u:%02u:%02uZ", (long long)y, m, d,
+		 (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60),
+		 (unsigned)(secs % 60));
+}
+
+static int read_digits(const char **s, int n, unsigned *out)
+{
+	unsigned v = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if ((*s)[i] < '0' || (*s)[i] > '9')
+			return -1;
+		v = v * 10 + (unsigned)((*s)[i] - '0');
+	}
+	*s += n;
+	*out = v;
+	return 0;
+}
+
+static int days_in_month(int64_t y, unsigned m)
+{
+	static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return m == 2 ? 28 + leap : dm[m - 1];
+}
+
+int gv_time_parse_iso(int64_t *out, const char *s)
+{
+	unsigned y, mo, d, h = 0, mi = 0, se = 0, oh, om;
+	int64_t t, off = 0;
+
+	if (read_digits(&s, 4, &y) || *s++ != '-' || read_digits(&s, 2, &mo) ||
+	    *s++ != '-' || read_digits(&s, 2, &d))
+		return GV_EINPUT;
+	if (mo < 1 || mo > 12 || d < 1 || (int)d > days_in_month(y, mo))
+		return GV_EINPUT;
+	if (*s == 'T' || *s == 't' || *s == ' ') {
+		s++;
+		if (read_digits(&s, 2, &h) || *s++ != ':' || read_digits(&s, 2, &mi))
+			return GV_EINPUT;
+		if (*s == ':') {
+			s++;
+			if (read_digits(&s, 2, &se))
+				return GV_EINPUT;
+		}
+		if (h > 23 || mi > 59 || se > 60)
+			return GV_EINPUT;
+		if (*s == ' ')
+			s++;
+		if (*s == 'Z' || *s == 'z') {
+			s++;
+		} else if (*s == '+' || *s == '-') {
+			int sign = *s++ == '-' ? -1 : 1;
+			if (read_digits(&s, 2, &oh))
+				return GV_EINPUT;
+			if (*s == ':')
+				s++;
+			if (read_digits(&s, 2, &om) || oh > 23 || om > 59)
+				return GV_EINPUT;
+			off = sign * (int64_t)(oh * 3600 + om * 60);
+		}
+	}
+	if (*s)
+		return GV_EINPUT;
+	t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+	*out = t - off;
+	return 0;
+}
+
+int gv_span_parse(int64_t *out, const char *s)
+{
+	static const struct { const char *unit; int64_t secs; } units[] = {
+		{"s", 1}, {"min", 60}, {"h", 3600}, {"d", 86400},
+		{"w", 7 * 86400}, {"m", 30 * 86400}, {"y", 365 * 86400},
+	};
+	int64_t n = 0;
+	const char *p = s;
+	size_t i;
+
+	if (*p < '0' || *p > '9')
+		return GV_EINPUT;
+	while (*p >= '0' && *p <= '9') {
+		if (n > (INT64_MAX - 9) / 10)
+			return GV_EINPUT;
+		n = n * 10 + (*p++ - '0');
+	}
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (!strcmp(p, units[i].unit)) {
+			if (n > INT64_MAX / units[i].secs)
+				return GV_EINPUT;
+			*out = n * units[i].secs;
+			return 0;
+		}
+	}
+	return GV_EINPUT;
+}
+
+int64_t gv_percentile(const int64_t *sorted, size_t n, unsigned pct)
+{
+	/* rank = ceil(pct * n / 100), in integers so 0.9 * 10 is exactly 9 */
+	size_t rank = (pct * n + 99) / 100;
+
+	if (rank < 1)
+		rank = 1;
+	if (rank > n)
+		rank = n;
+	return sorted[rank - 1];
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+void gv_sort_i64(int64_t *v, size_t n)
+{
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_i64);
+}
+
+uint64_t gv_fnv1a64(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
