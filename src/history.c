@@ -1,0 +1,1018 @@
+/*
+ * history.c - reads a repository's commits and release tags into the compact
+ * model of gv/history.h. The only module that talks to libgit2.
+ *
+ * Speed is the point (see the performance issue), so this does not use
+ * libgit2's sorting revwalk or its parsed commit objects: it walks the parent
+ * graph itself, reads each commit's raw object once through the object
+ * database (one inflate), and parses the header by hand. libgit2's object
+ * cache is off: every object is read once, so caching only costs memory.
+ *
+ * Invariants:
+ * - commits[i] is filled once commit i has been read; every commit discovered
+ *   is read before gv_history_load() returns, so all are filled at the end.
+ * - parents[] holds, per commit, nparents indexes starting at parents_at;
+ *   each commit's parents are appended when it is read.
+ * - table[] is an open-addressing hash of commit indexes keyed by the first
+ *   three bytes of the id; all ids sharing those bytes sit in one probe run,
+ *   which is what lets abbreviated ids of 6+ hex digits be looked up (and found
+ *   ambiguous) without a sorted index.
+ * - In a shallow repository the commits listed in .git/shallow have no
+ *   parents, exactly as git treats them.
+ */
+#include "gv/history.h"
+
+#include <git2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define F_READ (1u << 15) /* internal: the object has been read */
+
+struct gv_history {
+	gv_commit *commits;
+	unsigned char *ids; /* GV_OID_RAWSZ bytes per commit */
+	size_t count, alloc;
+	gv_idx *parents;
+	size_t nparents, parents_alloc;
+	gv_idx *table;
+	size_t table_size; /* a power of two */
+	gv_tag *tags;
+	size_t ntags, tags_alloc;
+	char head[GV_OID_HEXSZ + 1];
+	int has_head;
+	int shallow;
+	char **revs;
+	size_t nrevs;
+};
+
+/* Per-load state that does not outlive gv_history_load(). */
+typedef struct loader {
+	gv_history *h;
+	git_repository *repo;
+	git_odb *odb;
+	git_mailmap *mailmap;
+	const gv_history_opts *opts;
+	gv_warnings *warnings;
+	gv_error *err;
+	gv_idx *stack;
+	size_t nstack, stack_alloc;
+	unsigned char *grafts; /* sorted shallow commit ids */
+	size_t ngrafts;
+	gv_buf name, email;     /* NUL-terminated copies for the mailmap */
+	int64_t now;
+	uint64_t future;
+} loader;
+
+static int git_fail(gv_error *err, int code, const char *what)
+{
+	const git_error *e = git_error_last();
+	return gv_error_set(err, code, "%s: %s", what,
+			    e && e->message ? e->message : "unknown libgit2 error");
+}
+
+static size_t home_slot(const gv_history *h, const unsigned char *id)
+{
+	size_t k = ((size_t)id[0] << 16) | ((size_t)id[1] << 8) | id[2];
+	/* Ids are uniformly distributed, so the low bits of the first bytes are
+	 * already a good hash; spread them when the table is small. */
+	return (k * 0x9E3779B1u >> 8) & (h->table_size - 1);
+}
+
+static int table_grow(gv_history *h)
+{
+	size_t n = h->table_size ? h->table_size * 2 : 1024, i;
+	gv_idx *t = malloc(n * sizeof(*t));
+
+	if (!t)
+		return GV_ENOMEM;
+	memset(t, 0xff, n * sizeof(*t));
+	free(h->table);
+	h->table = t;
+	h->table_size = n;
+	for (i = 0; i < h->count; i++) {
+		size_t s = home_slot(h, h->ids + i * GV_OID_RAWSZ);
+		while (t[s] != GV_NONE)
+			s = (s + 1) & (n - 1);
+		t[s] = (gv_idx)i;
+	}
+	return 0;
+}
+
+gv_idx gv_history_find(const gv_history *h, const unsigned char *id)
+{
+	size_t s;
+
+	if (!h->table_size)
+		return GV_NONE;
+	for (s = home_slot(h, id); h->table[s] != GV_NONE;
+	     s = (s + 1) & (h->table_size - 1)) {
+		gv_idx i = h->table[s];
+		if (!memcmp(h->ids + (size_t)i * GV_OID_RAWSZ, id, GV_OID_RAWSZ))
+			return i;
+	}
+	return GV_NONE;
+}
+
+/* Returns the index of id, adding an unread commit when it is new (*added). */
+static int intern(gv_history *h, const unsigned char *id, gv_idx *out, int *added)
+{
+	size_t s;
+
+	*added = 0;
+	if ((*out = gv_history_find(h, id)) != GV_NONE)
+		return 0;
+	if (h->count >= GV_NONE - 1)
+		return GV_ENOMEM;
+	if ((h->count + 1) * 2 > h->table_size && table_grow(h))
+		return GV_ENOMEM;
+	if (h->count == h->alloc) {
+		size_t n = h->alloc ? h->alloc * 2 : 1024;
+		gv_commit *c = gv_reallocarray(h->commits, n, sizeof(*c));
+		unsigned char *ids;
+		if (!c)
+			return GV_ENOMEM;
+		h->commits = c;
+		if (!(ids = gv_reallocarray(h->ids, n, GV_OID_RAWSZ)))
+			return GV_ENOMEM;
+		h->ids = ids;
+		h->alloc = n;
+	}
+	memcpy(h->ids + h->count * GV_OID_RAWSZ, id, GV_OID_RAWSZ);
+	memset(&h->commits[h->count], 0, sizeof(gv_commit));
+	for (s = home_slot(h, id); h->table[s] != GV_NONE;
+	     s = (s + 1) & (h->table_size - 1))
+		;
+	h->table[s] = (gv_idx)h->count;
+	*out = (gv_idx)h->count++;
+	*added = 1;
+	return 0;
+}
+
+static const signed char *hexval_table(void)
+{
+	static signed char t[256];
+	static int done;
+	int i;
+
+	/* Idempotent, so a benign race between threads writes equal values. */
+	if (!done) {
+		for (i = 0; i < 256; i++)
+			t[i] = -1;
+		for (i = 0; i < 10; i++)
+			t['0' + i] = (signed char)i;
+		for (i = 0; i < 6; i++) {
+			t['a' + i] = (signed char)(10 + i);
+			t['A' + i] = (signed char)(10 + i);
+		}
+		done = 1;
+	}
+	return t;
+}
+
+static int parse_hex_oid(unsigned char *out, const char *p, const char *end)
+{
+	const signed char *hv = hexval_table();
+	int i;
+
+	if (end - p < GV_OID_HEXSZ)
+		return -1;
+	for (i = 0; i < GV_OID_RAWSZ; i++) {
+		int a = hv[(unsigned char)p[2 * i]], b = hv[(unsigned char)p[2 * i + 1]];
+		if (a < 0 || b < 0)
+			return -1;
+		out[i] = (unsigned char)(a << 4 | b);
+	}
+	return 0;
+}
+
+/* Parses the tail of an ident line, "Name <email> 1700000000 +0100". Git
+ * writes what it was given, so a missing or absurd date leaves time 0
+ * (git's own fallback) and returns -1 for the caller to count. */
+static int parse_ident(const char *p, const char *end, const char **name,
+		       size_t *name_len, const char **email, size_t *email_len,
+		       int64_t *t, int16_t *tz)
+{
+	const char *lt = memchr(p, '<', (size_t)(end - p)), *gt = NULL, *q;
+	int64_t v = 0, off = 0;
+	int neg = 0, ok = 0;
+
+	for (q = end; q > p; q--) {
+		if (q[-1] == '>') {
+			gt = q - 1;
+			break;
+		}
+	}
+	*t = 0;
+	*tz = 0;
+	if (!lt || !gt || gt < lt) {
+		*name = p;
+		*name_len = (size_t)(end - p);
+		*email = end;
+		*email_len = 0;
+		return -1;
+	}
+	*name = p;
+	*name_len = (size_t)(lt - p);
+	while (*name_len && p[*name_len - 1] == ' ')
+		(*name_len)--;
+	*email = lt + 1;
+	*email_len = (size_t)(gt - lt - 1);
+	q = gt + 1;
+	while (q < end && *q == ' ')
+		q++;
+	if (q < end && *q == '-') {
+		neg = 1;
+		q++;
+	}
+	while (q < end && *q >= '0' && *q <= '9') {
+		if (v > (INT64_MAX - 9) / 10) {
+			v = INT64_MAX / 10; /* absurd: clamp, keep going */
+			ok = -1;
+		}
+		v = v * 10 + (*q++ - '0');
+		if (!ok)
+			ok = 1;
+	}
+	if (ok <= 0)
+		return -1;
+	*t = neg ? -v : v;
+	while (q < end && *q == ' ')
+		q++;
+	if (end - q >= 5 && (*q == '+' || *q == '-')) {
+		int i, d[4];
+		for (i = 0; i < 4; i++)
+			d[i] = q[1 + i] - '0';
+		if (d[0] >= 0 && d[0] <= 9 && d[1] >= 0 && d[1] <= 9 && d[2] >= 0 &&
+		    d[2] <= 9 && d[3] >= 0 && d[3] <= 9) {
+			off = (d[0] * 10 + d[1]) * 60 + d[2] * 10 + d[3];
+			*tz = (int16_t)(*q == '-' ? -off : off);
+		}
+	}
+	return 0;
+}
+
+static int is_graft(const loader *L, const unsigned char *id)
+{
+	size_t lo = 0, hi = L->ngrafts;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(L->grafts + mid * GV_OID_RAWSZ, id, GV_OID_RAWSZ);
+		if (!c)
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+static int push(loader *L, gv_idx i)
+{
+	if (gv_grow((void **)&L->stack, &L->stack_alloc, L->nstack + 1,
+		    sizeof(*L->stack)))
+		return GV_ENOMEM;
+	L->stack[L->nstack++] = i;
+	return 0;
+}
+
+static int emit_message(loader *L, gv_idx i, const char *msg, size_t msg_len,
+			const char *name, size_t name_len, const char *email,
+			size_t email_len)
+{
+	gv_message m;
+
+	m.commit = i;
+	m.id = L->h->ids + (size_t)i * GV_OID_RAWSZ;
+	m.message = msg;
+	m.message_len = msg_len;
+	m.author_name = name;
+	m.author_name_len = name_len;
+	m.author_email = email;
+	m.author_email_len = email_len;
+	m.info = &L->h->commits[i];
+	if (L->mailmap) {
+		const char *rn = NULL, *re = NULL;
+		L->name.len = L->email.len = 0;
+		if (gv_buf_put(&L->name, name, name_len) ||
+		    gv_buf_put(&L->name, "", 0) ||
+		    gv_buf_put(&L->email, email, email_len) ||
+		    gv_buf_put(&L->email, "", 0))
+			return GV_ENOMEM;
+		if (!git_mailmap_resolve(&rn, &re, L->mailmap, L->name.ptr,
+					 L->email.ptr)) {
+			m.author_name = rn;
+			m.author_name_len = strlen(rn);
+			m.author_email = re;
+			m.author_email_len = strlen(re);
+		}
+	}
+	return L->opts->on_message(&m, L->opts->msg_payload);
+}
+
+/* Reads and parses commit i, appends its parents, queues the unread ones. */
+static int read_commit(loader *L, gv_idx i, uint32_t flags)
+{
+	gv_history *h = L->h;
+	git_odb_object *obj = NULL;
+	git_oid oid;
+	const char *p, *end, *msg = NULL, *aname = "", *aemail = "";
+	size_t aname_len = 0, aemail_len = 0;
+	int have_author = 0, have_committer = 0, graft, error = 0;
+	gv_commit *c;
+	uint32_t nparents = 0;
+	size_t parents_at = h->nparents;
+
+	memcpy(oid.id, h->ids + (size_t)i * GV_OID_RAWSZ, GV_OID_RAWSZ);
+	if (git_odb_read(&obj, L->odb, &oid) < 0) {
+		char hex[GV_OID_HEXSZ + 1];
+		gv_history_hex(h, i, hex);
+		return git_fail(L->err, GV_EREPO, hex);
+	}
+	if (git_odb_object_type(obj) != GIT_OBJECT_COMMIT) {
+		char hex[GV_OID_HEXSZ + 1];
+		gv_history_hex(h, i, hex);
+		error = gv_error_set(L->err, GV_EREPO, "object %s: is a %s, not a commit",
+				     hex, git_object_type2string(git_odb_object_type(obj)));
+		goto done;
+	}
+	p = git_odb_object_data(obj);
+	end = p + git_odb_object_size(obj);
+	graft = L->ngrafts && is_graft(L, h->ids + (size_t)i * GV_OID_RAWSZ);
+	c = &h->commits[i];
+	c->flags |= flags | F_READ;
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		if (!eol)
+			eol = end;
+		if (eol == p) { /* the blank line before the message */
+			msg = p + 1 < end ? p + 1 : end;
+			break;
+		}
+		if (eol - p > 7 && !memcmp(p, "parent ", 7)) {
+			unsigned char pid[GV_OID_RAWSZ];
+			gv_idx pi;
+			int added;
+			if (parse_hex_oid(pid, p + 7, eol)) {
+				char hex[GV_OID_HEXSZ + 1];
+				gv_history_hex(h, i, hex);
+				error = gv_error_set(L->err, GV_EREPO,
+						     "commit %s: malformed parent line", hex);
+				goto done;
+			}
+			if (!graft) {
+				if ((error = intern(h, pid, &pi, &added)) ||
+				    (added && (error = push(L, pi))))
+					goto done;
+				if ((error = gv_grow((void **)&h->parents, &h->parents_alloc,
+						     h->nparents + 1, sizeof(*h->parents))))
+					goto done;
+				h->parents[h->nparents++] = pi;
+				nparents++;
+			}
+		} else if (!have_author && eol - p > 7 && !memcmp(p, "author ", 7)) {
+			c = &h->commits[i]; /* intern() may have moved the array */
+			if (parse_ident(p + 7, eol, &aname, &aname_len, &aemail,
+					&aemail_len, &c->author_time, &c->author_tz))
+				gv_warnings_add(L->warnings, "bad-date",
+						"some commits have a missing or malformed date; "
+						"they are dated 1970-01-01 as git does");
+			have_author = 1;
+		} else if (!have_committer && eol - p > 10 &&
+			   !memcmp(p, "committer ", 10)) {
+			const char *n, *e;
+			size_t nl, el;
+			c = &h->commits[i];
+			if (parse_ident(p + 10, eol, &n, &nl, &e, &el, &c->commit_time,
+					&c->commit_tz))
+				gv_warnings_add(L->warnings, "bad-date",
+						"some commits have a missing or malformed date; "
+						"they are dated 1970-01-01 as git does");
+			have_committer = 1;
+		}
+		p = eol + 1;
+	}
+	c = &h->commits[i];
+	c->parents_at = (uint32_t)parents_at;
+	c->nparents = nparents;
+	if (nparents > 1)
+		c->flags |= GV_COMMIT_MERGE;
+	if (graft)
+		c->flags |= GV_COMMIT_SHALLOW;
+	if (!have_committer) {
+		c->commit_time = c->author_time;
+		c->commit_tz = c->author_tz;
+	}
+	if (c->commit_time > L->now)
+		L->future++;
+	if (L->opts->on_message)
+		error = emit_message(L, i, msg ? msg : end, msg ? (size_t)(end - msg) : 0,
+				     aname, aname_len, aemail, aemail_len);
+done:
+	git_odb_object_free(obj);
+	return error;
+}
+
+/* Reads every unread commit reachable from the queued ones. */
+static int drain(loader *L, uint32_t flags)
+{
+	int error;
+
+	while (L->nstack) {
+		gv_idx i = L->stack[--L->nstack];
+		if (L->h->commits[i].flags & F_READ)
+			continue;
+		if ((error = read_commit(L, i, flags)))
+			return error;
+	}
+	return 0;
+}
+
+static int add_tip(loader *L, const git_oid *oid)
+{
+	gv_idx i;
+	int added, error;
+
+	if ((error = intern(L->h, oid->id, &i, &added)))
+		return gv_error_set(L->err, error, "out of memory");
+	return added ? push(L, i) : 0;
+}
+
+/* Peels oid to a commit through any chain of tags. 0 and *out set; 1 when
+ * it ends at a tree or blob (or a missing object: *kind says which). */
+static int peel_to_commit(loader *L, git_oid *out, const git_oid *oid,
+			  git_object_t *kind)
+{
+	git_oid cur = *oid;
+	int depth;
+
+	for (depth = 0; depth < 64; depth++) {
+		git_odb_object *obj;
+		const char *p, *end;
+		git_object_t t;
+		if (git_odb_read(&obj, L->odb, &cur) < 0) {
+			*kind = GIT_OBJECT_INVALID;
+			return 1;
+		}
+		t = git_odb_object_type(obj);
+		if (t == GIT_OBJECT_COMMIT) {
+			git_odb_object_free(obj);
+			*out = cur;
+			return 0;
+		}
+		if (t != GIT_OBJECT_TAG) {
+			git_odb_object_free(obj);
+			*kind = t;
+			return 1;
+		}
+		p = git_odb_object_data(obj);
+		end = p + git_odb_object_size(obj);
+		if (end - p < 7 + GV_OID_HEXSZ || memcmp(p, "object ", 7) ||
+		    parse_hex_oid(cur.id, p + 7, end)) {
+			git_odb_object_free(obj);
+			*kind = GIT_OBJECT_INVALID;
+			return 1;
+		}
+		git_odb_object_free(obj);
+	}
+	*kind = GIT_OBJECT_INVALID;
+	return 1;
+}
+
+/* Reads the tagger date of an annotated tag object; 0 when found. */
+static int tagger_time(loader *L, const git_oid *oid, int64_t *t, int16_t *tz)
+{
+	git_odb_object *obj;
+	const char *p, *end;
+	int found = -1;
+
+	if (git_odb_read(&obj, L->odb, oid) < 0)
+		return -1;
+	if (git_odb_object_type(obj) == GIT_OBJECT_TAG) {
+		p = git_odb_object_data(obj);
+		end = p + git_odb_object_size(obj);
+		while (p < end) {
+			const char *eol = memchr(p, '\n', (size_t)(end - p));
+			if (!eol)
+				eol = end;
+			if (eol == p)
+				break;
+			if (eol - p > 7 && !memcmp(p, "tagger ", 7)) {
+				const char *n, *e;
+				size_t nl, el;
+				if (!parse_ident(p + 7, eol, &n, &nl, &e, &el, t, tz))
+					found = 0;
+				break;
+			}
+			p = eol + 1;
+		}
+	}
+	git_odb_object_free(obj);
+	return found;
+}
+
+static int load_tags(loader *L, uint64_t *not_commit)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	gv_history *h = L->h;
+	int error = 0, r;
+
+	if (git_reference_iterator_glob_new(&it, L->repo, "refs/tags/*") < 0)
+		return git_fail(L->err, GV_EREPO, "reading tags");
+	while ((r = git_reference_next(&ref, it)) == 0) {
+		const char *full = git_reference_name(ref), *name = full + 10;
+		git_reference *res = NULL;
+		git_oid target, commit;
+		git_object_t kind;
+		gv_tag *tag;
+		int keep;
+
+		keep = L->opts->tag_filter
+			       ? L->opts->tag_filter(name, strlen(name), L->opts->tag_payload)
+			       : 0;
+		if (keep < 0) {
+			error = gv_error_set(L->err, keep, "tag %s: release pattern failed",
+					     name);
+			goto done;
+		}
+		if (!keep || git_reference_resolve(&res, ref) < 0) {
+			git_reference_free(ref);
+			continue;
+		}
+		target = *git_reference_target(res);
+		git_reference_free(res);
+		if (peel_to_commit(L, &commit, &target, &kind)) {
+			(*not_commit)++;
+			git_reference_free(ref);
+			continue;
+		}
+		if ((error = gv_grow((void **)&h->tags, &h->tags_alloc, h->ntags + 1,
+				     sizeof(*h->tags))))
+			goto done;
+		tag = &h->tags[h->ntags];
+		memset(tag, 0, sizeof(*tag));
+		if (!(tag->name = malloc(strlen(name) + 1))) {
+			error = GV_ENOMEM;
+			goto done;
+		}
+		memcpy(tag->name, name, strlen(name) + 1);
+		h->ntags++;
+		if (git_oid_equal(&target, &commit))
+			tag->kind = GV_TAG_LIGHTWEIGHT;
+		else if (!tagger_time(L, &target, &tag->time, &tag->tz))
+			tag->kind = GV_TAG_ANNOTATED;
+		else
+			tag->kind = GV_TAG_ANNOTATED_NO_TAGGER;
+		if ((error = add_tip(L, &commit)))
+			goto done;
+		/* the index is set after the walk, once the commit is interned */
+		tag->commit = gv_history_find(h, commit.id);
+		git_reference_free(ref);
+		ref = NULL;
+	}
+	if (r != GIT_ITEROVER)
+		error = git_fail(L->err, GV_EREPO, "reading tags");
+done:
+	if (error == GV_ENOMEM)
+		gv_error_set(L->err, error, "out of memory");
+	git_reference_free(ref);
+	git_reference_iterator_free(it);
+	return error;
+}
+
+static int add_rev(loader *L, const char *rev)
+{
+	git_object *obj = NULL, *peeled = NULL;
+	int error;
+
+	if (git_revparse_single(&obj, L->repo, rev) < 0) {
+		const git_error *e = git_error_last();
+		return gv_error_set(L->err, GV_EREPO, "rev '%s': %s", rev,
+				    e && e->message ? e->message : "not found");
+	}
+	if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) < 0) {
+		git_object_free(obj);
+		return gv_error_set(L->err, GV_EREPO, "rev '%s': not a commit", rev);
+	}
+	error = add_tip(L, git_object_id(peeled));
+	git_object_free(peeled);
+	git_object_free(obj);
+	return error;
+}
+
+/* --all: HEAD and every ref under refs/, as git log --all. */
+static int add_all_refs(loader *L)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	uint64_t skipped = 0;
+	int error = 0, r;
+
+	if (!git_repository_head_unborn(L->repo) && (error = add_rev(L, "HEAD")))
+		return error;
+	if (git_reference_iterator_new(&it, L->repo) < 0)
+		return git_fail(L->err, GV_EREPO, "reading refs");
+	while ((r = git_reference_next(&ref, it)) == 0) {
+		git_reference *res = NULL;
+		git_oid commit;
+		git_object_t kind;
+		if (git_reference_resolve(&res, ref) < 0 ||
+		    peel_to_commit(L, &commit, git_reference_target(res), &kind)) {
+			skipped++;
+		} else if ((error = add_tip(L, &commit))) {
+			git_reference_free(res);
+			break;
+		}
+		git_reference_free(res);
+		git_reference_free(ref);
+		ref = NULL;
+	}
+	if (!error && r != GIT_ITEROVER && r != 0)
+		error = git_fail(L->err, GV_EREPO, "reading refs");
+	git_reference_free(ref);
+	git_reference_iterator_free(it);
+	if (skipped)
+		gv_warnings_add_n(L->warnings, "ref-not-commit", skipped,
+				  "refs that do not point at a commit were skipped");
+	return error;
+}
+
+static int cmp_oid(const void *a, const void *b)
+{
+	return memcmp(a, b, GV_OID_RAWSZ);
+}
+
+/* Reads .git/shallow: the commits whose parents a shallow clone cut off. */
+static int load_grafts(loader *L)
+{
+	gv_buf path = {0};
+	FILE *f = NULL;
+	char line[128];
+	size_t alloc = 0;
+	int error = 0;
+
+	if (gv_buf_puts(&path, git_repository_commondir(L->repo)) ||
+	    gv_buf_puts(&path, "shallow")) {
+		error = GV_ENOMEM;
+		goto done;
+	}
+	if (!(f = fopen(path.ptr, "r")))
+		goto done;
+	while (fgets(line, sizeof(line), f)) {
+		if (gv_grow((void **)&L->grafts, &alloc, L->ngrafts + 1, GV_OID_RAWSZ)) {
+			error = GV_ENOMEM;
+			goto done;
+		}
+		if (!parse_hex_oid(L->grafts + L->ngrafts * GV_OID_RAWSZ, line,
+				   line + strlen(line)))
+			L->ngrafts++;
+	}
+	qsort(L->grafts, L->ngrafts, GV_OID_RAWSZ, cmp_oid);
+done:
+	if (f)
+		fclose(f);
+	gv_buf_free(&path);
+	return error;
+}
+
+static int save_revs(gv_history *h, const gv_history_opts *opts)
+{
+	size_t i, n = opts->all ? 1 : (opts->nrevs ? opts->nrevs : 1);
+
+	if (!(h->revs = calloc(n, sizeof(*h->revs))))
+		return GV_ENOMEM;
+	h->nrevs = n;
+	for (i = 0; i < n; i++) {
+		const char *r = opts->all ? "--all" : (opts->nrevs ? opts->revs[i] : "HEAD");
+		if (!(h->revs[i] = gv_utf8_dup(r, strlen(r))))
+			return GV_ENOMEM;
+	}
+	return 0;
+}
+
+int gv_history_load(gv_history **out, const gv_history_opts *opts,
+		    gv_warnings *warnings, gv_error *err)
+{
+	loader L;
+	gv_history *h = NULL;
+	git_object *head = NULL;
+	uint64_t not_commit = 0;
+	size_t i;
+	int error = 0;
+
+	*out = NULL;
+	memset(&L, 0, sizeof(L));
+	git_libgit2_init();
+	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
+	if (!(h = calloc(1, sizeof(*h)))) {
+		error = gv_error_set(err, GV_ENOMEM, "out of memory");
+		goto done;
+	}
+	L.h = h;
+	L.opts = opts;
+	L.warnings = warnings;
+	L.err = err;
+	L.now = (int64_t)time(NULL);
+	if (git_repository_open_ext(&L.repo, opts->path, 0, NULL) < 0) {
+		error = gv_error_set(err, GV_EREPO, "%s: not a git repository",
+				     opts->path);
+		goto done;
+	}
+	if (git_repository_odb(&L.odb, L.repo) < 0) {
+		error = git_fail(err, GV_EREPO, opts->path);
+		goto done;
+	}
+	if ((error = save_revs(h, opts)))
+		goto nomem;
+	h->shallow = git_repository_is_shallow(L.repo) == 1;
+	if (h->shallow) {
+		if ((error = load_grafts(&L)))
+			goto nomem;
+		gv_warnings_add(warnings, "shallow",
+				"the repository is a shallow clone: history before "
+				"its boundary is missing, so early commits have no "
+				"parents and numbers that reach back are partial");
+	}
+	if (opts->on_message && git_mailmap_from_repository(&L.mailmap, L.repo) < 0)
+		L.mailmap = NULL; /* an unreadable .mailmap is not fatal */
+	if ((error = table_grow(h)))
+		goto nomem;
+
+	if (!git_repository_head_unborn(L.repo) &&
+	    git_revparse_single(&head, L.repo, "HEAD^{commit}") == 0) {
+		git_oid_tostr(h->head, sizeof(h->head), git_object_id(head));
+		h->has_head = 1;
+	}
+	/* Phase 1: the analysed revs; everything read now is in the revs. */
+	if (opts->all) {
+		if ((error = add_all_refs(&L)))
+			goto done;
+	} else if (opts->nrevs) {
+		for (i = 0; i < opts->nrevs; i++)
+			if ((error = add_rev(&L, opts->revs[i])))
+				goto done;
+	} else if (h->has_head && (error = add_rev(&L, "HEAD"))) {
+		goto done;
+	}
+	if ((error = drain(&L, GV_COMMIT_IN_REVS)))
+		goto done;
+	/* Phase 2: release tags, whose commits may sit on other branches. */
+	if ((error = load_tags(&L, &not_commit)) || (error = drain(&L, 0)))
+		goto done;
+	for (i = 0; i < h->ntags; i++) {
+		gv_tag *t = &h->tags[i];
+		if (t->kind != GV_TAG_ANNOTATED) {
+			t->time = h->commits[t->commit].commit_time;
+			t->tz = h->commits[t->commit].commit_tz;
+		}
+	}
+	for (i = 0; i < h->count; i++)
+		h->commits[i].flags &= ~F_READ;
+	if (not_commit)
+		gv_warnings_add_n(warnings, "tag-not-commit", not_commit,
+				  "release tags that point at a tree or a blob (or at "
+				  "a missing object) were skipped");
+	if (L.future)
+		gv_warnings_add_n(warnings, "future-commit", L.future,
+				  "commits are dated in the future (clock skew); "
+				  "window ends ignore them");
+	*out = h;
+	h = NULL;
+	goto done;
+nomem:
+	if (error == GV_ENOMEM)
+		gv_error_set(err, error, "out of memory");
+done:
+	git_object_free(head);
+	git_mailmap_free(L.mailmap);
+	git_odb_free(L.odb);
+	git_repository_free(L.repo);
+	free(L.stack);
+	free(L.grafts);
+	gv_buf_free(&L.name);
+	gv_buf_free(&L.email);
+	gv_history_free(h);
+	git_libgit2_shutdown();
+	if (error && err && err->code != error)
+		gv_error_set(err, error, "%s", error == GV_ENOMEM ? "out of memory"
+								  : "history load failed");
+	return error;
+}
+
+void gv_history_free(gv_history *h)
+{
+	size_t i;
+
+	if (!h)
+		return;
+	for (i = 0; i < h->ntags; i++)
+		free(h->tags[i].name);
+	for (i = 0; i < h->nrevs; i++)
+		free(h->revs[i]);
+	free(h->revs);
+	free(h->tags);
+	free(h->commits);
+	free(h->ids);
+	free(h->parents);
+	free(h->table);
+	free(h);
+}
+
+size_t gv_history_count(const gv_history *h) { return h->count; }
+const gv_commit *gv_history_commits(const gv_history *h) { return h->commits; }
+const gv_idx *gv_history_parents(const gv_history *h) { return h->parents; }
+
+const unsigned char *gv_history_id(const gv_history *h, gv_idx i)
+{
+	return h->ids + (size_t)i * GV_OID_RAWSZ;
+}
+
+void gv_history_hex(const gv_history *h, gv_idx i, char *hex)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *id = gv_history_id(h, i);
+	int k;
+
+	for (k = 0; k < GV_OID_RAWSZ; k++) {
+		hex[2 * k] = digits[id[k] >> 4];
+		hex[2 * k + 1] = digits[id[k] & 15];
+	}
+	hex[GV_OID_HEXSZ] = '\0';
+}
+
+static int prefix_matches(const unsigned char *id, const unsigned char *pre,
+			  size_t nhex)
+{
+	size_t full = nhex / 2;
+
+	if (memcmp(id, pre, full))
+		return 0;
+	return !(nhex & 1) || (id[full] >> 4) == (pre[full] >> 4);
+}
+
+int gv_history_find_hex(const gv_history *h, const char *hex, size_t len,
+			gv_idx *out)
+{
+	const signed char *hv = hexval_table();
+	unsigned char pre[GV_OID_RAWSZ] = {0};
+	gv_idx found = GV_NONE;
+	size_t k;
+
+	if (len < 4 || len > GV_OID_HEXSZ)
+		return GV_EINPUT;
+	for (k = 0; k < len; k++) {
+		int v = hv[(unsigned char)hex[k]];
+		if (v < 0)
+			return GV_EINPUT;
+		pre[k / 2] |= (unsigned char)(k & 1 ? v : v << 4);
+	}
+	if (!h->count)
+		return GV_ENOTFOUND;
+	if (len >= 6) {
+		/* every id starting with these 3 bytes is in this probe run */
+		size_t s;
+		for (s = home_slot(h, pre); h->table[s] != GV_NONE;
+		     s = (s + 1) & (h->table_size - 1)) {
+			gv_idx i = h->table[s];
+			if (prefix_matches(gv_history_id(h, i), pre, len)) {
+				if (found != GV_NONE && found != i)
+					return GV_EAMBIGUOUS;
+				found = i;
+			}
+		}
+	} else {
+		for (k = 0; k < h->count; k++) {
+			if (prefix_matches(gv_history_id(h, (gv_idx)k), pre, len)) {
+				if (found != GV_NONE)
+					return GV_EAMBIGUOUS;
+				found = (gv_idx)k;
+			}
+		}
+	}
+	if (found == GV_NONE)
+		return GV_ENOTFOUND;
+	*out = found;
+	return 0;
+}
+
+const gv_tag *gv_history_tags(const gv_history *h, size_t *count)
+{
+	*count = h->ntags;
+	return h->tags;
+}
+
+const char *gv_history_head(const gv_history *h)
+{
+	return h->has_head ? h->head : NULL;
+}
+
+int gv_history_is_shallow(const gv_history *h) { return h->shallow; }
+
+const char *const *gv_history_revs(const gv_history *h, size_t *count)
+{
+	*count = h->nrevs;
+	return (const char *const *)h->revs;
+}
+
+void gv_strv_free(char **v)
+{
+	size_t i;
+
+	if (!v)
+		return;
+	for (i = 0; v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+int gv_repo_config_get(char ***out, const char *path, const char *key,
+		       gv_error *err)
+{
+	git_repository *repo = NULL;
+	git_config *cfg = NULL;
+	git_config_iterator *it = NULL;
+	git_config_entry *e;
+	char **v = NULL;
+	size_t n = 0, alloc = 0;
+	int error = 0, r;
+
+	*out = NULL;
+	git_libgit2_init();
+	if (git_repository_open_ext(&repo, path, 0, NULL) < 0) {
+		error = gv_error_set(err, GV_EREPO, "%s: not a git repository", path);
+		goto done;
+	}
+	if (git_repository_config_snapshot(&cfg, repo) < 0 ||
+	    git_config_multivar_iterator_new(&it, cfg, key, NULL) < 0) {
+		error = git_fail(err, GV_EREPO, "reading git config");
+		goto done;
+	}
+	while ((r = git_config_next(&e, it)) == 0) {
+		if (gv_grow((void **)&v, &alloc, n + 2, sizeof(*v)) ||
+		    !(v[n] = malloc(strlen(e->value) + 1))) {
+			error = gv_error_set(err, GV_ENOMEM, "out of memory");
+			goto done;
+		}
+		memcpy(v[n], e->value, strlen(e->value) + 1);
+		v[++n] = NULL;
+	}
+	if (r != GIT_ITEROVER)
+		error = git_fail(err, GV_EINPUT, key);
+done:
+	if (error || !n) {
+		gv_strv_free(v);
+		v = NULL;
+	}
+	*out = v;
+	git_config_iterator_free(it);
+	git_config_free(cfg);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	return error;
+}
+
+int gv_repo_read_commit(gv_buf *message, gv_buf *author_name,
+			gv_buf *author_email, char *hex, const char *path,
+			const char *rev, gv_error *err)
+{
+	git_repository *repo = NULL;
+	git_object *obj = NULL;
+	git_commit *commit = NULL;
+	git_mailmap *mm = NULL;
+	git_signature *sig = NULL;
+	const char *raw;
+	int error = 0;
+
+	git_libgit2_init();
+	if (git_repository_open_ext(&repo, path, 0, NULL) < 0) {
+		error = gv_error_set(err, GV_EREPO, "%s: not a git repository", path);
+		goto done;
+	}
+	if (git_revparse_single(&obj, repo, rev) < 0 ||
+	    git_object_peel((git_object **)&commit, obj, GIT_OBJECT_COMMIT) < 0) {
+		error = git_fail(err, GV_EREPO, rev);
+		goto done;
+	}
+	git_oid_tostr(hex, GV_OID_HEXSZ + 1, git_commit_id(commit));
+	raw = git_commit_message_raw(commit);
+	git_mailmap_from_repository(&mm, repo);
+	if (git_commit_author_with_mailmap(&sig, commit, mm) < 0) {
+		error = git_fail(err, GV_EREPO, rev);
+		goto done;
+	}
+	if (gv_buf_puts(message, raw ? raw : "") || gv_buf_puts(author_name, sig->name) ||
+	    gv_buf_puts(author_email, sig->email))
+		error = gv_error_set(err, GV_ENOMEM, "out of memory");
+done:
+	git_signature_free(sig);
+	git_mailmap_free(mm);
+	git_commit_free(commit);
+	git_object_free(obj);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	return error;
+}
