@@ -1,0 +1,351 @@
+/*
+ * test_common.c - the shared helpers of include/gv/common.h: ISO times and
+ * spans, nearest-rank percentiles, UTF-8 repair, warnings and errors.
+ *
+ * Expected epoch seconds were worked out by hand from days since 1970-01-01
+ * (and checked against `date -u -d ... +%s`); each carries its arithmetic.
+ */
+#include <criterion/criterion.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixture.h"
+#include "gv/common.h"
+
+#define DAY INT64_C(86400)
+
+/* 2024-01-01 is 54 years after 1970 with 13 leap days (1972..2020):
+ * 54*365 + 13 = 19723 days; 19723 * 86400 = 1704067200. */
+#define T_2024_01_01 INT64_C(1704067200)
+
+static const char *iso(int64_t t)
+{
+	static char buf[64];
+	gv_time_iso(buf, sizeof(buf), t);
+	return buf;
+}
+
+Test(time, iso_formats_the_epoch)
+{
+	cr_assert_str_eq(iso(0), "1970-01-01T00:00:00Z");
+}
+
+Test(time, iso_formats_a_2024_date_in_utc)
+{
+	cr_assert_str_eq(iso(T_2024_01_01), "2024-01-01T00:00:00Z");
+	/* 2024-02-29 (leap day): 2024-01-01 + 31 + 28 days, + 23:59:59 */
+	cr_assert_str_eq(iso(T_2024_01_01 + 59 * DAY + 86399),
+			 "2024-02-29T23:59:59Z");
+}
+
+Test(time, iso_formats_times_before_the_epoch)
+{
+	cr_assert_str_eq(iso(-1), "1969-12-31T23:59:59Z");
+}
+
+Test(time, iso_formats_dates_in_2099)
+{
+	/* 2100-01-01 = 4102444800 (130 years, 32 leap days: 47482 days);
+	 * one second earlier is the last second of 2099. */
+	cr_assert_str_eq(iso(INT64_C(4102444799)), "2099-12-31T23:59:59Z");
+}
+
+Test(time, iso_round_trips_through_the_parser)
+{
+	static const int64_t ts[] = { 0, 1, 951782400 /* 2000-02-29 */,
+				      T_2024_01_01 + 12345,
+				      INT64_C(4102444799) };
+	for (size_t i = 0; i < sizeof(ts) / sizeof(*ts); i++) {
+		int64_t back = -42;
+		cr_assert_eq(gv_time_parse_iso(&back, iso(ts[i])), 0, "%s",
+			     iso(ts[i]));
+		cr_assert_eq(back, ts[i], "%s", iso(ts[i]));
+	}
+}
+
+Test(time, parse_date_only_means_midnight_utc)
+{
+	int64_t t = 0;
+	cr_assert_eq(gv_time_parse_iso(&t, "2024-01-31"), 0);
+	/* 2024-01-01 + 30 days = 1704067200 + 2592000 = 1706659200 */
+	cr_assert_eq(t, INT64_C(1706659200));
+}
+
+Test(time, parse_utc_time_with_z)
+{
+	int64_t t = 0;
+	cr_assert_eq(gv_time_parse_iso(&t, "2024-01-31T12:00:00Z"), 0);
+	/* 1706659200 + 12 * 3600 = 1706702400 */
+	cr_assert_eq(t, INT64_C(1706702400));
+}
+
+Test(time, parse_positive_offset_is_east_of_utc)
+{
+	int64_t t = 0;
+	cr_assert_eq(gv_time_parse_iso(&t, "2024-01-31T12:00:00+02:00"), 0);
+	/* 12:00 at +02:00 is 10:00Z: 1706659200 + 10 * 3600 = 1706695200 */
+	cr_assert_eq(t, INT64_C(1706695200));
+}
+
+Test(time, parse_git_style_negative_offset)
+{
+	int64_t t = 0;
+	cr_assert_eq(gv_time_parse_iso(&t, "2024-01-31 12:00:00 -0500"), 0);
+	/* 12:00 at -05:00 is 17:00Z: 1706659200 + 17 * 3600 = 1706720400 */
+	cr_assert_eq(t, INT64_C(1706720400));
+}
+
+Test(time, parse_rejects_what_is_not_a_date)
+{
+	static const char *const bad[] = {
+		"", "yesterday", "2024", "2024-13-01", "2024-01-31T25:00:00Z",
+		"2024-01-31T12:00:00Zjunk", "90d", NULL
+	};
+	for (size_t i = 0; bad[i]; i++) {
+		int64_t t = 0;
+		cr_expect_neq(gv_time_parse_iso(&t, bad[i]), 0,
+			      "accepted \"%s\"", bad[i]);
+	}
+}
+
+Test(span, parse_days_weeks_months_years)
+{
+	int64_t s = 0;
+	cr_assert_eq(gv_span_parse(&s, "90d"), 0);
+	cr_expect_eq(s, 90 * DAY); /* 7776000 */
+	cr_assert_eq(gv_span_parse(&s, "12w"), 0);
+	cr_expect_eq(s, 84 * DAY); /* 12 * 7 = 84 days = 7257600 */
+	cr_assert_eq(gv_span_parse(&s, "6m"), 0);
+	cr_expect_eq(s, 180 * DAY); /* a month is 30 days: 15552000 */
+	cr_assert_eq(gv_span_parse(&s, "1y"), 0);
+	cr_expect_eq(s, 365 * DAY); /* a year is 365 days: 31536000 */
+}
+
+Test(span, parse_hours_minutes_seconds)
+{
+	int64_t s = 0;
+	cr_assert_eq(gv_span_parse(&s, "36h"), 0);
+	cr_expect_eq(s, 36 * 3600); /* 129600 */
+	cr_assert_eq(gv_span_parse(&s, "30min"), 0);
+	cr_expect_eq(s, 30 * 60);
+	cr_assert_eq(gv_span_parse(&s, "45s"), 0);
+	cr_expect_eq(s, 45);
+}
+
+Test(span, parse_rejects_malformed_spans)
+{
+	static const char *const bad[] = { "", "d", "10x", "5dd", "abc",
+					   "-5d", "2024-01-31", NULL };
+	for (size_t i = 0; bad[i]; i++) {
+		int64_t s = 0;
+		cr_expect_neq(gv_span_parse(&s, bad[i]), 0, "accepted \"%s\"",
+			      bad[i]);
+	}
+}
+
+Test(percentile, nearest_rank_of_the_textbook_example)
+{
+	/* The classic example: 15 20 35 40 50 (n = 5). */
+	static const int64_t v[] = { 15, 20, 35, 40, 50 };
+	cr_expect_eq(gv_percentile(v, 5, 30), 20);  /* ceil(1.5) = rank 2 */
+	cr_expect_eq(gv_percentile(v, 5, 40), 20);  /* ceil(2.0) = rank 2 */
+	cr_expect_eq(gv_percentile(v, 5, 50), 35);  /* ceil(2.5) = rank 3 */
+	cr_expect_eq(gv_percentile(v, 5, 75), 40);  /* ceil(3.75) = rank 4 */
+	cr_expect_eq(gv_percentile(v, 5, 100), 50); /* rank 5 */
+}
+
+Test(percentile, nearest_rank_with_one_sample_is_that_sample)
+{
+	static const int64_t v[] = { 7 };
+	cr_expect_eq(gv_percentile(v, 1, 50), 7);
+	cr_expect_eq(gv_percentile(v, 1, 90), 7);
+	cr_expect_eq(gv_percentile(v, 1, 100), 7);
+}
+
+Test(percentile, exact_ranks_do_not_round_up)
+{
+	/* 1..100: rank ceil(p/100 * 100) = p exactly, so p-th value = p for
+	 * every p. Floating point (0.29 * 100 = 28.999...) must not shift it. */
+	int64_t v[100];
+	for (int i = 0; i < 100; i++)
+		v[i] = i + 1;
+	for (unsigned p = 1; p <= 100; p++)
+		cr_expect_eq(gv_percentile(v, 100, p), (int64_t)p, "p%u", p);
+	/* n = 20: p50 -> rank 10, p75 -> 15, p90 -> 18 */
+	cr_expect_eq(gv_percentile(v, 20, 50), 10);
+	cr_expect_eq(gv_percentile(v, 20, 75), 15);
+	cr_expect_eq(gv_percentile(v, 20, 90), 18);
+}
+
+Test(percentile, sort_orders_negative_and_extreme_values)
+{
+	int64_t v[] = { 3, INT64_MAX, -1, 0, INT64_MIN, 3, -7 };
+	gv_sort_i64(v, 7);
+	static const int64_t want[] = { INT64_MIN, -7, -1, 0, 3, 3, INT64_MAX };
+	for (size_t i = 0; i < 7; i++)
+		cr_expect_eq(v[i], want[i], "v[%zu]", i);
+}
+
+/* Sanitizes len bytes of s; the result is owned by the caller's gv_buf. */
+static void sanitize(gv_buf *out, const char *s, size_t len)
+{
+	memset(out, 0, sizeof(*out));
+	cr_assert_eq(gv_utf8_sanitize(out, s, len), 0);
+	cr_assert(fx_utf8_valid(out->ptr ? out->ptr : "", out->len),
+		  "output is not valid UTF-8");
+}
+
+#define FFFD "\xEF\xBF\xBD"
+
+Test(utf8, valid_text_passes_through_unchanged)
+{
+	/* ASCII, 2-byte é, 3-byte €, 4-byte U+1D11E */
+	const char in[] = "h\xC3\xA9llo \xE2\x82\xAC \xF0\x9D\x84\x9E";
+	gv_buf b;
+	sanitize(&b, in, sizeof(in) - 1);
+	cr_expect_eq(b.len, sizeof(in) - 1);
+	cr_expect_eq(memcmp(b.ptr, in, sizeof(in) - 1), 0);
+	gv_buf_free(&b);
+}
+
+Test(utf8, invalid_lead_byte_becomes_replacement_character)
+{
+	gv_buf b;
+	sanitize(&b, "a\xFF" "b", 3);
+	cr_expect_str_eq(b.ptr, "a" FFFD "b");
+	gv_buf_free(&b);
+}
+
+Test(utf8, lone_continuation_byte_becomes_replacement_character)
+{
+	gv_buf b;
+	sanitize(&b, "a\x80" "b", 3);
+	cr_expect_str_eq(b.ptr, "a" FFFD "b");
+	gv_buf_free(&b);
+}
+
+Test(utf8, truncated_sequence_at_the_end_is_replaced)
+{
+	/* The first two bytes of € (E2 82 AC) and nothing after. */
+	gv_buf b;
+	sanitize(&b, "x\xE2\x82", 3);
+	cr_expect_eq(b.ptr[0], 'x');
+	cr_expect_not_null(strstr(b.ptr, FFFD));
+	gv_buf_free(&b);
+}
+
+Test(utf8, overlong_slash_does_not_decode_to_a_slash)
+{
+	/* C0 AF and E0 80 AF are overlong encodings of '/'. */
+	gv_buf b;
+	sanitize(&b, "a\xC0\xAF" "b\xE0\x80\xAF" "c", 8);
+	cr_expect_null(strchr(b.ptr, '/'), "overlong '/' decoded: %s", b.ptr);
+	cr_expect_not_null(strstr(b.ptr, FFFD));
+	cr_expect_eq(b.ptr[0], 'a');
+	cr_expect_eq(b.ptr[b.len - 1], 'c');
+	gv_buf_free(&b);
+}
+
+Test(utf8, surrogates_are_replaced)
+{
+	/* ED A0 80 would be U+D800, a UTF-16 surrogate. */
+	gv_buf b;
+	sanitize(&b, "a\xED\xA0\x80" "b", 5);
+	cr_expect_null(strstr(b.ptr, "\xED\xA0\x80"));
+	cr_expect_not_null(strstr(b.ptr, FFFD));
+	gv_buf_free(&b);
+}
+
+Test(utf8, code_points_above_10ffff_are_replaced)
+{
+	/* F4 90 80 80 would be U+110000. */
+	gv_buf b;
+	sanitize(&b, "a\xF4\x90\x80\x80" "b", 6);
+	cr_expect_null(strstr(b.ptr, "\xF4\x90"));
+	cr_expect_not_null(strstr(b.ptr, FFFD));
+	gv_buf_free(&b);
+}
+
+Test(utf8, nul_bytes_become_replacement_characters)
+{
+	gv_buf b;
+	sanitize(&b, "a\0b", 3);
+	/* 'a' + 3 bytes of U+FFFD + 'b' = 5 bytes, and a C string of 5 */
+	cr_expect_eq(b.len, 5);
+	cr_expect_str_eq(b.ptr, "a" FFFD "b");
+	gv_buf_free(&b);
+}
+
+Test(utf8, only_len_bytes_are_read)
+{
+	gv_buf b;
+	sanitize(&b, "abcdef", 3);
+	cr_expect_eq(b.len, 3);
+	cr_expect_str_eq(b.ptr, "abc");
+	gv_buf_free(&b);
+}
+
+Test(utf8, dup_returns_a_sanitized_c_string)
+{
+	char *s = gv_utf8_dup("v1\xFF", 3);
+	cr_assert_not_null(s);
+	cr_expect_str_eq(s, "v1" FFFD);
+	free(s);
+}
+
+static const gv_warning *find_warning(const gv_warnings *w, const char *code)
+{
+	for (size_t i = 0; i < w->count; i++)
+		if (strcmp(w->items[i].code, code) == 0)
+			return &w->items[i];
+	return NULL;
+}
+
+Test(warnings, same_code_is_counted_once_with_the_first_message)
+{
+	gv_warnings w = { 0 };
+	cr_assert_eq(gv_warnings_add(&w, "tag-not-commit", "tag %s", "a"), 0);
+	cr_assert_eq(gv_warnings_add(&w, "tag-not-commit", "tag %s", "b"), 0);
+	cr_assert_eq(w.count, 1);
+	const gv_warning *t = find_warning(&w, "tag-not-commit");
+	cr_assert_not_null(t);
+	cr_expect_eq(t->count, 2);
+	cr_expect_str_eq(t->message, "tag a");
+	gv_warnings_free(&w);
+}
+
+Test(warnings, add_n_raises_the_count_by_n)
+{
+	gv_warnings w = { 0 };
+	cr_assert_eq(gv_warnings_add_n(&w, "shallow", 3, "shallow history"), 0);
+	cr_assert_eq(gv_warnings_add(&w, "shallow", "again"), 0);
+	cr_assert_eq(gv_warnings_add(&w, "other", "x"), 0);
+	cr_assert_eq(w.count, 2);
+	const gv_warning *s = find_warning(&w, "shallow");
+	cr_assert_not_null(s);
+	cr_expect_eq(s->count, 4); /* 3 + 1 */
+	cr_expect_str_eq(s->message, "shallow history");
+	cr_expect_eq(find_warning(&w, "other")->count, 1);
+	gv_warnings_free(&w);
+}
+
+Test(warnings, free_of_an_empty_list_is_safe)
+{
+	gv_warnings w = { 0 };
+	gv_warnings_free(&w);
+	cr_expect_eq(w.count, 0);
+}
+
+Test(error, set_returns_the_code_and_formats_the_message)
+{
+	gv_error err;
+	gv_error_clear(&err);
+	int rc = gv_error_set(&err, GV_EREPO, "%s: not a repository", "/x");
+	cr_expect_eq(rc, GV_EREPO);
+	cr_expect_eq(err.code, GV_EREPO);
+	cr_expect_str_eq(err.msg, "/x: not a repository");
+	gv_error_prefix(&err, "open");
+	cr_expect_str_eq(err.msg, "open: /x: not a repository");
+	cr_expect_eq(gv_error_set(NULL, GV_EIO, "ignored"), GV_EIO);
+}
