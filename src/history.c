@@ -929,7 +929,17 @@ void gv_strv_free(char **v)
 	free(v);
 }
 
-int gv_repo_config_get(char ***out, const char *path, const char *key,
+static char *dup_str(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = malloc(n);
+
+	if (p)
+		memcpy(p, s, n);
+	return p;
+}
+
+int gv_repo_config_get(char ***out, const char *path, const char *pattern,
 		       gv_error *err)
 {
 	git_repository *repo = NULL;
@@ -947,21 +957,26 @@ int gv_repo_config_get(char ***out, const char *path, const char *key,
 		goto done;
 	}
 	if (git_repository_config_snapshot(&cfg, repo) < 0 ||
-	    git_config_multivar_iterator_new(&it, cfg, key, NULL) < 0) {
+	    git_config_iterator_glob_new(&it, cfg, pattern) < 0) {
 		error = git_fail(err, GV_EREPO, "reading git config");
 		goto done;
 	}
 	while ((r = git_config_next(&e, it)) == 0) {
-		if (gv_grow((void **)&v, &alloc, n + 2, sizeof(*v)) ||
-		    !(v[n] = malloc(strlen(e->value) + 1))) {
+		if (gv_grow((void **)&v, &alloc, n + 3, sizeof(*v))) {
 			error = gv_error_set(err, GV_ENOMEM, "out of memory");
 			goto done;
 		}
-		memcpy(v[n], e->value, strlen(e->value) + 1);
-		v[++n] = NULL;
+		v[n] = dup_str(e->name);
+		v[n + 1] = dup_str(e->value ? e->value : "true");
+		v[n + 2] = NULL;
+		n += 2;
+		if (!v[n - 2] || !v[n - 1]) {
+			error = gv_error_set(err, GV_ENOMEM, "out of memory");
+			goto done;
+		}
 	}
 	if (r != GIT_ITEROVER)
-		error = git_fail(err, GV_EINPUT, key);
+		error = git_fail(err, GV_EINPUT, "reading git config");
 done:
 	if (error || !n) {
 		gv_strv_free(v);

@@ -115,11 +115,13 @@ int gv_history_is_shallow(const gv_history *h);
 /* The analysed revs as resolved names (e.g. "HEAD", "--all"). */
 const char *const *gv_history_revs(const gv_history *h, size_t *count);
 
-/* Reads a git config value of the repository at `path` ("vitals.rev"): all
- * values of a multivar, in order. *out is a NULL-terminated array the caller
- * frees with gv_strv_free(); NULL with 0 returned when the key is unset.
- * GV_EREPO when path is not a repository. */
-int gv_repo_config_get(char ***out, const char *path, const char *key,
+/* Reads the git config of the repository at `path` (all its levels, as git
+ * does) for every variable whose name matches the regular expression
+ * `pattern` (e.g. "^vitals\\."). *out is a NULL-terminated array of
+ * alternating names (lower case, as git normalises them) and values, in
+ * config order; the caller frees it with gv_strv_free(). *out is NULL when
+ * nothing matched. GV_EREPO when path is not a repository. */
+int gv_repo_config_get(char ***out, const char *path, const char *pattern,
 		       gv_error *err);
 void gv_strv_free(char **v);
 

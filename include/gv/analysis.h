@@ -1,0 +1,43 @@
+/*
+ * analysis.h - one repository, end to end: load the history while
+ * classifying messages, resolve refs, apply advisories, compute releases and
+ * metrics. The single-repository command and batch both run this; reporters
+ * read its result.
+ */
+#ifndef GV_ANALYSIS_H
+#define GV_ANALYSIS_H
+
+#include "gv/classify.h"
+#include "gv/history.h"
+#include "gv/metrics.h"
+#include "gv/releases.h"
+#include "gv/rules.h"
+
+typedef struct gv_analysis_opts {
+	const char *path;
+	const char *const *revs;
+	size_t nrevs;
+	int all;
+	const char *release_pattern;  /* NULL: the default */
+	int include_prereleases;      /* only with the default pattern */
+	const gv_ruleset *rules;      /* compiled; NULL: nothing is labelled */
+	const char *const *advisories;
+	size_t nadvisories;
+	gv_metrics_opts metrics;
+} gv_analysis_opts;
+
+typedef struct gv_analysis {
+	gv_history *history;
+	gv_classes *classes;
+	gv_releases *releases;
+	gv_metrics *metrics;
+	gv_metrics_opts metrics_opts;
+	gv_warnings warnings;
+} gv_analysis;
+
+/* Caller frees with gv_analysis_free(). On error *out is NULL. */
+int gv_analysis_run(gv_analysis **out, const gv_analysis_opts *opts,
+		    gv_error *err);
+void gv_analysis_free(gv_analysis *a);
+
+#endif

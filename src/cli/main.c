@@ -1,0 +1,455 @@
+/*
+ * main.c - `git-vitals [OPTIONS] [PATH]` and the dispatch to subcommands.
+ *
+ * Settings come from three places, weakest first: built-in defaults, the
+ * analysed repository's git config (vitals.*), the command line. The only
+ * place that prints errors ("git-vitals: <what>: <why>") and chooses exit
+ * codes (0 ok, 1 usage, 2 repository or input error, 3 partial batch
+ * failure, 4 a gate fired).
+ */
+#include "cli/cli.h"
+#include "gv/analysis.h"
+#include "gv/report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef GV_VERSION
+#define GV_VERSION "0.0.0"
+#endif
+
+static const char usage_text[] =
+	"usage: git-vitals [OPTIONS] [PATH]\n"
+	"       git-vitals rules (test|check|show) [--rules PATH] [FILE|DIR]\n"
+	"       git-vitals classify [--format text|json] < MESSAGE\n"
+	"       git-vitals explain REV [PATH]\n"
+	"\n"
+	"Reads the history of the repository at PATH (default: .) and reports\n"
+	"lead time, release frequency and, with classification, failure and\n"
+	"security numbers.\n"
+	"\n"
+	"What is analysed:\n"
+	"  --rev REV                analyse REV (repeatable; default HEAD)\n"
+	"  --all                    HEAD and every ref under refs/, as git log --all\n"
+	"  --release-pattern REGEX  tags whose name matches are releases (PCRE2)\n"
+	"  --include-prereleases    admit rc/alpha/beta/pre tags as releases\n"
+	"  --since DATE|SPAN        window start: 2024-01-31, 2024-01-31T12:00:00Z,\n"
+	"                           or a span back from --until: 90d 12w 6m 1y\n"
+	"  --until DATE|SPAN        window end (exclusive)\n"
+	"  --lead-time-from author|commit\n"
+	"                           start lead time at the author (default) or\n"
+	"                           committer date\n"
+	"Classification:\n"
+	"  --rules PATH             use these rule files instead of the default set\n"
+	"                           (repeatable; file or directory)\n"
+	"  --rules-add PATH         add rule files to the set in use (repeatable)\n"
+	"  --advisories PATH        OSV records (file or directory, repeatable)\n"
+	"Output:\n"
+	"  --format text|json       default: text on a terminal, else json\n"
+	"  --pretty                 indent the JSON\n"
+	"  --commits                list every commit in the JSON report\n"
+	"  --output FILE            write the report to FILE (atomically)\n"
+	"  -h, --help               this text\n"
+	"  --version                print the version\n"
+	"\n"
+	"Git config of the repository (the command line wins): vitals.rev,\n"
+	"vitals.all, vitals.releasePattern, vitals.includePrereleases,\n"
+	"vitals.since, vitals.until, vitals.leadTimeFrom.\n"
+	"\n"
+	"Exit status: 0 ok, 1 usage error, 2 repository or input error.\n";
+
+typedef struct strv {
+	char **v;
+	size_t n, alloc;
+} strv;
+
+typedef struct options {
+	const char *path;
+	strv revs, rules, rules_add, advisories;
+	int all;                  /* -1: not given */
+	const char *release_pattern;
+	int include_prereleases;  /* -1: not given */
+	const char *since, *until;
+	const char *lead_from;
+	const char *format;
+	const char *output;
+	int pretty, commits;
+} options;
+
+int gv_cli_exit_code(int status)
+{
+	switch (status) {
+	case GV_OK:
+		return GV_EXIT_OK;
+	case GV_EUSAGE:
+		return GV_EXIT_USAGE;
+	default:
+		return GV_EXIT_INPUT;
+	}
+}
+
+int gv_cli_fail(const char *what, const gv_error *err)
+{
+	const char *why = err && err->msg[0] ? err->msg : "failed";
+
+	if (what)
+		fprintf(stderr, "git-vitals: %s: %s\n", what, why);
+	else
+		fprintf(stderr, "git-vitals: %s\n", why);
+	return gv_cli_exit_code(err ? err->code : GV_EINTERNAL);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "git-vitals: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'git-vitals --help' for more information.\n");
+	return GV_EXIT_USAGE;
+}
+
+static int strv_push(strv *s, char *v)
+{
+	if (gv_grow((void **)&s->v, &s->alloc, s->n + 1, sizeof(*s->v)))
+		return GV_ENOMEM;
+	s->v[s->n++] = v;
+	return 0;
+}
+
+/* Matches "--name VALUE" and "--name=VALUE"; advances *i past the value. */
+static int opt_value(int argc, char **argv, int *i, const char *name,
+		     const char **out)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n))
+		return 0;
+	if (argv[*i][n] == '=') {
+		*out = argv[*i] + n + 1;
+		return 1;
+	}
+	if (argv[*i][n] != '\0')
+		return 0;
+	if (*i + 1 >= argc) {
+		*out = NULL;
+		return -1;
+	}
+	*out = argv[++*i];
+	return 1;
+}
+
+static int parse_args(options *o, int argc, char **argv)
+{
+	static const char *const valued[] = {
+		"--rev", "--release-pattern", "--since", "--until",
+		"--lead-time-from", "--format", "--output", "--rules",
+		"--rules-add", "--advisories",
+	};
+	int i, only_args = 0;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = NULL;
+		size_t k;
+		int r = 0;
+
+		if (only_args || a[0] != '-' || !a[1]) {
+			if (o->path)
+				return usage_error("unexpected argument '%s'", a);
+			o->path = a;
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			only_args = 1;
+			continue;
+		}
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(usage_text, stdout);
+			return -1;
+		}
+		if (!strcmp(a, "--version")) {
+			printf("git-vitals %s\n", GV_VERSION);
+			return -1;
+		}
+		if (!strcmp(a, "--all")) {
+			o->all = 1;
+			continue;
+		}
+		if (!strcmp(a, "--include-prereleases")) {
+			o->include_prereleases = 1;
+			continue;
+		}
+		if (!strcmp(a, "--pretty")) {
+			o->pretty = 1;
+			continue;
+		}
+		if (!strcmp(a, "--commits")) {
+			o->commits = 1;
+			continue;
+		}
+		for (k = 0; k < sizeof(valued) / sizeof(valued[0]); k++)
+			if ((r = opt_value(argc, argv, &i, valued[k], &val)))
+				break;
+		if (r < 0)
+			return usage_error("option '%s' needs a value", valued[k]);
+		if (!r)
+			return usage_error("unknown option '%s'", a);
+		switch (k) {
+		case 0:
+			if (strv_push(&o->revs, (char *)val))
+				return usage_error("%s", "out of memory");
+			break;
+		case 1: o->release_pattern = val; break;
+		case 2: o->since = val; break;
+		case 3: o->until = val; break;
+		case 4: o->lead_from = val; break;
+		case 5: o->format = val; break;
+		case 6: o->output = val; break;
+		case 7:
+		case 8:
+		case 9:
+			if (strv_push(k == 7 ? &o->rules : k == 8 ? &o->rules_add
+							      : &o->advisories,
+				      (char *)val))
+				return usage_error("%s", "out of memory");
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
+static int parse_bool(const char *v)
+{
+	if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "on") ||
+	    !strcmp(v, "1"))
+		return 1;
+	if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "off") ||
+	    !strcmp(v, "0") || !*v)
+		return 0;
+	return -1;
+}
+
+/* Fills what the command line left unset from the repository's vitals.*
+ * config. `cfg` is kept alive by the caller: its strings are borrowed. */
+static int apply_config(options *o, char **cfg, gv_error *err)
+{
+	size_t i;
+	int cli_revs = o->revs.n > 0, b;
+
+	for (i = 0; cfg && cfg[i]; i += 2) {
+		const char *k = cfg[i], *v = cfg[i + 1];
+		if (!strcmp(k, "vitals.rev")) {
+			if (!cli_revs && !o->all && strv_push(&o->revs, (char *)v))
+				return gv_error_set(err, GV_ENOMEM, "out of memory");
+		} else if (!strcmp(k, "vitals.all")) {
+			if ((b = parse_bool(v)) < 0)
+				return gv_error_set(err, GV_EINPUT,
+						    "config vitals.all: bad boolean '%s'", v);
+			if (o->all < 0)
+				o->all = b;
+		} else if (!strcmp(k, "vitals.includeprereleases")) {
+			if ((b = parse_bool(v)) < 0)
+				return gv_error_set(err, GV_EINPUT,
+						    "config vitals.includePrereleases: bad "
+						    "boolean '%s'", v);
+			if (o->include_prereleases < 0)
+				o->include_prereleases = b;
+		} else if (!strcmp(k, "vitals.releasepattern")) {
+			if (!o->release_pattern)
+				o->release_pattern = v;
+		} else if (!strcmp(k, "vitals.since")) {
+			if (!o->since)
+				o->since = v;
+		} else if (!strcmp(k, "vitals.until")) {
+			if (!o->until)
+				o->until = v;
+		} else if (!strcmp(k, "vitals.leadtimefrom")) {
+			if (!o->lead_from)
+				o->lead_from = v;
+		}
+	}
+	/* --all on the command line beats vitals.rev from config */
+	if (o->all == 1 && !cli_revs)
+		o->revs.n = 0;
+	return 0;
+}
+
+static int parse_bound(gv_bound *b, const char *s, const char *what,
+		       gv_error *err)
+{
+	if (!s) {
+		b->kind = GV_BOUND_NONE;
+		return 0;
+	}
+	if (!gv_span_parse(&b->value, s)) {
+		b->kind = GV_BOUND_SPAN;
+		return 0;
+	}
+	if (!gv_time_parse_iso(&b->value, s)) {
+		b->kind = GV_BOUND_TIME;
+		return 0;
+	}
+	return gv_error_set(err, GV_EUSAGE,
+			    "%s '%s': not a date (2024-01-31, 2024-01-31T12:00:00Z) "
+			    "or a span (90d, 12w, 6m, 1y)", what, s);
+}
+
+/* Writes data to path atomically: a temporary file in the same directory,
+ * then rename(), so readers see the old file or the new one, never half. */
+static int write_atomic(const char *path, const char *data, size_t len,
+			gv_error *err)
+{
+	gv_buf tmp = {0};
+	int fd = -1, error = 0;
+	size_t off = 0;
+
+	if (gv_buf_printf(&tmp, "%s.tmp.XXXXXX", path)) {
+		error = gv_error_set(err, GV_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((fd = mkstemp(tmp.ptr)) < 0) {
+		error = gv_error_set(err, GV_EIO, "%s: %s", path, strerror(errno));
+		goto done;
+	}
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			error = gv_error_set(err, GV_EIO, "%s: %s", path, strerror(errno));
+			goto done;
+		}
+		off += (size_t)w;
+	}
+	if (fchmod(fd, 0644) || fsync(fd) || close(fd)) {
+		fd = -1;
+		error = gv_error_set(err, GV_EIO, "%s: %s", path, strerror(errno));
+		goto done;
+	}
+	fd = -1;
+	if (rename(tmp.ptr, path))
+		error = gv_error_set(err, GV_EIO, "%s: %s", path, strerror(errno));
+done:
+	if (fd >= 0)
+		close(fd);
+	if (error && tmp.ptr)
+		unlink(tmp.ptr);
+	gv_buf_free(&tmp);
+	return error;
+}
+
+static int run(options *o)
+{
+	gv_error err = {0};
+	gv_analysis_opts ao;
+	gv_analysis *a = NULL;
+	gv_ruleset *rules = NULL;
+	gv_report_opts ro;
+	gv_buf out = {0};
+	char **cfg = NULL;
+	int json, error, code = GV_EXIT_OK;
+	size_t i;
+
+	if (!o->path)
+		o->path = ".";
+	if ((error = gv_repo_config_get(&cfg, o->path, "^vitals\\.", &err)))
+		goto fail;
+	if ((error = apply_config(o, cfg, &err)))
+		goto fail;
+	memset(&ao, 0, sizeof(ao));
+	ao.path = o->path;
+	ao.revs = (const char *const *)o->revs.v;
+	ao.nrevs = o->revs.n;
+	ao.all = o->all > 0;
+	ao.release_pattern = o->release_pattern;
+	ao.include_prereleases = o->include_prereleases > 0;
+	ao.advisories = (const char *const *)o->advisories.v;
+	ao.nadvisories = o->advisories.n;
+	if (o->lead_from && strcmp(o->lead_from, "author") &&
+	    strcmp(o->lead_from, "commit")) {
+		error = gv_error_set(&err, GV_EUSAGE,
+				     "--lead-time-from '%s': expected author or commit",
+				     o->lead_from);
+		goto fail;
+	}
+	ao.metrics.lead_from_commit = o->lead_from && !strcmp(o->lead_from, "commit");
+	if ((error = parse_bound(&ao.metrics.since, o->since, "--since", &err)) ||
+	    (error = parse_bound(&ao.metrics.until, o->until, "--until", &err)))
+		goto fail;
+	if (o->format && strcmp(o->format, "text") && strcmp(o->format, "json")) {
+		error = gv_error_set(&err, GV_EUSAGE,
+				     "--format '%s': expected text or json", o->format);
+		goto fail;
+	}
+	json = o->format ? !strcmp(o->format, "json")
+			 : (o->output ? 1 : !isatty(STDOUT_FILENO));
+	if ((error = gv_cli_load_rules(&rules, o->rules.v, o->rules.n,
+				       o->rules_add.v, o->rules_add.n, &err)))
+		goto fail;
+	ao.rules = rules;
+	if ((error = gv_analysis_run(&a, &ao, &err)))
+		goto fail;
+	for (i = 0; i < a->warnings.count; i++)
+		fprintf(stderr, "git-vitals: warning: %s\n", a->warnings.items[i].message);
+	memset(&ro, 0, sizeof(ro));
+	ro.path = o->path;
+	ro.with_commits = o->commits;
+	ro.pretty = o->pretty;
+	ro.color = 0;
+	error = json ? gv_report_json(&out, a, &ro, &err)
+		     : gv_report_text(&out, a, &ro, &err);
+	if (error)
+		goto fail;
+	if (o->output) {
+		if ((error = write_atomic(o->output, out.ptr ? out.ptr : "", out.len,
+					  &err)))
+			goto fail;
+	} else if (out.len && (fwrite(out.ptr, 1, out.len, stdout) != out.len ||
+			       fflush(stdout))) {
+		error = gv_error_set(&err, GV_EIO, "writing the report: %s",
+				     strerror(errno));
+		goto fail;
+	}
+	goto done;
+fail:
+	code = gv_cli_fail(NULL, &err);
+done:
+	gv_buf_free(&out);
+	gv_analysis_free(a);
+	gv_rules_free(rules);
+	gv_strv_free(cfg);
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	options o;
+	int r, code;
+
+	if (argc > 1 && !strcmp(argv[1], "rules"))
+		return gv_cmd_rules(argc - 2, argv + 2);
+	if (argc > 1 && !strcmp(argv[1], "classify"))
+		return gv_cmd_classify(argc - 2, argv + 2);
+	if (argc > 1 && !strcmp(argv[1], "explain"))
+		return gv_cmd_explain(argc - 2, argv + 2);
+	memset(&o, 0, sizeof(o));
+	o.all = -1;
+	o.include_prereleases = -1;
+	r = parse_args(&o, argc, argv);
+	if (r < 0)
+		code = GV_EXIT_OK; /* --help, --version */
+	else if (r > 0)
+		code = r;
+	else
+		code = run(&o);
+	free(o.revs.v);
+	free(o.rules.v);
+	free(o.rules_add.v);
+	free(o.advisories.v);
+	return code;
+}
