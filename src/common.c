@@ -39,10 +39,25 @@ void gv_error_clear(gv_error *err)
 void gv_error_prefix(gv_error *err, const char *prefix)
 {
 	char tmp[sizeof(err->msg)];
+	size_t np, nm, cap = sizeof(tmp) - 1;
 
 	if (!err || !prefix)
 		return;
-	snprintf(tmp, sizeof(tmp), "%s: %s", prefix, err->msg);
+	/* by hand: snprintf("%s: %s") into a buffer of the same size trips
+	 * -Wformat-truncation, and truncation is what we want here */
+	np = strlen(prefix);
+	nm = strlen(err->msg);
+	if (np > cap)
+		np = cap;
+	memcpy(tmp, prefix, np);
+	if (np + 2 <= cap) {
+		memcpy(tmp + np, ": ", 2);
+		np += 2;
+	}
+	if (nm > cap - np)
+		nm = cap - np;
+	memcpy(tmp + np, err->msg, nm);
+	tmp[np + nm] = '\0';
 	memcpy(err->msg, tmp, sizeof(tmp));
 }
 
