@@ -5,6 +5,7 @@
 #ifndef GV_CLI_H
 #define GV_CLI_H
 
+#include "gv/analysis.h"
 #include "gv/common.h"
 #include "gv/rules.h"
 
@@ -21,6 +22,44 @@ enum {
  * NULL) on stderr and returns the exit code for err->code. */
 int gv_cli_fail(const char *what, const gv_error *err);
 int gv_cli_exit_code(int status);
+
+typedef struct gv_strv {
+	char **v;  /* borrowed strings (argv, manifest, config) */
+	size_t n, alloc;
+} gv_strv;
+
+int gv_strv_push(gv_strv *s, char *v);
+
+/* The settings of one analysis, from defaults, the repository's vitals.*
+ * git config and the command line (or a batch manifest line). Strings are
+ * borrowed, except `config`, which the settings own. */
+typedef struct gv_settings {
+	const char *path;
+	gv_strv revs, rules, rules_add, advisories;
+	int all;                  /* -1: not set */
+	int include_prereleases;  /* -1: not set */
+	const char *release_pattern, *since, *until, *lead_from;
+	const char *format, *output;
+	int pretty, commits;
+	char **config;            /* vitals.* name/value pairs read */
+} gv_settings;
+
+void gv_settings_init(gv_settings *s);
+void gv_settings_free(gv_settings *s);
+/* Reads vitals.* from the repository at s->path. With override = 0 it fills
+ * only what is unset (single runs: the command line wins); with override = 1
+ * config values replace what is set (batch: config beats the command line).
+ * GV_EREPO when the path is not a repository. */
+int gv_settings_apply_config(gv_settings *s, int override, gv_error *err);
+/* Fills the analysis options from the settings (everything but rules).
+ * Borrowed strings: s must outlive ao. GV_EUSAGE for a bad date or value. */
+int gv_settings_to_analysis(const gv_settings *s, gv_analysis_opts *ao,
+			    gv_error *err);
+
+/* Writes data to path atomically (temporary file in the same directory,
+ * then rename), so readers see the old file or the new one, never half. */
+int gv_write_atomic(const char *path, const char *data, size_t len,
+		    gv_error *err);
 
 /* Builds and compiles the rule set: the default rules unless `rules` names
  * any path (then only those), plus every `rules_add` path. Caller frees with

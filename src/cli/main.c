@@ -12,11 +12,9 @@
 #include "gv/report.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef GV_VERSION
@@ -63,24 +61,6 @@ static const char usage_text[] =
 	"\n"
 	"Exit status: 0 ok, 1 usage error, 2 repository or input error.\n";
 
-typedef struct strv {
-	char **v;
-	size_t n, alloc;
-} strv;
-
-typedef struct options {
-	const char *path;
-	strv revs, rules, rules_add, advisories;
-	int all;                  /* -1: not given */
-	const char *release_pattern;
-	int include_prereleases;  /* -1: not given */
-	const char *since, *until;
-	const char *lead_from;
-	const char *format;
-	const char *output;
-	int pretty, commits;
-} options;
-
 int gv_cli_exit_code(int status)
 {
 	switch (status) {
@@ -112,14 +92,6 @@ static int usage_error(const char *fmt, const char *arg)
 	return GV_EXIT_USAGE;
 }
 
-static int strv_push(strv *s, char *v)
-{
-	if (gv_grow((void **)&s->v, &s->alloc, s->n + 1, sizeof(*s->v)))
-		return GV_ENOMEM;
-	s->v[s->n++] = v;
-	return 0;
-}
-
 /* Matches "--name VALUE" and "--name=VALUE"; advances *i past the value. */
 static int opt_value(int argc, char **argv, int *i, const char *name,
 		     const char **out)
@@ -142,7 +114,7 @@ static int opt_value(int argc, char **argv, int *i, const char *name,
 	return 1;
 }
 
-static int parse_args(options *o, int argc, char **argv)
+static int parse_args(gv_settings *o, int argc, char **argv)
 {
 	static const char *const valued[] = {
 		"--rev", "--release-pattern", "--since", "--until",
@@ -199,7 +171,7 @@ static int parse_args(options *o, int argc, char **argv)
 			return usage_error("unknown option '%s'", a);
 		switch (k) {
 		case 0:
-			if (strv_push(&o->revs, (char *)val))
+			if (gv_strv_push(&o->revs, (char *)val))
 				return usage_error("%s", "out of memory");
 			break;
 		case 1: o->release_pattern = val; break;
@@ -211,7 +183,7 @@ static int parse_args(options *o, int argc, char **argv)
 		case 7:
 		case 8:
 		case 9:
-			if (strv_push(k == 7 ? &o->rules : k == 8 ? &o->rules_add
+			if (gv_strv_push(k == 7 ? &o->rules : k == 8 ? &o->rules_add
 							      : &o->advisories,
 				      (char *)val))
 				return usage_error("%s", "out of memory");
@@ -223,127 +195,7 @@ static int parse_args(options *o, int argc, char **argv)
 	return 0;
 }
 
-static int parse_bool(const char *v)
-{
-	if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "on") ||
-	    !strcmp(v, "1"))
-		return 1;
-	if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "off") ||
-	    !strcmp(v, "0") || !*v)
-		return 0;
-	return -1;
-}
-
-/* Fills what the command line left unset from the repository's vitals.*
- * config. `cfg` is kept alive by the caller: its strings are borrowed. */
-static int apply_config(options *o, char **cfg, gv_error *err)
-{
-	size_t i;
-	int cli_revs = o->revs.n > 0, b;
-
-	for (i = 0; cfg && cfg[i]; i += 2) {
-		const char *k = cfg[i], *v = cfg[i + 1];
-		if (!strcmp(k, "vitals.rev")) {
-			if (!cli_revs && !o->all && strv_push(&o->revs, (char *)v))
-				return gv_error_set(err, GV_ENOMEM, "out of memory");
-		} else if (!strcmp(k, "vitals.all")) {
-			if ((b = parse_bool(v)) < 0)
-				return gv_error_set(err, GV_EINPUT,
-						    "config vitals.all: bad boolean '%s'", v);
-			if (o->all < 0)
-				o->all = b;
-		} else if (!strcmp(k, "vitals.includeprereleases")) {
-			if ((b = parse_bool(v)) < 0)
-				return gv_error_set(err, GV_EINPUT,
-						    "config vitals.includePrereleases: bad "
-						    "boolean '%s'", v);
-			if (o->include_prereleases < 0)
-				o->include_prereleases = b;
-		} else if (!strcmp(k, "vitals.releasepattern")) {
-			if (!o->release_pattern)
-				o->release_pattern = v;
-		} else if (!strcmp(k, "vitals.since")) {
-			if (!o->since)
-				o->since = v;
-		} else if (!strcmp(k, "vitals.until")) {
-			if (!o->until)
-				o->until = v;
-		} else if (!strcmp(k, "vitals.leadtimefrom")) {
-			if (!o->lead_from)
-				o->lead_from = v;
-		}
-	}
-	/* --all on the command line beats vitals.rev from config */
-	if (o->all == 1 && !cli_revs)
-		o->revs.n = 0;
-	return 0;
-}
-
-static int parse_bound(gv_bound *b, const char *s, const char *what,
-		       gv_error *err)
-{
-	if (!s) {
-		b->kind = GV_BOUND_NONE;
-		return 0;
-	}
-	if (!gv_span_parse(&b->value, s)) {
-		b->kind = GV_BOUND_SPAN;
-		return 0;
-	}
-	if (!gv_time_parse_iso(&b->value, s)) {
-		b->kind = GV_BOUND_TIME;
-		return 0;
-	}
-	return gv_error_set(err, GV_EUSAGE,
-			    "%s '%s': not a date (2024-01-31, 2024-01-31T12:00:00Z) "
-			    "or a span (90d, 12w, 6m, 1y)", what, s);
-}
-
-/* Writes data to path atomically: a temporary file in the same directory,
- * then rename(), so readers see the old file or the new one, never half. */
-static int write_atomic(const char *path, const char *data, size_t len,
-			gv_error *err)
-{
-	gv_buf tmp = {0};
-	int fd = -1, error = 0;
-	size_t off = 0;
-
-	if (gv_buf_printf(&tmp, "%s.tmp.XXXXXX", path)) {
-		error = gv_error_set(err, GV_ENOMEM, "out of memory");
-		goto done;
-	}
-	if ((fd = mkstemp(tmp.ptr)) < 0) {
-		error = gv_error_set(err, GV_EIO, "%s: %s", path, strerror(errno));
-		goto done;
-	}
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			error = gv_error_set(err, GV_EIO, "%s: %s", path, strerror(errno));
-			goto done;
-		}
-		off += (size_t)w;
-	}
-	if (fchmod(fd, 0644) || fsync(fd) || close(fd)) {
-		fd = -1;
-		error = gv_error_set(err, GV_EIO, "%s: %s", path, strerror(errno));
-		goto done;
-	}
-	fd = -1;
-	if (rename(tmp.ptr, path))
-		error = gv_error_set(err, GV_EIO, "%s: %s", path, strerror(errno));
-done:
-	if (fd >= 0)
-		close(fd);
-	if (error && tmp.ptr)
-		unlink(tmp.ptr);
-	gv_buf_free(&tmp);
-	return error;
-}
-
-static int run(options *o)
+static int run(gv_settings *o)
 {
 	gv_error err = {0};
 	gv_analysis_opts ao;
@@ -351,35 +203,13 @@ static int run(options *o)
 	gv_ruleset *rules = NULL;
 	gv_report_opts ro;
 	gv_buf out = {0};
-	char **cfg = NULL;
 	int json, error, code = GV_EXIT_OK;
 	size_t i;
 
 	if (!o->path)
 		o->path = ".";
-	if ((error = gv_repo_config_get(&cfg, o->path, "^vitals\\.", &err)))
-		goto fail;
-	if ((error = apply_config(o, cfg, &err)))
-		goto fail;
-	memset(&ao, 0, sizeof(ao));
-	ao.path = o->path;
-	ao.revs = (const char *const *)o->revs.v;
-	ao.nrevs = o->revs.n;
-	ao.all = o->all > 0;
-	ao.release_pattern = o->release_pattern;
-	ao.include_prereleases = o->include_prereleases > 0;
-	ao.advisories = (const char *const *)o->advisories.v;
-	ao.nadvisories = o->advisories.n;
-	if (o->lead_from && strcmp(o->lead_from, "author") &&
-	    strcmp(o->lead_from, "commit")) {
-		error = gv_error_set(&err, GV_EUSAGE,
-				     "--lead-time-from '%s': expected author or commit",
-				     o->lead_from);
-		goto fail;
-	}
-	ao.metrics.lead_from_commit = o->lead_from && !strcmp(o->lead_from, "commit");
-	if ((error = parse_bound(&ao.metrics.since, o->since, "--since", &err)) ||
-	    (error = parse_bound(&ao.metrics.until, o->until, "--until", &err)))
+	if ((error = gv_settings_apply_config(o, 0, &err)) ||
+	    (error = gv_settings_to_analysis(o, &ao, &err)))
 		goto fail;
 	if (o->format && strcmp(o->format, "text") && strcmp(o->format, "json")) {
 		error = gv_error_set(&err, GV_EUSAGE,
@@ -406,7 +236,7 @@ static int run(options *o)
 	if (error)
 		goto fail;
 	if (o->output) {
-		if ((error = write_atomic(o->output, out.ptr ? out.ptr : "", out.len,
+		if ((error = gv_write_atomic(o->output, out.ptr ? out.ptr : "", out.len,
 					  &err)))
 			goto fail;
 	} else if (out.len && (fwrite(out.ptr, 1, out.len, stdout) != out.len ||
@@ -422,13 +252,12 @@ done:
 	gv_buf_free(&out);
 	gv_analysis_free(a);
 	gv_rules_free(rules);
-	gv_strv_free(cfg);
 	return code;
 }
 
 int main(int argc, char **argv)
 {
-	options o;
+	gv_settings o;
 	int r, code;
 
 	if (argc > 1 && !strcmp(argv[1], "rules"))
@@ -437,9 +266,7 @@ int main(int argc, char **argv)
 		return gv_cmd_classify(argc - 2, argv + 2);
 	if (argc > 1 && !strcmp(argv[1], "explain"))
 		return gv_cmd_explain(argc - 2, argv + 2);
-	memset(&o, 0, sizeof(o));
-	o.all = -1;
-	o.include_prereleases = -1;
+	gv_settings_init(&o);
 	r = parse_args(&o, argc, argv);
 	if (r < 0)
 		code = GV_EXIT_OK; /* --help, --version */
@@ -447,9 +274,6 @@ int main(int argc, char **argv)
 		code = r;
 	else
 		code = run(&o);
-	free(o.revs.v);
-	free(o.rules.v);
-	free(o.rules_add.v);
-	free(o.advisories.v);
+	gv_settings_free(&o);
 	return code;
 }

@@ -1,0 +1,213 @@
+/*
+ * settings.c - what one analysis is asked to do, merged from the defaults,
+ * the repository's vitals.* git config and the command line (or, in a batch,
+ * a manifest line), and the atomic file writer every output uses.
+ *
+ * Precedence is the caller's choice (gv_settings_apply_config's override):
+ * a single run lets the command line win; a batch lets each repository's own
+ * config beat the shared command line, and the manifest beat both.
+ */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int gv_strv_push(gv_strv *s, char *v)
+{
+	if (gv_grow((void **)&s->v, &s->alloc, s->n + 1, sizeof(*s->v)))
+		return GV_ENOMEM;
+	s->v[s->n++] = v;
+	return 0;
+}
+
+void gv_settings_init(gv_settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->all = -1;
+	s->include_prereleases = -1;
+}
+
+void gv_settings_free(gv_settings *s)
+{
+	free(s->revs.v);
+	free(s->rules.v);
+	free(s->rules_add.v);
+	free(s->advisories.v);
+	gv_strv_free(s->config);
+	memset(s, 0, sizeof(*s));
+}
+
+static int parse_bool(const char *v)
+{
+	if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "on") ||
+	    !strcmp(v, "1"))
+		return 1;
+	if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "off") ||
+	    !strcmp(v, "0") || !*v)
+		return 0;
+	return -1;
+}
+
+static void set_str(const char **dst, const char *v, int override)
+{
+	if (override || !*dst)
+		*dst = v;
+}
+
+static int set_bool(int *dst, const char *name, const char *v, int override,
+		    gv_error *err)
+{
+	int b = parse_bool(v);
+
+	if (b < 0)
+		return gv_error_set(err, GV_EINPUT, "config %s: bad boolean '%s'",
+				    name, v);
+	if (override || *dst < 0)
+		*dst = b;
+	return 0;
+}
+
+int gv_settings_apply_config(gv_settings *s, int override, gv_error *err)
+{
+	gv_strv revs = {0};
+	int error = 0;
+	size_t i;
+
+	gv_strv_free(s->config);
+	s->config = NULL;
+	if ((error = gv_repo_config_get(&s->config, s->path, "^vitals\\.", err)))
+		return error;
+	for (i = 0; s->config && s->config[i]; i += 2) {
+		const char *k = s->config[i], *v = s->config[i + 1];
+		if (!strcmp(k, "vitals.rev")) {
+			if (gv_strv_push(&revs, (char *)v)) {
+				error = gv_error_set(err, GV_ENOMEM, "out of memory");
+				goto done;
+			}
+		} else if (!strcmp(k, "vitals.all")) {
+			if ((error = set_bool(&s->all, "vitals.all", v, override, err)))
+				goto done;
+		} else if (!strcmp(k, "vitals.includeprereleases")) {
+			if ((error = set_bool(&s->include_prereleases,
+					      "vitals.includePrereleases", v, override,
+					      err)))
+				goto done;
+		} else if (!strcmp(k, "vitals.releasepattern")) {
+			set_str(&s->release_pattern, v, override);
+		} else if (!strcmp(k, "vitals.since")) {
+			set_str(&s->since, v, override);
+		} else if (!strcmp(k, "vitals.until")) {
+			set_str(&s->until, v, override);
+		} else if (!strcmp(k, "vitals.leadtimefrom")) {
+			set_str(&s->lead_from, v, override);
+		}
+	}
+	/* Revs from config apply when nothing stronger chose what to walk:
+	 * neither revs nor --all given (or the config is the stronger side). */
+	if (revs.n && (override || (!s->revs.n && s->all != 1))) {
+		free(s->revs.v);
+		s->revs = revs;
+		revs.v = NULL;
+	}
+done:
+	free(revs.v);
+	return error;
+}
+
+static int parse_bound(gv_bound *b, const char *s, const char *what,
+		       gv_error *err)
+{
+	if (!s) {
+		b->kind = GV_BOUND_NONE;
+		return 0;
+	}
+	if (!gv_span_parse(&b->value, s)) {
+		b->kind = GV_BOUND_SPAN;
+		return 0;
+	}
+	if (!gv_time_parse_iso(&b->value, s)) {
+		b->kind = GV_BOUND_TIME;
+		return 0;
+	}
+	return gv_error_set(err, GV_EUSAGE,
+			    "%s '%s': not a date (2024-01-31, 2024-01-31T12:00:00Z) "
+			    "or a span (90d, 12w, 6m, 1y)", what, s);
+}
+
+int gv_settings_to_analysis(const gv_settings *s, gv_analysis_opts *ao,
+			    gv_error *err)
+{
+	int error;
+
+	memset(ao, 0, sizeof(*ao));
+	ao->path = s->path;
+	/* --all walks every ref; revs would be a subset of it */
+	ao->all = s->all > 0;
+	ao->revs = ao->all ? NULL : (const char *const *)s->revs.v;
+	ao->nrevs = ao->all ? 0 : s->revs.n;
+	ao->release_pattern = s->release_pattern;
+	ao->include_prereleases = s->include_prereleases > 0;
+	ao->advisories = (const char *const *)s->advisories.v;
+	ao->nadvisories = s->advisories.n;
+	if (s->lead_from && strcmp(s->lead_from, "author") &&
+	    strcmp(s->lead_from, "commit"))
+		return gv_error_set(err, GV_EUSAGE,
+				    "--lead-time-from '%s': expected author or commit",
+				    s->lead_from);
+	ao->metrics.lead_from_commit = s->lead_from && !strcmp(s->lead_from, "commit");
+	if ((error = parse_bound(&ao->metrics.since, s->since, "--since", err)) ||
+	    (error = parse_bound(&ao->metrics.until, s->until, "--until", err)))
+		return error;
+	return 0;
+}
+
+int gv_write_atomic(const char *path, const char *data, size_t len,
+		    gv_error *err)
+{
+	gv_buf tmp = {0};
+	int fd = -1, error = 0;
+	size_t off = 0;
+
+	if (gv_buf_printf(&tmp, "%s.tmp.XXXXXX", path)) {
+		error = gv_error_set(err, GV_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((fd = mkstemp(tmp.ptr)) < 0) {
+		error = gv_error_set(err, GV_EIO, "%s: %s", path, strerror(errno));
+		goto done;
+	}
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			error = gv_error_set(err, GV_EIO, "%s: %s", path, strerror(errno));
+			goto done;
+		}
+		off += (size_t)w;
+	}
+	/* mkstemp makes the file 0600; a report is for everyone to read */
+	if (fchmod(fd, 0644) || fsync(fd)) {
+		error = gv_error_set(err, GV_EIO, "%s: %s", path, strerror(errno));
+		goto done;
+	}
+	if (close(fd)) {
+		fd = -1;
+		error = gv_error_set(err, GV_EIO, "%s: %s", path, strerror(errno));
+		goto done;
+	}
+	fd = -1;
+	if (rename(tmp.ptr, path))
+		error = gv_error_set(err, GV_EIO, "%s: %s", path, strerror(errno));
+done:
+	if (fd >= 0)
+		close(fd);
+	if (error && tmp.ptr)
+		unlink(tmp.ptr);
+	gv_buf_free(&tmp);
+	return error;
+}
