@@ -57,8 +57,9 @@ int fx_sh(char **out, const char *dir, const char *fmt, ...)
 	;
 /* `git rev-parse --verify REV` in r: a 40-hex id. Caller frees with free(). */
 char *fx_rev(const fx_repo *r, const char *rev);
-/* A new empty directory in the root of r (or a fresh temp dir when r is NULL,
- * removed by the runner at the end). Caller frees the string. */
+/* A new empty directory `name` in the root of r; when r is NULL, a fresh
+ * directory "name-XXXXXX" that the runner removes when all tests are done.
+ * Caller frees the string. */
 char *fx_tmpdir(const fx_repo *r, const char *name);
 
 typedef struct fx_run {
