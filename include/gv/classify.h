@@ -63,7 +63,10 @@ typedef struct gv_classes gv_classes;
 int gv_classes_new(gv_classes **out, const gv_ruleset *rs, gv_error *err);
 void gv_classes_free(gv_classes *c);
 
-/* A gv_message_cb: classifies one commit. payload is the gv_classes. */
+/* A gv_message_cb: classifies one commit. payload is the gv_classes.
+ * Thread-safe: several threads may classify different commits of one table
+ * at once (scratch space comes from a pool, results are stored under a
+ * lock). The table grows to fit msg->commit; no sizing is needed. */
 int gv_classify_cb(const gv_message *msg, void *payload);
 
 /* Resolves refs against the loaded history (abbreviated ids, subject-only
@@ -79,6 +82,43 @@ int gv_classes_resolve(gv_classes *c, const gv_history *h,
 int gv_classes_add_advisories(gv_classes *c, const gv_history *h,
 			      const char *path, gv_warnings *warnings,
 			      gv_error *err);
+
+/* Regex matches that hit the match, depth or heap limit while classifying
+ * (that rule is skipped for that message). gv_classes_resolve() also reports
+ * them as the warning "rule-match-limit". */
+uint64_t gv_classes_limit_hits(const gv_classes *c);
+
+/* One rule that fired, for `git-vitals explain` and `classify`. */
+typedef struct gv_hit_capture {
+	const char *meaning;   /* "ref:revert", "subject:revert", "reapply",
+	                          "id", "issue" */
+	const char *text;      /* the captured bytes, in the field */
+	size_t len;
+} gv_hit_capture;
+
+typedef struct gv_rule_hit {
+	const char *rule;      /* the rule's id */
+	const char *file;      /* where it is defined */
+	unsigned line;
+	const char *field;     /* "subject", "body", "message", "author",
+	                          "trailer:<Name>" */
+	int category;          /* enum gv_category, or -1: it only captures */
+	int confidence;        /* enum gv_confidence */
+	int veto;              /* a `not` rule */
+	const char *text;      /* the matched text, in the field */
+	size_t len;
+	const gv_hit_capture *captures;
+	size_t ncaptures;
+} gv_rule_hit;
+
+/* Return 0 to go on; a negative GV_E* stops the classification with it. */
+typedef int (*gv_hit_cb)(const gv_rule_hit *hit, void *payload);
+
+/* gv_classify_cb with a trace: `on_hit` (may be NULL) is called for every
+ * match of every rule that fires (a rule that captures may match more than
+ * once), in rule order, before the result is stored at msg->commit. */
+int gv_classify_message(gv_classes *c, const gv_message *msg,
+			gv_hit_cb on_hit, void *payload);
 
 /* The classification of one commit; an unclassified commit gives an empty
  * view. Pointers stay valid until the table is freed. */

@@ -62,6 +62,11 @@ uint64_t gv_rules_hash(const gv_ruleset *rs);
  * Returns 0 when it could run them (even with failures). */
 int gv_rules_test(const gv_ruleset *rs, gv_buf *report, size_t *failures,
 		  gv_error *err);
+/* Checks without running any pattern that every `match` example of a rule
+ * with `requires` contains one of its required literals (else the literal
+ * pre-check would skip the rule on such a message). Appends one line per
+ * problem ("file:line:1: rule ID: ...") to `report`, sets *problems. */
+int gv_rules_lint(const gv_ruleset *rs, gv_buf *report, size_t *problems);
 /* Prints the rule set in use, in the rule file format. */
 int gv_rules_show(const gv_ruleset *rs, gv_buf *out);
 

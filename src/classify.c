@@ -1,0 +1,1098 @@
+/*
+ * classify.c - runs the rule set on each commit message and keeps what it
+ * found, compactly, by commit index.
+ *
+ * Per message: one pass finds which required literals occur (lower-cased,
+ * through the ruleset's two-byte index), then only the rules with a literal
+ * present (or none declared) run their pattern on their field. Fields are
+ * cut out of the message lazily: subject = the first line, body = what
+ * follows the first blank line, trailer:<Name> = the values of `Name:` lines
+ * of the last paragraph, author = "Name <email>".
+ *
+ * Storage: labels, packed confidences (2 bits per category) and the subject
+ * hash live in arrays indexed by commit; the rest (refs, ids, issues, rule
+ * ids), which most commits do not have, lives in an arena of per-commit
+ * records that never moves, so views stay valid until the table is freed.
+ * Subject-only reverts keep the hash of the subject they quote in pending[]
+ * until gv_classes_resolve() finds the nearest ancestor with it.
+ *
+ * Threads: per-call scratch (PCRE2 match data, buffers) comes from a pool,
+ * and everything a call stores is written under one mutex, so several
+ * threads may classify different commits of one table at once.
+ */
+#include "gv/classify.h"
+
+#include <pthread.h>
+#include <stdalign.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules_classes.h"
+#include "rules_int.h"
+
+static const char *const ref_kind_names[GV_REF__COUNT] = {
+	"revert", "fixes", "follow-up", "backport", "advisory"
+};
+
+const char *gv_ref_kind_name(int kind)
+{
+	if (kind < 0 || kind >= GV_REF__COUNT)
+		return NULL;
+	return ref_kind_names[kind];
+}
+
+const char *gv_confidence_name(int conf)
+{
+	switch (conf) {
+	case GV_CONF_LOW: return "low";
+	case GV_CONF_HIGH: return "high";
+	case GV_CONF_ADVISORY: return "advisory";
+	default: return NULL;
+	}
+}
+
+/* One commit's variable-length results; arrays live in the arena. */
+typedef struct crec {
+	gv_ref *refs;
+	const char **ids;
+	const char **issues;
+	const char **rules;
+	uint32_t nrefs, nids, nissues, nrules;
+} crec;
+
+/* A subject-only revert waiting for gv_classes_resolve(). */
+typedef struct pending {
+	gv_idx commit;
+	uint32_t ref;          /* index in the commit's refs */
+	uint64_t hash;         /* of the subject the target must have */
+} pending;
+
+typedef struct chunk {
+	struct chunk *next;
+	size_t used, size;
+	max_align_t data[];
+} chunk;
+
+/* A ref while a message is being classified. */
+typedef struct sref {
+	uint8_t kind;
+	uint8_t by_subject;
+	uint64_t hash;
+	char text[41];
+} sref;
+
+typedef struct scratch {
+	struct scratch *next;
+	pcre2_match_data *md;
+	uint64_t *lits;        /* bit per ruleset literal: present */
+	size_t nwords;
+	gv_buf author, trailer, tmp;
+	uint32_t labels, vetoes;
+	uint8_t conf[GV_CAT__COUNT];
+	sref *refs;
+	size_t nrefs, arefs;
+	gv_buf strs;           /* ids and issues, NUL-terminated, by offset */
+	size_t *ids, *issues;
+	size_t nids, aids, nissues, aissues;
+	const char **rules;
+	size_t nrules, arules;
+	uint64_t limits;
+} scratch;
+
+struct gv_classes {
+	const gv_ruleset *rs;
+	pthread_mutex_t lock;
+	size_t n, alloc;
+	uint32_t *labels;
+	uint32_t *conf;
+	uint64_t *subj;
+	uint32_t *rec;         /* index + 1 into recs, 0: no record */
+	crec *recs;
+	size_t nrecs, arecs;
+	pending *pend;
+	size_t npend, apend;
+	chunk *arena;
+	scratch *pool;
+	uint64_t limits;
+};
+
+/* ---- small helpers ---- */
+
+static unsigned char lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+static void *arena_alloc(gv_classes *c, size_t n)
+{
+	chunk *k = c->arena;
+	size_t al = alignof(max_align_t), size;
+	void *p;
+
+	n = (n + al - 1) / al * al;
+	if (!n)
+		n = al;
+	if (!k || k->size - k->used < n) {
+		size = n > 65536 ? n : 65536;
+		if (!(k = malloc(sizeof(*k) + size)))
+			return NULL;
+		k->size = size;
+		k->used = 0;
+		k->next = c->arena;
+		c->arena = k;
+	}
+	p = (char *)k->data + k->used;
+	k->used += n;
+	return p;
+}
+
+static char *arena_strdup(gv_classes *c, const char *s, size_t n)
+{
+	char *d = arena_alloc(c, n + 1);
+
+	if (d) {
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+/* The subject as git's find_commit_subject() sees it: the first line
+ * (leading blank lines skipped), here without trailing blanks or CR. */
+static void subject_of(const char *m, size_t n, const char **s, size_t *len)
+{
+	const char *e;
+
+	while (n && m[0] == '\n') {
+		m++;
+		n--;
+	}
+	e = memchr(m, '\n', n);
+	*len = e ? (size_t)(e - m) : n;
+	while (*len && (m[*len - 1] == ' ' || m[*len - 1] == '\t' ||
+			m[*len - 1] == '\r'))
+		(*len)--;
+	*s = m;
+}
+
+static int blank_line(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return 0;
+	return 1;
+}
+
+/* What follows the first blank line after the subject, or nothing. */
+static void body_of(const char *m, size_t n, const char **s, size_t *len)
+{
+	size_t pos = 0, e;
+	const char *nl;
+	int first = 1;
+
+	while (pos < n && m[pos] == '\n')
+		pos++;
+	while (pos < n) {
+		nl = memchr(m + pos, '\n', n - pos);
+		e = nl ? (size_t)(nl - m) : n;
+		if (!first && blank_line(m + pos, e - pos)) {
+			pos = e + (e < n);
+			*s = m + pos;
+			*len = n - pos;
+			return;
+		}
+		first = 0;
+		pos = e + 1;
+	}
+	*s = m + n;
+	*len = 0;
+}
+
+/* The start of the last paragraph, or n when the message has only one
+ * (a subject is never a trailer block). */
+static size_t last_paragraph(const char *m, size_t n)
+{
+	size_t pos = 0, e, start = n, paras = 0;
+	const char *nl;
+	int in = 0;
+
+	while (pos < n) {
+		nl = memchr(m + pos, '\n', n - pos);
+		e = nl ? (size_t)(nl - m) : n;
+		if (blank_line(m + pos, e - pos)) {
+			in = 0;
+		} else if (!in) {
+			in = 1;
+			start = pos;
+			paras++;
+		}
+		pos = e + 1;
+	}
+	return paras >= 2 ? start : n;
+}
+
+/* Values of the `name:` trailers of the last paragraph, one per line;
+ * continuation lines (indented) are unfolded with a space, as git does. */
+static int trailer_values(gv_buf *out, const char *m, size_t n,
+			  const char *name, size_t nlen)
+{
+	size_t pos = last_paragraph(m, n), e, i, v;
+	int in = 0, rc = 0;
+
+	out->len = 0;
+	while (pos < n && !rc) {
+		const char *nl = memchr(m + pos, '\n', n - pos);
+
+		e = nl ? (size_t)(nl - m) : n;
+		if (e > pos && (m[pos] == ' ' || m[pos] == '\t')) {
+			if (in) {
+				for (v = pos; v < e && (m[v] == ' ' ||
+						       m[v] == '\t'); v++)
+					;
+				rc = gv_buf_put(out, " ", 1);
+				if (!rc)
+					rc = gv_buf_put(out, m + v, e - v);
+			}
+		} else {
+			in = 0;
+			if (e - pos > nlen && m[pos + nlen] == ':') {
+				for (i = 0; i < nlen; i++)
+					if (lower((unsigned char)m[pos + i]) !=
+					    lower((unsigned char)name[i]))
+						break;
+				if (i == nlen) {
+					v = pos + nlen + 1;
+					while (v < e && (m[v] == ' ' ||
+							 m[v] == '\t'))
+						v++;
+					if (out->len)
+						rc = gv_buf_put(out, "\n", 1);
+					if (!rc)
+						rc = gv_buf_put(out, m + v,
+								e - v);
+					in = 1;
+				}
+			}
+		}
+		pos = e + 1;
+	}
+	return rc;
+}
+
+/* Sets the bit of every required literal present in t (any case). */
+static void scan_literals(const gv_ruleset *rs, uint64_t *bits,
+			  const char *t, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)t;
+	size_t i, k;
+	uint32_t j;
+
+	for (i = 0; i + 1 < n; i++) {
+		j = rs->lit_head[(unsigned)lower(u[i]) << 8 | lower(u[i + 1])];
+		while (j) {
+			const gv_lit *l = &rs->lits[j - 1];
+			uint64_t bit = 1ull << ((j - 1) & 63);
+
+			if (!(bits[(j - 1) >> 6] & bit) && l->len <= n - i) {
+				for (k = 2; k < l->len; k++)
+					if (lower(u[i + k]) !=
+					    (unsigned char)l->text[k])
+						break;
+				if (k == l->len)
+					bits[(j - 1) >> 6] |= bit;
+			}
+			j = l->next;
+		}
+	}
+}
+
+/* ---- the table ---- */
+
+int gv_classes_new(gv_classes **out, const gv_ruleset *rs, gv_error *err)
+{
+	gv_classes *c;
+
+	*out = NULL;
+	if (rs && !rs->compiled)
+		return gv_error_set(err, GV_EINTERNAL,
+				    "classify: the rule set is not compiled");
+	if (!(c = calloc(1, sizeof(*c))))
+		return gv_error_set(err, GV_ENOMEM, "out of memory");
+	if (pthread_mutex_init(&c->lock, NULL)) {
+		free(c);
+		return gv_error_set(err, GV_ENOMEM, "cannot create a mutex");
+	}
+	c->rs = rs;
+	*out = c;
+	return 0;
+}
+
+static void scratch_free(scratch *s)
+{
+	pcre2_match_data_free(s->md);
+	free(s->lits);
+	gv_buf_free(&s->author);
+	gv_buf_free(&s->trailer);
+	gv_buf_free(&s->tmp);
+	gv_buf_free(&s->strs);
+	free(s->refs);
+	free(s->ids);
+	free(s->issues);
+	free(s->rules);
+	free(s);
+}
+
+void gv_classes_free(gv_classes *c)
+{
+	chunk *k, *next;
+	scratch *s, *sn;
+
+	if (!c)
+		return;
+	for (s = c->pool; s; s = sn) {
+		sn = s->next;
+		scratch_free(s);
+	}
+	for (k = c->arena; k; k = next) {
+		next = k->next;
+		free(k);
+	}
+	free(c->labels);
+	free(c->conf);
+	free(c->subj);
+	free(c->rec);
+	free(c->recs);
+	free(c->pend);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+uint64_t gv_classes_limit_hits(const gv_classes *c)
+{
+	return c->limits;
+}
+
+/* Makes the per-commit arrays cover `commit`. Under the lock. */
+static int cover(gv_classes *c, gv_idx commit)
+{
+	size_t need = (size_t)commit + 1, old = c->alloc, a;
+
+	if (need <= c->n)
+		return 0;
+	if (need > c->alloc) {
+		a = old;
+		if (gv_grow((void **)&c->labels, &a, need, sizeof(*c->labels)))
+			return GV_ENOMEM;
+		a = old;
+		if (gv_grow((void **)&c->conf, &a, need, sizeof(*c->conf)))
+			return GV_ENOMEM;
+		a = old;
+		if (gv_grow((void **)&c->subj, &a, need, sizeof(*c->subj)))
+			return GV_ENOMEM;
+		a = old;
+		if (gv_grow((void **)&c->rec, &a, need, sizeof(*c->rec)))
+			return GV_ENOMEM;
+		c->alloc = a;
+	}
+	memset(c->labels + c->n, 0, (need - c->n) * sizeof(*c->labels));
+	memset(c->conf + c->n, 0, (need - c->n) * sizeof(*c->conf));
+	memset(c->subj + c->n, 0, (need - c->n) * sizeof(*c->subj));
+	memset(c->rec + c->n, 0, (need - c->n) * sizeof(*c->rec));
+	c->n = need;
+	return 0;
+}
+
+static scratch *scratch_get(gv_classes *c)
+{
+	const gv_ruleset *rs = c->rs;
+	scratch *s;
+
+	pthread_mutex_lock(&c->lock);
+	s = c->pool;
+	if (s)
+		c->pool = s->next;
+	pthread_mutex_unlock(&c->lock);
+	if (s)
+		return s;
+	if (!(s = calloc(1, sizeof(*s))))
+		return NULL;
+	s->nwords = rs ? (rs->nlits + 63) / 64 : 0;
+	if ((s->nwords && !(s->lits = calloc(s->nwords, sizeof(uint64_t)))) ||
+	    (rs && !(s->md = pcre2_match_data_create(rs->max_groups + 1,
+						      NULL)))) {
+		scratch_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void scratch_put(gv_classes *c, scratch *s)
+{
+	pthread_mutex_lock(&c->lock);
+	s->next = c->pool;
+	c->pool = s;
+	pthread_mutex_unlock(&c->lock);
+}
+
+static void scratch_reset(scratch *s)
+{
+	s->labels = s->vetoes = 0;
+	memset(s->conf, 0, sizeof(s->conf));
+	s->nrefs = s->nids = s->nissues = s->nrules = 0;
+	s->strs.len = 0;
+	s->limits = 0;
+	if (s->nwords)
+		memset(s->lits, 0, s->nwords * sizeof(uint64_t));
+}
+
+/* ---- collecting results ---- */
+
+static int add_ref(scratch *s, int kind, const char *text, size_t len,
+		   int by_subject, uint64_t hash)
+{
+	sref *r;
+	size_t i;
+
+	if (len > 40)
+		len = 40;
+	for (i = 0; i < s->nrefs; i++) {
+		r = &s->refs[i];
+		if (r->kind == kind && r->by_subject == by_subject &&
+		    r->hash == hash && strlen(r->text) == len &&
+		    !memcmp(r->text, text, len))
+			return 0;
+	}
+	if (gv_grow((void **)&s->refs, &s->arefs, s->nrefs + 1,
+		    sizeof(*s->refs)))
+		return GV_ENOMEM;
+	r = &s->refs[s->nrefs++];
+	r->kind = (uint8_t)kind;
+	r->by_subject = (uint8_t)by_subject;
+	r->hash = hash;
+	memcpy(r->text, text, len);
+	r->text[len] = '\0';
+	return 0;
+}
+
+static int add_str(scratch *s, size_t **arr, size_t *n, size_t *alloc,
+		   const char *text, size_t len, int upper)
+{
+	size_t i, off = s->strs.len;
+
+	for (i = 0; i < *n; i++) {
+		const char *t = s->strs.ptr + (*arr)[i];
+		size_t k;
+
+		if (strlen(t) != len)
+			continue;
+		for (k = 0; k < len; k++)
+			if (t[k] != (upper && text[k] >= 'a' && text[k] <= 'z' ?
+				     text[k] - 32 : text[k]))
+				break;
+		if (k == len)
+			return 0;
+	}
+	if (gv_grow((void **)arr, alloc, *n + 1, sizeof(**arr)) ||
+	    gv_buf_put(&s->strs, text, len) || gv_buf_put(&s->strs, "", 1))
+		return GV_ENOMEM;
+	/* gv_buf_put of "" with length 1 stores the NUL as data. */
+	if (upper)
+		for (i = off; i < off + len; i++)
+			if (s->strs.ptr[i] >= 'a' && s->strs.ptr[i] <= 'z')
+				s->strs.ptr[i] = (char)(s->strs.ptr[i] - 32);
+	(*arr)[(*n)++] = off;
+	return 0;
+}
+
+static const char *const ref_meanings[GV_REF__COUNT] = {
+	"ref:revert", "ref:fixes", "ref:follow-up", "ref:backport",
+	"ref:advisory"
+};
+static const char *const subject_meanings[GV_REF__COUNT] = {
+	"subject:revert", "subject:fixes", "subject:follow-up",
+	"subject:backport", "subject:advisory"
+};
+
+static const char *cap_meaning(const gv_cap *cap)
+{
+	switch (cap->type) {
+	case GV_CAP_REF: return ref_meanings[cap->kind];
+	case GV_CAP_SUBJECT: return subject_meanings[cap->kind];
+	case GV_CAP_REAPPLY: return "reapply";
+	case GV_CAP_ID: return "id";
+	case GV_CAP_ISSUE: return "issue";
+	default: return NULL;
+	}
+}
+
+/* Records what group g of a match means. */
+static int take_capture(scratch *s, const gv_cap *cap, const char *t,
+			size_t len)
+{
+	uint64_t h;
+
+	switch (cap->type) {
+	case GV_CAP_REF:
+		return add_ref(s, cap->kind, t, len, 0, 0);
+	case GV_CAP_SUBJECT:
+		return add_ref(s, cap->kind, "", 0, 1, gv_fnv1a64(t, len));
+	case GV_CAP_REAPPLY:
+		/* git titles a revert of `Revert "X"` as `Reapply "X"`: the
+		 * target is the commit whose subject is `Revert "X"`. */
+		s->tmp.len = 0;
+		if (gv_buf_puts(&s->tmp, "Revert \"") ||
+		    gv_buf_put(&s->tmp, t, len) || gv_buf_puts(&s->tmp, "\""))
+			return GV_ENOMEM;
+		h = gv_fnv1a64(s->tmp.ptr, s->tmp.len);
+		return add_ref(s, cap->kind, "", 0, 1, h);
+	case GV_CAP_ID:
+		return add_str(s, &s->ids, &s->nids, &s->aids, t, len, 1);
+	case GV_CAP_ISSUE:
+		return add_str(s, &s->issues, &s->nissues, &s->aissues, t,
+			       len, 0);
+	default:
+		return 0;
+	}
+}
+
+static int report_hit(const gv_rule *r, const char *text,
+		      const PCRE2_SIZE *ov, gv_hit_cb on_hit, void *payload)
+{
+	gv_hit_capture caps[32];
+	char field[96];
+	gv_rule_hit hit;
+	size_t g, n = 0;
+
+	if (r->field == GV_FIELD_TRAILER)
+		snprintf(field, sizeof(field), "trailer:%s", r->trailer);
+	else
+		snprintf(field, sizeof(field), "%s", gv_field_name(r->field));
+	for (g = 0; g < r->ncaps && n < 32; g++) {
+		const char *m = cap_meaning(&r->caps[g]);
+
+		if (!m || ov[2 * g + 2] == PCRE2_UNSET)
+			continue;
+		caps[n].meaning = m;
+		caps[n].text = text + ov[2 * g + 2];
+		caps[n].len = ov[2 * g + 3] - ov[2 * g + 2];
+		n++;
+	}
+	memset(&hit, 0, sizeof(hit));
+	hit.rule = r->id;
+	hit.file = r->file;
+	hit.line = r->line;
+	hit.field = field;
+	hit.category = r->category;
+	hit.confidence = r->veto ? GV_CONF_NONE : r->confidence;
+	hit.veto = r->veto;
+	hit.text = text + ov[0];
+	hit.len = ov[1] - ov[0];
+	hit.captures = caps;
+	hit.ncaptures = n;
+	return on_hit(&hit, payload);
+}
+
+/* Runs rule r over its field text; records label, captures and the rule's
+ * id when it matches. A rule that captures runs over every match. */
+static int run_rule(scratch *s, const gv_ruleset *rs, const gv_rule *r,
+		    const char *text, size_t len, gv_hit_cb on_hit,
+		    void *payload)
+{
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+	size_t start = 0, g;
+	int rc, fired = 0;
+
+	for (;;) {
+		rc = gv_rules_match(rs, r, text, len, start, s->md);
+		if (rc == PCRE2_ERROR_NOMATCH)
+			break;
+		if (rc < 0) {
+			if (!gv_rules_is_limit(rc))
+				return GV_EINTERNAL;
+			s->limits++;
+			break;
+		}
+		fired = 1;
+		for (g = 0; g < r->ncaps; g++)
+			if (ov[2 * g + 2] != PCRE2_UNSET &&
+			    (rc = take_capture(s, &r->caps[g],
+					       text + ov[2 * g + 2],
+					       ov[2 * g + 3] - ov[2 * g + 2])))
+				return rc;
+		if (on_hit && (rc = report_hit(r, text, ov, on_hit, payload)))
+			return rc;
+		if (!r->ncaps)
+			break;
+		start = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+		if (start > len)
+			break;
+	}
+	if (!fired)
+		return 0;
+	if (gv_grow((void **)&s->rules, &s->arules, s->nrules + 1,
+		    sizeof(*s->rules)))
+		return GV_ENOMEM;
+	s->rules[s->nrules++] = r->id;
+	if (r->category == GV_CAT_NONE)
+		return 0;
+	if (r->veto) {
+		s->vetoes |= GV_LABEL(r->category);
+	} else {
+		s->labels |= GV_LABEL(r->category);
+		if (s->conf[r->category] < r->confidence)
+			s->conf[r->category] = (uint8_t)r->confidence;
+	}
+	return 0;
+}
+
+static int rule_wanted(const scratch *s, const gv_rule *r)
+{
+	size_t k;
+
+	if (!r->nreq)
+		return 1;
+	for (k = 0; k < r->nreq; k++)
+		if (s->lits[r->req[k] >> 6] & (1ull << (r->req[k] & 63)))
+			return 1;
+	return 0;
+}
+
+static int classify_into(scratch *s, const gv_ruleset *rs,
+			 const gv_message *msg, gv_hit_cb on_hit,
+			 void *payload)
+{
+	const char *m = msg->message ? msg->message : "";
+	size_t n = msg->message ? msg->message_len : 0;
+	const char *subj = NULL, *body = NULL, *t;
+	size_t subj_len = 0, body_len = 0, tl, i;
+	int have_author = 0, have_subj = 0, have_body = 0, rc;
+
+	if (rs->nlits) {
+		scan_literals(rs, s->lits, m, n);
+		if (msg->author_name_len)
+			scan_literals(rs, s->lits, msg->author_name,
+				      msg->author_name_len);
+		if (msg->author_email_len)
+			scan_literals(rs, s->lits, msg->author_email,
+				      msg->author_email_len);
+	}
+	for (i = 0; i < rs->count; i++) {
+		const gv_rule *r = &rs->rules[i];
+
+		if (!rule_wanted(s, r))
+			continue;
+		switch (r->field) {
+		case GV_FIELD_SUBJECT:
+			if (!have_subj) {
+				subject_of(m, n, &subj, &subj_len);
+				have_subj = 1;
+			}
+			t = subj;
+			tl = subj_len;
+			break;
+		case GV_FIELD_BODY:
+			if (!have_body) {
+				body_of(m, n, &body, &body_len);
+				have_body = 1;
+			}
+			t = body;
+			tl = body_len;
+			break;
+		case GV_FIELD_TRAILER:
+			if (trailer_values(&s->trailer, m, n, r->trailer,
+					   r->trailer_len))
+				return GV_ENOMEM;
+			t = s->trailer.ptr;
+			tl = s->trailer.len;
+			if (!tl)
+				continue;
+			break;
+		case GV_FIELD_AUTHOR:
+			if (!have_author) {
+				s->author.len = 0;
+				if (gv_buf_put(&s->author, msg->author_name,
+					       msg->author_name_len) ||
+				    gv_buf_puts(&s->author, " <") ||
+				    gv_buf_put(&s->author, msg->author_email,
+					       msg->author_email_len) ||
+				    gv_buf_puts(&s->author, ">"))
+					return GV_ENOMEM;
+				have_author = 1;
+			}
+			t = s->author.ptr;
+			tl = s->author.len;
+			break;
+		default:
+			t = m;
+			tl = n;
+			break;
+		}
+		if ((rc = run_rule(s, rs, r, t, tl, on_hit, payload)))
+			return rc;
+	}
+	return 0;
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Vetoes, and a subject-only revert ref dropped when the message names the
+ * reverted commit by id anyway. */
+static void finish(scratch *s)
+{
+	size_t i, j;
+	int has_id_revert = 0;
+	int cat;
+
+	for (cat = 0; cat < GV_CAT__COUNT; cat++)
+		if ((s->vetoes & GV_LABEL(cat)) && s->conf[cat] == GV_CONF_LOW) {
+			s->labels &= ~GV_LABEL(cat);
+			s->conf[cat] = GV_CONF_NONE;
+		}
+	for (i = 0; i < s->nrefs; i++)
+		if (s->refs[i].kind == GV_REF_REVERT && !s->refs[i].by_subject)
+			has_id_revert = 1;
+	if (!has_id_revert)
+		return;
+	for (i = j = 0; i < s->nrefs; i++)
+		if (!(s->refs[i].kind == GV_REF_REVERT &&
+		      s->refs[i].by_subject))
+			s->refs[j++] = s->refs[i];
+	s->nrefs = j;
+}
+
+static uint32_t pack_conf(const uint8_t *conf)
+{
+	uint32_t v = 0;
+	int cat;
+
+	for (cat = 0; cat < GV_CAT__COUNT; cat++)
+		v |= (uint32_t)(conf[cat] & 3u) << (2 * cat);
+	return v;
+}
+
+/* Copies a scratch's results into the table. Under the lock. */
+static int store(gv_classes *c, scratch *s, gv_idx commit, uint64_t subj)
+{
+	crec *rec;
+	size_t i;
+
+	if (cover(c, commit))
+		return GV_ENOMEM;
+	c->labels[commit] = s->labels;
+	c->conf[commit] = pack_conf(s->conf);
+	c->subj[commit] = subj;
+	c->limits += s->limits;
+	c->rec[commit] = 0;
+	if (!s->nrefs && !s->nids && !s->nissues && !s->nrules)
+		return 0;
+	if (gv_grow((void **)&c->recs, &c->arecs, c->nrecs + 1,
+		    sizeof(*c->recs)))
+		return GV_ENOMEM;
+	rec = &c->recs[c->nrecs];
+	memset(rec, 0, sizeof(*rec));
+	if ((s->nrefs && !(rec->refs = arena_alloc(c, s->nrefs *
+						   sizeof(gv_ref)))) ||
+	    (s->nids && !(rec->ids = arena_alloc(c, s->nids *
+						 sizeof(char *)))) ||
+	    (s->nissues && !(rec->issues = arena_alloc(c, s->nissues *
+						       sizeof(char *)))) ||
+	    (s->nrules && !(rec->rules = arena_alloc(c, s->nrules *
+						     sizeof(char *)))))
+		return GV_ENOMEM;
+	for (i = 0; i < s->nrefs; i++) {
+		gv_ref *r = &rec->refs[i];
+
+		r->commit = GV_NONE;
+		r->kind = s->refs[i].kind;
+		r->resolved = 0;
+		memcpy(r->text, s->refs[i].text, sizeof(r->text));
+		if (!s->refs[i].by_subject)
+			continue;
+		if (gv_grow((void **)&c->pend, &c->apend, c->npend + 1,
+			    sizeof(*c->pend)))
+			return GV_ENOMEM;
+		c->pend[c->npend].commit = commit;
+		c->pend[c->npend].ref = (uint32_t)i;
+		c->pend[c->npend].hash = s->refs[i].hash;
+		c->npend++;
+	}
+	for (i = 0; i < s->nids; i++) {
+		const char *t = s->strs.ptr + s->ids[i];
+
+		if (!(rec->ids[i] = arena_strdup(c, t, strlen(t))))
+			return GV_ENOMEM;
+	}
+	qsort(rec->ids, s->nids, sizeof(*rec->ids), cmp_cstr);
+	for (i = 0; i < s->nissues; i++) {
+		const char *t = s->strs.ptr + s->issues[i];
+
+		if (!(rec->issues[i] = arena_strdup(c, t, strlen(t))))
+			return GV_ENOMEM;
+	}
+	for (i = 0; i < s->nrules; i++)
+		rec->rules[i] = s->rules[i];
+	rec->nrefs = (uint32_t)s->nrefs;
+	rec->nids = (uint32_t)s->nids;
+	rec->nissues = (uint32_t)s->nissues;
+	rec->nrules = (uint32_t)s->nrules;
+	c->nrecs++;
+	c->rec[commit] = (uint32_t)c->nrecs;
+	return 0;
+}
+
+int gv_classify_message(gv_classes *c, const gv_message *msg,
+			gv_hit_cb on_hit, void *payload)
+{
+	const char *subj;
+	size_t subj_len;
+	scratch *s = NULL;
+	int rc = 0;
+
+	subject_of(msg->message ? msg->message : "",
+		   msg->message ? msg->message_len : 0, &subj, &subj_len);
+	if (!(s = scratch_get(c)))
+		return GV_ENOMEM;
+	scratch_reset(s);
+	if (c->rs && (rc = classify_into(s, c->rs, msg, on_hit, payload)))
+		goto done;
+	finish(s);
+	pthread_mutex_lock(&c->lock);
+	rc = store(c, s, msg->commit, gv_fnv1a64(subj, subj_len));
+	pthread_mutex_unlock(&c->lock);
+done:
+	scratch_put(c, s);
+	return rc;
+}
+
+int gv_classify_cb(const gv_message *msg, void *payload)
+{
+	return gv_classify_message(payload, msg, NULL, NULL);
+}
+
+/* ---- views ---- */
+
+void gv_classes_get(const gv_classes *c, gv_idx commit, gv_class_view *out)
+{
+	const crec *rec;
+	int cat;
+
+	memset(out, 0, sizeof(*out));
+	if (!c || commit >= c->n)
+		return;
+	out->labels = c->labels[commit];
+	for (cat = 0; cat < GV_CAT__COUNT; cat++)
+		out->conf[cat] = (uint8_t)((c->conf[commit] >> (2 * cat)) & 3u);
+	if (!c->rec[commit])
+		return;
+	rec = &c->recs[c->rec[commit] - 1];
+	out->refs = rec->refs;
+	out->nrefs = rec->nrefs;
+	out->ids = rec->ids;
+	out->nids = rec->nids;
+	out->issues = rec->issues;
+	out->nissues = rec->nissues;
+	out->rules = rec->rules;
+	out->nrules = rec->nrules;
+}
+
+uint32_t gv_classes_labels(const gv_classes *c, gv_idx commit)
+{
+	return c && commit < c->n ? c->labels[commit] : 0;
+}
+
+/* ---- resolving refs ---- */
+
+static void resolve_hex(gv_ref *r, const gv_history *h, gv_idx from,
+			gv_warnings *w)
+{
+	char hex[GV_OID_HEXSZ + 1];
+	gv_idx idx;
+	int rc;
+
+	gv_history_hex(h, from, hex);
+	rc = gv_history_find_hex(h, r->text, strlen(r->text), &idx);
+	if (rc == 0) {
+		r->commit = idx;
+		r->resolved = 1;
+		gv_history_hex(h, idx, r->text);
+	} else if (rc == GV_EAMBIGUOUS) {
+		gv_warnings_add(w, "ambiguous-ref", "an abbreviated commit id "
+				"in a message matches several commits (kept "
+				"as written, resolved: false), e.g. %s (%s) "
+				"in %.12s", r->text, gv_ref_kind_name(r->kind),
+				hex);
+	} else {
+		gv_warnings_add(w, "unresolved-ref", "a commit named in a "
+				"message is not in the loaded history (kept "
+				"as written, resolved: false), e.g. %s (%s) "
+				"in %.12s", r->text, gv_ref_kind_name(r->kind),
+				hex);
+	}
+}
+
+/* Breadth-first over the parents of `from`, first parent first: the
+ * nearest ancestor whose subject hash is `hash`, or GV_NONE. stamp[] marks
+ * commits seen by this search (== mark). */
+static gv_idx nearest_with_subject(const gv_classes *c, const gv_history *h,
+				   gv_idx from, uint64_t hash,
+				   uint32_t *stamp, uint32_t mark,
+				   gv_idx *queue)
+{
+	const gv_commit *cs = gv_history_commits(h);
+	const gv_idx *parents = gv_history_parents(h);
+	size_t head = 0, tail = 0, count = gv_history_count(h);
+	gv_idx i, p;
+	uint32_t k;
+
+	queue[tail++] = from;
+	stamp[from] = mark;
+	while (head < tail) {
+		i = queue[head++];
+		if (i != from && i < c->n && c->subj[i] == hash)
+			return i;
+		for (k = 0; k < cs[i].nparents; k++) {
+			p = parents[cs[i].parents_at + k];
+			if (p >= count || stamp[p] == mark)
+				continue;
+			stamp[p] = mark;
+			queue[tail++] = p;
+		}
+	}
+	return GV_NONE;
+}
+
+int gv_classes_resolve(gv_classes *c, const gv_history *h,
+		       gv_warnings *warnings, gv_error *err)
+{
+	size_t count = gv_history_count(h), i, k;
+	uint32_t *stamp = NULL;
+	gv_idx *queue = NULL, t;
+	char hex[GV_OID_HEXSZ + 1];
+	int rc = 0;
+
+	for (i = 0; i < c->n && i < count; i++) {
+		crec *rec;
+
+		if (!c->rec[i])
+			continue;
+		rec = &c->recs[c->rec[i] - 1];
+		for (k = 0; k < rec->nrefs; k++)
+			if (!rec->refs[k].resolved && rec->refs[k].text[0])
+				resolve_hex(&rec->refs[k], h, (gv_idx)i,
+					    warnings);
+	}
+	if (c->npend && count) {
+		stamp = calloc(count, sizeof(*stamp));
+		queue = malloc(count * sizeof(*queue));
+		if (!stamp || !queue) {
+			rc = gv_error_set(err, GV_ENOMEM, "out of memory");
+			goto done;
+		}
+	}
+	for (i = 0; i < c->npend; i++) {
+		pending *pd = &c->pend[i];
+		gv_ref *r = &c->recs[c->rec[pd->commit] - 1].refs[pd->ref];
+
+		if (r->resolved || pd->commit >= count)
+			continue;
+		t = nearest_with_subject(c, h, pd->commit, pd->hash, stamp,
+					 (uint32_t)i + 1, queue);
+		if (t == GV_NONE) {
+			gv_history_hex(h, pd->commit, hex);
+			gv_warnings_add(warnings, "unresolved-revert-subject",
+					"a revert names its target only by "
+					"subject, and no ancestor has that "
+					"exact subject (resolved: false), "
+					"e.g. in %.12s", hex);
+			continue;
+		}
+		r->commit = t;
+		r->resolved = 1;
+		gv_history_hex(h, t, r->text);
+	}
+	if (c->limits)
+		gv_warnings_add_n(warnings, "rule-match-limit", c->limits,
+				  "a rule hit its match, depth or heap limit "
+				  "on a message and was skipped for it");
+done:
+	free(stamp);
+	free(queue);
+	return rc;
+}
+
+/* ---- merging (advisories) ---- */
+
+int gv_classes_merge(gv_classes *c, gv_idx commit, int cat, int conf,
+		     const char *const *ids, size_t nids, const gv_ref *refs,
+		     size_t nrefs)
+{
+	crec old, *rec;
+	const char **nid = NULL;
+	gv_ref *nref = NULL;
+	size_t i, j, n, nr;
+	uint32_t cv;
+
+	if (cover(c, commit))
+		return GV_ENOMEM;
+	c->labels[commit] |= GV_LABEL(cat);
+	cv = (c->conf[commit] >> (2 * cat)) & 3u;
+	if ((uint32_t)conf > cv)
+		c->conf[commit] = (c->conf[commit] & ~(3u << (2 * cat))) |
+				  (uint32_t)conf << (2 * cat);
+	memset(&old, 0, sizeof(old));
+	if (c->rec[commit])
+		old = c->recs[c->rec[commit] - 1];
+	/* The new arrays are copies: views handed out before stay valid. */
+	if (!(nid = arena_alloc(c, (old.nids + nids) * sizeof(char *))) ||
+	    !(nref = arena_alloc(c, (old.nrefs + nrefs) * sizeof(gv_ref))))
+		return GV_ENOMEM;
+	n = old.nids;
+	if (n)
+		memcpy(nid, old.ids, n * sizeof(char *));
+	for (i = 0; i < nids; i++) {
+		size_t len = strlen(ids[i]);
+		char *u = arena_strdup(c, ids[i], len);
+
+		if (!u)
+			return GV_ENOMEM;
+		for (j = 0; j < len; j++)
+			if (u[j] >= 'a' && u[j] <= 'z')
+				u[j] = (char)(u[j] - 32);
+		for (j = 0; j < n && strcmp(nid[j], u); j++)
+			;
+		if (j == n)
+			nid[n++] = u;
+	}
+	qsort(nid, n, sizeof(*nid), cmp_cstr);
+	nr = old.nrefs;
+	if (nr)
+		memcpy(nref, old.refs, nr * sizeof(gv_ref));
+	for (i = 0; i < nrefs; i++) {
+		for (j = 0; j < nr; j++)
+			if (nref[j].kind == refs[i].kind &&
+			    !strcmp(nref[j].text, refs[i].text))
+				break;
+		if (j == nr)
+			nref[nr++] = refs[i];
+	}
+	if (!c->rec[commit]) {
+		if (gv_grow((void **)&c->recs, &c->arecs, c->nrecs + 1,
+			    sizeof(*c->recs)))
+			return GV_ENOMEM;
+		c->recs[c->nrecs] = old;
+		c->rec[commit] = (uint32_t)++c->nrecs;
+	}
+	rec = &c->recs[c->rec[commit] - 1];
+	rec->ids = nid;
+	rec->nids = (uint32_t)n;
+	rec->refs = nref;
+	rec->nrefs = (uint32_t)nr;
+	return 0;
+}

@@ -1,0 +1,649 @@
+/*
+ * cmd_rules.c - the commands for writing and debugging rules:
+ *
+ *   git-vitals rules test  [--rules P]... [--rules-add P]... [FILE|DIR]...
+ *   git-vitals rules check [--rules P]... [--rules-add P]... [FILE|DIR]...
+ *   git-vitals rules show  [--rules P]... [--rules-add P]...
+ *   git-vitals classify [--rules P]... [--rules-add P]... [--author A]
+ *                       [--format json|text]          (message on stdin)
+ *   git-vitals explain [--rules P]... [--rules-add P]... [--format json|text]
+ *                      REV [PATH]
+ *
+ * Paths given to `rules test` / `rules check` are the rule set checked (as
+ * with --rules). Exit codes: 0 ok; 1 usage; 2 an input error, a rule file
+ * that does not parse or compile, or (`rules test`) a failing example.
+ * Results go to stdout, diagnostics to stderr.
+ */
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gv/classify.h"
+#include "gv/history.h"
+
+typedef struct rule_opts {
+	char **rules;
+	size_t nrules;
+	char **add;
+	size_t nadd;
+	char **args;           /* positional arguments */
+	size_t nargs;
+	const char *format;
+	const char *author;
+} rule_opts;
+
+/* "git-vitals: <what>: <why>" and the exit code for err->code. Kept here
+ * rather than calling main.c's gv_cli_fail() so that the test runner, which
+ * links every CLI object but main.o, links. */
+static int fail(const char *what, const gv_error *err)
+{
+	if (what)
+		fprintf(stderr, "git-vitals: %s: %s\n", what, err->msg);
+	else
+		fprintf(stderr, "git-vitals: %s\n", err->msg);
+	return err->code == GV_EUSAGE ? GV_EXIT_USAGE : GV_EXIT_INPUT;
+}
+
+static int usage_error(const char *what, const char *msg)
+{
+	fprintf(stderr, "git-vitals: %s: %s\n", what, msg);
+	return GV_EXIT_USAGE;
+}
+
+int gv_cli_load_rules(gv_ruleset **out, char *const *rules, size_t nrules,
+		      char *const *rules_add, size_t nadd, gv_error *err)
+{
+	gv_ruleset *rs = NULL;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if ((rc = gv_rules_new(&rs, err)))
+		goto done;
+	if (!nrules && (rc = gv_rules_add_default(rs, err)))
+		goto done;
+	for (i = 0; i < nrules; i++)
+		if ((rc = gv_rules_add_path(rs, rules[i], err)))
+			goto done;
+	for (i = 0; i < nadd; i++)
+		if ((rc = gv_rules_add_path(rs, rules_add[i], err)))
+			goto done;
+	if ((rc = gv_rules_compile(rs, err)))
+		goto done;
+	*out = rs;
+	rs = NULL;
+done:
+	gv_rules_free(rs);
+	return rc;
+}
+
+static int push_arg(char ***v, size_t *n, char *arg)
+{
+	char **p = gv_reallocarray(*v, *n + 1, sizeof(*p));
+
+	if (!p)
+		return GV_ENOMEM;
+	*v = p;
+	p[(*n)++] = arg;
+	return 0;
+}
+
+/* Takes the value of `--name VALUE` or `--name=VALUE`; NULL when argv[*i]
+ * is not that option. Sets *missing when the value is absent. */
+static char *opt_value(int argc, char **argv, int *i, const char *name,
+		       int *missing)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n))
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n])
+		return NULL;
+	if (*i + 1 >= argc) {
+		*missing = 1;
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+/* Parses the options every command here shares. Returns an exit code, or
+ * -1 to go on. */
+static int parse_opts(rule_opts *o, int argc, char **argv, const char *cmd,
+		      const char *usage)
+{
+	int i, missing = 0, dashdash = 0, rc = 0;
+	char *v;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 0; i < argc && !rc; i++) {
+		if (dashdash || argv[i][0] != '-' || !argv[i][1]) {
+			rc = push_arg(&o->args, &o->nargs, argv[i]);
+		} else if (!strcmp(argv[i], "--")) {
+			dashdash = 1;
+		} else if (!strcmp(argv[i], "-h") ||
+			   !strcmp(argv[i], "--help")) {
+			fputs(usage, stdout);
+			return GV_EXIT_OK;
+		} else if ((v = opt_value(argc, argv, &i, "--rules-add",
+					  &missing))) {
+			rc = push_arg(&o->add, &o->nadd, v);
+		} else if ((v = opt_value(argc, argv, &i, "--rules",
+					  &missing))) {
+			rc = push_arg(&o->rules, &o->nrules, v);
+		} else if ((v = opt_value(argc, argv, &i, "--format",
+					  &missing))) {
+			if (strcmp(v, "json") && strcmp(v, "text"))
+				return usage_error(cmd, "--format is json or "
+						   "text");
+			o->format = v;
+		} else if ((v = opt_value(argc, argv, &i, "--author",
+					  &missing))) {
+			o->author = v;
+		} else if (missing) {
+			fprintf(stderr, "git-vitals: %s: %s needs a value\n",
+				cmd, argv[i]);
+			return GV_EXIT_USAGE;
+		} else {
+			fprintf(stderr, "git-vitals: %s: unknown option %s\n"
+				"%s", cmd, argv[i], usage);
+			return GV_EXIT_USAGE;
+		}
+		if (missing) {
+			fprintf(stderr, "git-vitals: %s: %s needs a value\n",
+				cmd, argv[i]);
+			return GV_EXIT_USAGE;
+		}
+	}
+	if (rc) {
+		fprintf(stderr, "git-vitals: %s: out of memory\n", cmd);
+		return GV_EXIT_INPUT;
+	}
+	if (!o->format)
+		o->format = isatty(STDOUT_FILENO) ? "text" : "json";
+	return -1;
+}
+
+static void opts_free(rule_opts *o)
+{
+	free(o->rules);
+	free(o->add);
+	free(o->args);
+}
+
+/* ---- rules test | check | show ---- */
+
+static const char rules_usage[] =
+	"usage: git-vitals rules test  [--rules PATH]... [--rules-add PATH]... "
+	"[FILE|DIR]...\n"
+	"       git-vitals rules check [--rules PATH]... [--rules-add PATH]... "
+	"[FILE|DIR]...\n"
+	"       git-vitals rules show  [--rules PATH]... [--rules-add PATH]...\n"
+	"Without a path the default rules (compiled in) are used.\n";
+
+int gv_cmd_rules(int argc, char **argv)
+{
+	gv_ruleset *rs = NULL;
+	gv_error err = { 0, "" };
+	gv_buf out = { 0 };
+	rule_opts o;
+	const char *action;
+	char what[64];
+	size_t problems = 0;
+	int rc, ret;
+
+	/* Accept argv with or without the subcommand name in front. */
+	if (argc > 0 && !strcmp(argv[0], "rules")) {
+		argc--;
+		argv++;
+	}
+	if ((ret = parse_opts(&o, argc, argv, "rules", rules_usage)) >= 0)
+		goto done;
+	if (!o.nargs) {
+		ret = usage_error("rules", "expected test, check or show");
+		fputs(rules_usage, stderr);
+		goto done;
+	}
+	action = o.args[0];
+	snprintf(what, sizeof(what), "rules %s", action);
+	if (strcmp(action, "test") && strcmp(action, "check") &&
+	    strcmp(action, "show")) {
+		ret = usage_error("rules", "expected test, check or show");
+		fputs(rules_usage, stderr);
+		goto done;
+	}
+	if (!strcmp(action, "show") && o.nargs > 1) {
+		ret = usage_error(what, "takes no path (use --rules)");
+		goto done;
+	}
+	/* Paths after the action are the set under test, like --rules. */
+	if (o.nargs > 1) {
+		rc = gv_cli_load_rules(&rs, o.args + 1, o.nargs - 1, o.add,
+				       o.nadd, &err);
+	} else {
+		rc = gv_cli_load_rules(&rs, o.rules, o.nrules, o.add, o.nadd,
+				       &err);
+	}
+	if (rc) {
+		ret = fail(what, &err);
+		goto done;
+	}
+	ret = GV_EXIT_OK;
+	if (!strcmp(action, "show")) {
+		rc = gv_rules_show(rs, &out);
+	} else if (!strcmp(action, "check")) {
+		rc = gv_rules_lint(rs, &out, &problems);
+		if (!rc && !problems)
+			rc = gv_buf_printf(&out, "%zu rules: ok\n",
+					   gv_rules_count(rs));
+	} else {
+		rc = gv_rules_test(rs, &out, &problems, &err);
+		if (!rc)
+			rc = gv_buf_printf(&out, "%zu rules: %zu failure%s\n",
+					   gv_rules_count(rs), problems,
+					   problems == 1 ? "" : "s");
+	}
+	if (rc) {
+		if (!err.msg[0])
+			gv_error_set(&err, rc, "out of memory");
+		ret = fail(what, &err);
+		goto done;
+	}
+	if (out.len)
+		fwrite(out.ptr, 1, out.len, stdout);
+	if (problems)
+		ret = GV_EXIT_INPUT;
+done:
+	gv_buf_free(&out);
+	gv_rules_free(rs);
+	opts_free(&o);
+	return ret;
+}
+
+/* ---- classify and explain ---- */
+
+/* A JSON string: the bytes repaired to UTF-8, then escaped. */
+static int json_str(gv_buf *b, const char *s, size_t len)
+{
+	gv_buf u = { 0 };
+	size_t i;
+	int rc;
+
+	if ((rc = gv_utf8_sanitize(&u, s, len)))
+		goto done;
+	rc = gv_buf_puts(b, "\"");
+	for (i = 0; i < u.len && !rc; i++) {
+		unsigned char c = (unsigned char)u.ptr[i];
+
+		if (c == '"' || c == '\\')
+			rc = gv_buf_printf(b, "\\%c", c);
+		else if (c == '\n')
+			rc = gv_buf_puts(b, "\\n");
+		else if (c == '\t')
+			rc = gv_buf_puts(b, "\\t");
+		else if (c < 0x20)
+			rc = gv_buf_printf(b, "\\u%04x", c);
+		else
+			rc = gv_buf_put(b, (const char *)&c, 1);
+	}
+	if (!rc)
+		rc = gv_buf_puts(b, "\"");
+done:
+	gv_buf_free(&u);
+	return rc;
+}
+
+/* Text output: control characters shown as escapes, so a hostile message
+ * cannot drive the terminal. */
+static int text_str(gv_buf *b, const char *s, size_t len)
+{
+	gv_buf u = { 0 };
+	size_t i;
+	int rc;
+
+	if ((rc = gv_utf8_sanitize(&u, s, len)))
+		goto done;
+	for (i = 0; i < u.len && !rc; i++) {
+		unsigned char c = (unsigned char)u.ptr[i];
+
+		if (c == '\n')
+			rc = gv_buf_puts(b, "\\n");
+		else if (c < 0x20 || c == 0x7f)
+			rc = gv_buf_printf(b, "\\x%02x", c);
+		else
+			rc = gv_buf_put(b, (const char *)&c, 1);
+	}
+done:
+	gv_buf_free(&u);
+	return rc;
+}
+
+typedef struct trace {
+	gv_buf out;
+	int json;
+	size_t nhits;
+	int rc;
+} trace;
+
+static int on_hit(const gv_rule_hit *h, void *payload)
+{
+	trace *t = payload;
+	gv_buf *b = &t->out;
+	const char *cat = h->category < 0 ? "none" :
+			  gv_category_name(h->category);
+	size_t i;
+	int rc;
+
+	if (t->json) {
+		rc = gv_buf_printf(b, "%s{\"rule\": ", t->nhits ? ", " : "");
+		rc = rc ? rc : json_str(b, h->rule, strlen(h->rule));
+		rc = rc ? rc : gv_buf_printf(b, ", \"source\": \"%s:%u\", "
+					     "\"field\": \"%s\", "
+					     "\"category\": \"%s\", ",
+					     h->file, h->line, h->field, cat);
+		if (!rc && h->veto)
+			rc = gv_buf_puts(b, "\"veto\": true, ");
+		else if (!rc)
+			rc = gv_buf_printf(b, "\"confidence\": \"%s\", ",
+					   gv_confidence_name(h->confidence));
+		rc = rc ? rc : gv_buf_puts(b, "\"match\": ");
+		rc = rc ? rc : json_str(b, h->text, h->len);
+		rc = rc ? rc : gv_buf_puts(b, ", \"captures\": [");
+		for (i = 0; i < h->ncaptures && !rc; i++) {
+			rc = gv_buf_printf(b, "%s{\"meaning\": \"%s\", "
+					   "\"text\": ", i ? ", " : "",
+					   h->captures[i].meaning);
+			rc = rc ? rc : json_str(b, h->captures[i].text,
+						h->captures[i].len);
+			rc = rc ? rc : gv_buf_puts(b, "}");
+		}
+		rc = rc ? rc : gv_buf_puts(b, "]}");
+	} else {
+		rc = gv_buf_printf(b, "rule %s (%s:%u): %s", h->rule, h->file,
+				   h->line, cat);
+		if (!rc)
+			rc = h->veto ? gv_buf_puts(b, ", veto") :
+			     gv_buf_printf(b, ", %s",
+					   gv_confidence_name(h->confidence));
+		rc = rc ? rc : gv_buf_printf(b, "\n  field:   %s\n"
+					     "  matched: \"", h->field);
+		rc = rc ? rc : text_str(b, h->text, h->len);
+		rc = rc ? rc : gv_buf_puts(b, "\"\n");
+		for (i = 0; i < h->ncaptures && !rc; i++) {
+			rc = gv_buf_printf(b, "  %-8s \"",
+					   h->captures[i].meaning);
+			rc = rc ? rc : text_str(b, h->captures[i].text,
+						h->captures[i].len);
+			rc = rc ? rc : gv_buf_puts(b, "\"\n");
+		}
+	}
+	t->nhits++;
+	return rc ? GV_ENOMEM : 0;
+}
+
+/* Resolves a ref written in a message against the repository, when there
+ * is one (explain): the full id, or the ref stays as written. */
+static int ref_resolve(const char *repo, const gv_ref *r, char *hex)
+{
+	gv_buf m = { 0 }, n = { 0 }, e = { 0 };
+	gv_error err;
+	int ok;
+
+	if (!repo || !r->text[0])
+		return 0;
+	ok = !gv_repo_read_commit(&m, &n, &e, hex, repo, r->text, &err);
+	gv_buf_free(&m);
+	gv_buf_free(&n);
+	gv_buf_free(&e);
+	return ok;
+}
+
+static int print_result(gv_buf *b, const gv_class_view *v, const trace *t,
+			const char *commit, const char *repo, int json)
+{
+	char hex[GV_OID_HEXSZ + 1];
+	size_t i;
+	int cat, rc = 0, first = 1, ok;
+
+	if (json) {
+		rc = gv_buf_puts(b, "{");
+		if (!rc && commit)
+			rc = gv_buf_printf(b, "\"commit\": \"%s\", ", commit);
+		rc = rc ? rc : gv_buf_puts(b, "\"labels\": [");
+	} else {
+		if (commit)
+			rc = gv_buf_printf(b, "commit %s\n", commit);
+		rc = rc ? rc : gv_buf_puts(b, "labels:");
+	}
+	for (cat = 0; cat < GV_CAT__COUNT && !rc; cat++) {
+		if (!(v->labels & GV_LABEL(cat)))
+			continue;
+		rc = json ? gv_buf_printf(b, "%s\"%s\"", first ? "" : ", ",
+					  gv_category_name(cat)) :
+			    gv_buf_printf(b, " %s (%s)", gv_category_name(cat),
+					  gv_confidence_name(v->conf[cat]));
+		first = 0;
+	}
+	if (!rc && !json && first)
+		rc = gv_buf_puts(b, " none");
+	rc = rc ? rc : gv_buf_puts(b, json ? "], \"rules\": [" : "\nrules:");
+	for (i = 0; i < v->nrules && !rc; i++)
+		rc = gv_buf_printf(b, json ? "%s\"%s\"" : "%s%s",
+				   json ? (i ? ", " : "") : " ", v->rules[i]);
+	rc = rc ? rc : gv_buf_puts(b, json ? "], \"refs\": [" : "\nrefs:");
+	for (i = 0; i < v->nrefs && !rc; i++) {
+		const gv_ref *r = &v->refs[i];
+		const char *sha = r->text;
+
+		ok = r->resolved || ref_resolve(repo, r, hex);
+		if (ok && !r->resolved)
+			sha = hex;
+		if (json)
+			rc = gv_buf_printf(b, "%s{\"sha\": \"%s\", \"kind\": "
+					   "\"%s\", \"resolved\": %s}",
+					   i ? ", " : "", sha,
+					   gv_ref_kind_name(r->kind),
+					   ok ? "true" : "false");
+		else
+			rc = gv_buf_printf(b, " %s %s%s", gv_ref_kind_name(
+					   r->kind), sha[0] ? sha :
+					   "(by subject)", ok ? "" :
+					   " (unresolved)");
+	}
+	rc = rc ? rc : gv_buf_puts(b, json ? "], \"ids\": [" : "\nids:");
+	for (i = 0; i < v->nids && !rc; i++) {
+		rc = gv_buf_puts(b, json ? (i ? ", " : "") : " ");
+		rc = rc ? rc : json ? json_str(b, v->ids[i], strlen(v->ids[i]))
+				    : text_str(b, v->ids[i], strlen(v->ids[i]));
+	}
+	rc = rc ? rc : gv_buf_puts(b, json ? "], \"issues\": [" :
+				   "\nissues:");
+	for (i = 0; i < v->nissues && !rc; i++) {
+		rc = gv_buf_puts(b, json ? (i ? ", " : "") : " ");
+		rc = rc ? rc : json ? json_str(b, v->issues[i],
+					       strlen(v->issues[i]))
+				    : text_str(b, v->issues[i],
+					       strlen(v->issues[i]));
+	}
+	if (json) {
+		rc = rc ? rc : gv_buf_puts(b, "], \"confidence\": {");
+		for (cat = 0, first = 1; cat < GV_CAT__COUNT && !rc; cat++) {
+			if (!(v->labels & GV_LABEL(cat)))
+				continue;
+			rc = gv_buf_printf(b, "%s\"%s\": \"%s\"",
+					   first ? "" : ", ",
+					   gv_category_name(cat),
+					   gv_confidence_name(v->conf[cat]));
+			first = 0;
+		}
+		rc = rc ? rc : gv_buf_puts(b, "}, \"hits\": [");
+		rc = rc ? rc : gv_buf_put(b, t->out.ptr, t->out.len);
+		rc = rc ? rc : gv_buf_puts(b, "]}\n");
+	} else {
+		rc = rc ? rc : gv_buf_puts(b, "\n");
+		if (!rc && t->out.len)
+			rc = gv_buf_puts(b, "\n");
+		rc = rc ? rc : gv_buf_put(b, t->out.ptr, t->out.len);
+	}
+	return rc;
+}
+
+/* Classifies one message and prints the result with every rule hit. */
+static int classify_and_print(const rule_opts *o, const gv_buf *message,
+			      const char *name, size_t name_len,
+			      const char *email, size_t email_len,
+			      const char *commit, const char *repo,
+			      const char *what)
+{
+	gv_ruleset *rs = NULL;
+	gv_classes *c = NULL;
+	gv_error err = { 0, "" };
+	gv_class_view v;
+	gv_message m;
+	gv_buf out = { 0 };
+	trace t;
+	int rc, ret = GV_EXIT_OK;
+
+	memset(&t, 0, sizeof(t));
+	t.json = !strcmp(o->format, "json");
+	if ((rc = gv_cli_load_rules(&rs, o->rules, o->nrules, o->add, o->nadd,
+				    &err)) ||
+	    (rc = gv_classes_new(&c, rs, &err))) {
+		ret = fail(what, &err);
+		goto done;
+	}
+	memset(&m, 0, sizeof(m));
+	m.commit = 0;
+	m.message = message->ptr ? message->ptr : "";
+	m.message_len = message->len;
+	m.author_name = name;
+	m.author_name_len = name_len;
+	m.author_email = email;
+	m.author_email_len = email_len;
+	if ((rc = gv_classify_message(c, &m, on_hit, &t))) {
+		gv_error_set(&err, rc, rc == GV_ENOMEM ? "out of memory" :
+			     "classification failed (%d)", rc);
+		ret = fail(what, &err);
+		goto done;
+	}
+	gv_classes_get(c, 0, &v);
+	if (print_result(&out, &v, &t, commit, repo, t.json)) {
+		gv_error_set(&err, GV_ENOMEM, "out of memory");
+		ret = fail(what, &err);
+		goto done;
+	}
+	fwrite(out.ptr, 1, out.len, stdout);
+	if (gv_classes_limit_hits(c))
+		fprintf(stderr, "git-vitals: %s: warning: a rule hit its "
+			"match limit and was skipped\n", what);
+done:
+	gv_buf_free(&out);
+	gv_buf_free(&t.out);
+	gv_classes_free(c);
+	gv_rules_free(rs);
+	return ret;
+}
+
+static const char classify_usage[] =
+	"usage: git-vitals classify [--rules PATH]... [--rules-add PATH]... "
+	"[--author 'Name <email>'] [--format json|text] < MESSAGE\n";
+
+int gv_cmd_classify(int argc, char **argv)
+{
+	gv_buf msg = { 0 };
+	gv_error err = { 0, "" };
+	rule_opts o;
+	char chunk[65536];
+	const char *name = "", *email = "", *lt, *gt;
+	size_t n, name_len = 0, email_len = 0;
+	int ret;
+
+	if (argc > 0 && !strcmp(argv[0], "classify")) {
+		argc--;
+		argv++;
+	}
+	if ((ret = parse_opts(&o, argc, argv, "classify",
+			      classify_usage)) >= 0)
+		goto done;
+	if (o.nargs) {
+		ret = usage_error("classify", "reads the message on stdin, "
+				  "and takes no argument");
+		goto done;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
+		if (gv_buf_put(&msg, chunk, n)) {
+			gv_error_set(&err, GV_ENOMEM, "out of memory");
+			ret = fail("classify", &err);
+			goto done;
+		}
+	if (ferror(stdin)) {
+		gv_error_set(&err, GV_EIO, "cannot read stdin");
+		ret = fail("classify", &err);
+		goto done;
+	}
+	if (o.author) {
+		/* "Name <email>": split so the author field reads as in a
+		 * history. */
+		lt = strchr(o.author, '<');
+		gt = lt ? strchr(lt, '>') : NULL;
+		name = o.author;
+		name_len = lt ? (size_t)(lt - o.author) : strlen(o.author);
+		while (name_len && name[name_len - 1] == ' ')
+			name_len--;
+		if (lt && gt) {
+			email = lt + 1;
+			email_len = (size_t)(gt - lt - 1);
+		}
+	}
+	ret = classify_and_print(&o, &msg, name, name_len, email, email_len,
+				 NULL, NULL, "classify");
+done:
+	gv_buf_free(&msg);
+	opts_free(&o);
+	return ret;
+}
+
+static const char explain_usage[] =
+	"usage: git-vitals explain [--rules PATH]... [--rules-add PATH]... "
+	"[--format json|text] REV [PATH]\n";
+
+int gv_cmd_explain(int argc, char **argv)
+{
+	gv_buf msg = { 0 }, name = { 0 }, email = { 0 };
+	gv_error err = { 0, "" };
+	char hex[GV_OID_HEXSZ + 1];
+	const char *repo;
+	rule_opts o;
+	int ret;
+
+	if (argc > 0 && !strcmp(argv[0], "explain")) {
+		argc--;
+		argv++;
+	}
+	if ((ret = parse_opts(&o, argc, argv, "explain", explain_usage)) >= 0)
+		goto done;
+	if (o.nargs < 1 || o.nargs > 2) {
+		ret = usage_error("explain", "expected REV [PATH]");
+		fputs(explain_usage, stderr);
+		goto done;
+	}
+	repo = o.nargs > 1 ? o.args[1] : ".";
+	if (gv_repo_read_commit(&msg, &name, &email, hex, repo, o.args[0],
+				&err)) {
+		ret = fail("explain", &err);
+		goto done;
+	}
+	ret = classify_and_print(&o, &msg, name.ptr ? name.ptr : "", name.len,
+				 email.ptr ? email.ptr : "", email.len, hex,
+				 repo, "explain");
+done:
+	gv_buf_free(&msg);
+	gv_buf_free(&name);
+	gv_buf_free(&email);
+	opts_free(&o);
+	return ret;
+}

@@ -1,0 +1,1123 @@
+/*
+ * rules.c - rule files: parsing, compiling, self-tests and printing.
+ *
+ * The format (documented in docs/RULES.md) is a list of stanzas:
+ *
+ *   # comment
+ *   [rule fix-trailer]
+ *   category = fix
+ *   field = message
+ *   pattern = ^Fixes: ?([0-9a-f]{8,40})\b
+ *   flags = i m
+ *   ...
+ *
+ * An indented line continues the value of the key above it (joined with a
+ * newline, which only `flags = x` patterns can use). Parsing stops at the
+ * first error, reported as "file:line:column: message"; a ruleset that
+ * failed to parse must not be used. After gv_rules_compile() the ruleset is
+ * read-only (threads may share it): rules[] keeps the order rules were added,
+ * which is the order they run and print in.
+ */
+#include "rules_int.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "gv/classify.h"
+#include "gv/embedded.h"
+
+static const char *const category_names[GV_CAT__COUNT] = {
+	"fix", "revert", "rollback", "security", "bot", "feature", "chore",
+	"docs", "test", "perf", "refactor"
+};
+
+static const char *const field_names[] = {
+	"subject", "body", "message", "trailer", "author"
+};
+
+const char *gv_category_name(int cat)
+{
+	if (cat < 0 || cat >= GV_CAT__COUNT)
+		return NULL;
+	return category_names[cat];
+}
+
+int gv_category_from_name(const char *name, size_t len)
+{
+	int i;
+
+	for (i = 0; i < GV_CAT__COUNT; i++)
+		if (strlen(category_names[i]) == len &&
+		    !memcmp(category_names[i], name, len))
+			return i;
+	return -1;
+}
+
+const char *gv_field_name(int field)
+{
+	if (field < 0 || field > GV_FIELD_AUTHOR)
+		return NULL;
+	return field_names[field];
+}
+
+int gv_rules_is_limit(int rc)
+{
+	return rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+	       rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT ||
+	       rc == PCRE2_ERROR_NOMEMORY;
+}
+
+int gv_rules_match(const gv_ruleset *rs, const gv_rule *r, const char *s,
+		   size_t len, size_t start, pcre2_match_data *md)
+{
+	/* "" with length 0 is a valid subject; PCRE2 rejects a NULL one. */
+	if (!s)
+		s = "";
+	return pcre2_match(r->code, (PCRE2_SPTR)s, len, start, 0, md,
+			   rs->mctx);
+}
+
+int gv_rules_new(gv_ruleset **out, gv_error *err)
+{
+	gv_ruleset *rs = calloc(1, sizeof(*rs));
+
+	*out = NULL;
+	if (!rs)
+		return gv_error_set(err, GV_ENOMEM, "out of memory");
+	rs->hash = 0xcbf29ce484222325ull;
+	*out = rs;
+	return 0;
+}
+
+static void rule_free(gv_rule *r)
+{
+	size_t i;
+
+	free(r->id);
+	free(r->trailer);
+	free(r->pattern);
+	free(r->seg_off);
+	free(r->seg_line);
+	free(r->seg_col);
+	free(r->flags);
+	free(r->caps);
+	free(r->caps_text);
+	free(r->req_text);
+	free(r->req);
+	for (i = 0; i < r->nexamples; i++)
+		free(r->examples[i].text);
+	free(r->examples);
+	pcre2_code_free(r->code);
+}
+
+void gv_rules_free(gv_ruleset *rs)
+{
+	size_t i;
+
+	if (!rs)
+		return;
+	for (i = 0; i < rs->count; i++)
+		rule_free(&rs->rules[i]);
+	free(rs->rules);
+	for (i = 0; i < rs->nnames; i++)
+		free(rs->names[i]);
+	free(rs->names);
+	for (i = 0; i < rs->nlits; i++)
+		free(rs->lits[i].text);
+	free(rs->lits);
+	free(rs->lit_head);
+	pcre2_match_context_free(rs->mctx);
+	free(rs);
+}
+
+size_t gv_rules_count(const gv_ruleset *rs)
+{
+	return rs ? rs->count : 0;
+}
+
+const char *gv_rules_id(const gv_ruleset *rs, size_t i)
+{
+	return rs && i < rs->count ? rs->rules[i].id : NULL;
+}
+
+uint64_t gv_rules_hash(const gv_ruleset *rs)
+{
+	return rs ? rs->hash : 0;
+}
+
+/* ---- parsing ---- */
+
+/* The parser's state for one source. */
+typedef struct parser {
+	gv_ruleset *rs;
+	const char *name;
+	gv_error *err;
+	gv_rule *cur;          /* the rule being filled, or NULL */
+	unsigned seen;         /* keys seen in cur, as bits of enum key */
+	int last_key;          /* key a continuation line extends, or -1 */
+	unsigned last_line, last_col;
+} parser;
+
+enum key {
+	K_CATEGORY, K_FIELD, K_PATTERN, K_FLAGS, K_CONFIDENCE, K_CAPTURES,
+	K_REQUIRES, K_NOT, K_MATCH, K_NOMATCH, K__COUNT
+};
+
+static const char *const key_names[K__COUNT] = {
+	"category", "field", "pattern", "flags", "confidence", "captures",
+	"requires", "not", "match", "nomatch"
+};
+
+#define perr(p, line, col, ...) parse_error(p, line, col, __VA_ARGS__)
+
+static int parse_error(parser *p, unsigned line, unsigned col,
+		       const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 4, 5)))
+#endif
+	;
+
+static int parse_error(parser *p, unsigned line, unsigned col,
+		       const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return gv_error_set(p->err, GV_EINPUT, "%s:%u:%u: %s", p->name, line,
+			    col, msg);
+}
+
+static char *dupn(const char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+
+	if (d) {
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+static int is_blank(int c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static int intern_lit(gv_ruleset *rs, const char *s, size_t n, uint32_t *out)
+{
+	size_t i;
+	char *t;
+
+	for (i = 0; i < rs->nlits; i++) {
+		if (rs->lits[i].len == n && !memcmp(rs->lits[i].text, s, n)) {
+			*out = (uint32_t)i;
+			return 0;
+		}
+	}
+	if (gv_grow((void **)&rs->lits, &rs->alits, rs->nlits + 1,
+		    sizeof(*rs->lits)) || !(t = dupn(s, n)))
+		return GV_ENOMEM;
+	for (i = 0; i < n; i++)
+		t[i] = (char)tolower((unsigned char)t[i]);
+	rs->lits[rs->nlits].text = t;
+	rs->lits[rs->nlits].len = n;
+	rs->lits[rs->nlits].next = 0;
+	*out = (uint32_t)rs->nlits++;
+	return 0;
+}
+
+/* Decodes \n, \t, \r and \\ in an example; any other backslash stays. */
+static char *decode_example(const char *s, size_t n, size_t *out_len)
+{
+	char *d = malloc(n + 1);
+	size_t i, j = 0;
+
+	if (!d)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\\' && i + 1 < n &&
+		    strchr("ntr\\", s[i + 1])) {
+			i++;
+			d[j++] = s[i] == 'n' ? '\n' : s[i] == 't' ? '\t' :
+				 s[i] == 'r' ? '\r' : '\\';
+		} else {
+			d[j++] = s[i];
+		}
+	}
+	d[j] = '\0';
+	*out_len = j;
+	return d;
+}
+
+static int set_category(parser *p, const char *v, size_t n, unsigned line,
+			unsigned col)
+{
+	int c;
+
+	if (n == 4 && !memcmp(v, "none", 4)) {
+		p->cur->category = GV_CAT_NONE;
+		return 0;
+	}
+	if ((c = gv_category_from_name(v, n)) < 0)
+		return perr(p, line, col, "unknown category '%.*s' (expected "
+			    "fix, revert, rollback, security, bot, feature, "
+			    "chore, docs, test, perf, refactor or none)",
+			    (int)n, v);
+	p->cur->category = c;
+	return 0;
+}
+
+static int set_field(parser *p, const char *v, size_t n, unsigned line,
+		     unsigned col)
+{
+	gv_rule *r = p->cur;
+	size_t i;
+	int f;
+
+	if (n > 8 && !memcmp(v, "trailer:", 8)) {
+		for (i = 8; i < n; i++)
+			if (!isalnum((unsigned char)v[i]) && v[i] != '-')
+				return perr(p, line, col + (unsigned)i,
+					    "a trailer name is letters, "
+					    "digits and '-'");
+		if (!(r->trailer = dupn(v + 8, n - 8)))
+			return gv_error_set(p->err, GV_ENOMEM, "out of memory");
+		r->trailer_len = n - 8;
+		r->field = GV_FIELD_TRAILER;
+		return 0;
+	}
+	for (f = 0; f <= GV_FIELD_AUTHOR; f++)
+		if (f != GV_FIELD_TRAILER && strlen(field_names[f]) == n &&
+		    !memcmp(field_names[f], v, n)) {
+			r->field = f;
+			return 0;
+		}
+	return perr(p, line, col, "unknown field '%.*s' (expected subject, "
+		    "body, message, author or trailer:<Name>)", (int)n, v);
+}
+
+static int set_flags(parser *p, const char *v, size_t n, unsigned line,
+		     unsigned col)
+{
+	gv_rule *r = p->cur;
+	size_t i;
+
+	r->options = 0;
+	for (i = 0; i < n; i++) {
+		switch (v[i]) {
+		case 'i': r->options |= PCRE2_CASELESS; break;
+		case 'm': r->options |= PCRE2_MULTILINE; break;
+		case 's': r->options |= PCRE2_DOTALL; break;
+		case 'x': r->options |= PCRE2_EXTENDED; break;
+		case ' ': case '\t': case ',': break;
+		default:
+			return perr(p, line, col + (unsigned)i,
+				    "unknown flag '%c' (expected i, m, s or x)",
+				    v[i]);
+		}
+	}
+	if (!(r->flags = dupn(v, n)))
+		return gv_error_set(p->err, GV_ENOMEM, "out of memory");
+	return 0;
+}
+
+static int ref_kind_from(const char *s, size_t n)
+{
+	int k;
+
+	for (k = 0; k < GV_REF__COUNT; k++)
+		if (strlen(gv_ref_kind_name(k)) == n &&
+		    !memcmp(gv_ref_kind_name(k), s, n))
+			return k;
+	return -1;
+}
+
+static int set_captures(parser *p, const char *v, size_t n, unsigned line,
+			unsigned col)
+{
+	gv_rule *r = p->cur;
+	size_t i = 0, j, alloc = 0;
+	gv_cap cap;
+	int k;
+
+	r->caps_line = line;
+	r->caps_col = col;
+	while (i < n) {
+		while (i < n && is_blank(v[i]))
+			i++;
+		if (i == n)
+			break;
+		for (j = i; j < n && !is_blank(v[j]); j++)
+			;
+		memset(&cap, 0, sizeof(cap));
+		if (j - i == 1 && v[i] == '-') {
+			cap.type = GV_CAP_IGNORE;
+		} else if (j - i == 2 && !memcmp(v + i, "id", 2)) {
+			cap.type = GV_CAP_ID;
+		} else if (j - i == 5 && !memcmp(v + i, "issue", 5)) {
+			cap.type = GV_CAP_ISSUE;
+		} else if (j - i == 7 && !memcmp(v + i, "reapply", 7)) {
+			cap.type = GV_CAP_REAPPLY;
+			cap.kind = GV_REF_REVERT;
+		} else if (j - i > 4 && !memcmp(v + i, "ref:", 4) &&
+			   (k = ref_kind_from(v + i + 4, j - i - 4)) >= 0) {
+			cap.type = GV_CAP_REF;
+			cap.kind = (uint8_t)k;
+		} else if (j - i > 8 && !memcmp(v + i, "subject:", 8) &&
+			   (k = ref_kind_from(v + i + 8, j - i - 8)) >= 0) {
+			cap.type = GV_CAP_SUBJECT;
+			cap.kind = (uint8_t)k;
+		} else {
+			return perr(p, line, col + (unsigned)i,
+				    "unknown capture '%.*s' (expected "
+				    "ref:<kind>, subject:<kind>, reapply, id, "
+				    "issue or -; kinds: revert, fixes, "
+				    "follow-up, backport, advisory)",
+				    (int)(j - i), v + i);
+		}
+		if (gv_grow((void **)&r->caps, &alloc, r->ncaps + 1,
+			    sizeof(*r->caps)))
+			return gv_error_set(p->err, GV_ENOMEM, "out of memory");
+		r->caps[r->ncaps++] = cap;
+		i = j;
+	}
+	if (!(r->caps_text = dupn(v, n)))
+		return gv_error_set(p->err, GV_ENOMEM, "out of memory");
+	return 0;
+}
+
+static int set_requires(parser *p, const char *v, size_t n, unsigned line,
+			unsigned col)
+{
+	gv_rule *r = p->cur;
+	size_t i = 0, j, e, alloc = 0;
+	uint32_t li;
+
+	while (i <= n) {
+		for (j = i; j < n && v[j] != '|'; j++)
+			;
+		e = j;
+		while (i < e && is_blank(v[i]))
+			i++;
+		while (e > i && is_blank(v[e - 1]))
+			e--;
+		if (e - i < 2)
+			return perr(p, line, col + (unsigned)i,
+				    "a required literal needs at least 2 "
+				    "characters");
+		if (gv_grow((void **)&r->req, &alloc, r->nreq + 1,
+			    sizeof(*r->req)) ||
+		    intern_lit(p->rs, v + i, e - i, &li))
+			return gv_error_set(p->err, GV_ENOMEM, "out of memory");
+		r->req[r->nreq++] = li;
+		i = j + 1;
+	}
+	if (!(r->req_text = dupn(v, n)))
+		return gv_error_set(p->err, GV_ENOMEM, "out of memory");
+	return 0;
+}
+
+static int add_example(parser *p, const char *v, size_t n, unsigned line,
+		       int match)
+{
+	gv_rule *r = p->cur;
+	gv_example *ex;
+
+	if (!(ex = gv_reallocarray(r->examples, r->nexamples + 1,
+				  sizeof(*r->examples))))
+		return gv_error_set(p->err, GV_ENOMEM, "out of memory");
+	r->examples = ex;
+	ex = &r->examples[r->nexamples];
+	if (!(ex->text = decode_example(v, n, &ex->len)))
+		return gv_error_set(p->err, GV_ENOMEM, "out of memory");
+	ex->line = line;
+	ex->match = match;
+	r->nexamples++;
+	return 0;
+}
+
+/* Appends a continuation line to the pattern (the only key whose value may
+ * span lines), remembering where it came from for error positions. */
+static int pattern_append(parser *p, const char *v, size_t n, unsigned line,
+			  unsigned col)
+{
+	gv_rule *r = p->cur;
+	size_t k = r->nseg + 1;
+	char *np;
+
+	if (!(np = realloc(r->pattern, r->pattern_len + n + 2)))
+		return gv_error_set(p->err, GV_ENOMEM, "out of memory");
+	r->pattern = np;
+	if (r->pattern_len)
+		r->pattern[r->pattern_len++] = '\n';
+	if (!(np = gv_reallocarray(r->seg_off, k, sizeof(size_t))))
+		return gv_error_set(p->err, GV_ENOMEM, "out of memory");
+	r->seg_off = (size_t *)(void *)np;
+	if (!(np = gv_reallocarray(r->seg_line, k, sizeof(unsigned))))
+		return gv_error_set(p->err, GV_ENOMEM, "out of memory");
+	r->seg_line = (unsigned *)(void *)np;
+	if (!(np = gv_reallocarray(r->seg_col, k, sizeof(unsigned))))
+		return gv_error_set(p->err, GV_ENOMEM, "out of memory");
+	r->seg_col = (unsigned *)(void *)np;
+	r->seg_off[r->nseg] = r->pattern_len;
+	r->seg_line[r->nseg] = line;
+	r->seg_col[r->nseg] = col;
+	r->nseg++;
+	memcpy(r->pattern + r->pattern_len, v, n);
+	r->pattern_len += n;
+	r->pattern[r->pattern_len] = '\0';
+	return 0;
+}
+
+static int set_bool(parser *p, int *out, const char *v, size_t n,
+		    unsigned line, unsigned col)
+{
+	if ((n == 4 && !memcmp(v, "true", 4)) ||
+	    (n == 3 && !memcmp(v, "yes", 3))) {
+		*out = 1;
+		return 0;
+	}
+	if ((n == 5 && !memcmp(v, "false", 5)) ||
+	    (n == 2 && !memcmp(v, "no", 2))) {
+		*out = 0;
+		return 0;
+	}
+	return perr(p, line, col, "expected true or false, not '%.*s'",
+		    (int)n, v);
+}
+
+static int set_key(parser *p, int key, const char *v, size_t n,
+		   unsigned line, unsigned col)
+{
+	gv_rule *r = p->cur;
+
+	switch (key) {
+	case K_CATEGORY:
+		return set_category(p, v, n, line, col);
+	case K_FIELD:
+		return set_field(p, v, n, line, col);
+	case K_PATTERN:
+		if (!n)
+			return perr(p, line, col, "empty pattern");
+		r->pattern_line = line;
+		r->pattern_col = col;
+		return pattern_append(p, v, n, line, col);
+	case K_FLAGS:
+		return set_flags(p, v, n, line, col);
+	case K_CONFIDENCE:
+		if (n == 4 && !memcmp(v, "high", 4))
+			r->confidence = GV_CONF_HIGH;
+		else if (n == 3 && !memcmp(v, "low", 3))
+			r->confidence = GV_CONF_LOW;
+		else
+			return perr(p, line, col, "unknown confidence '%.*s' "
+				    "(expected high or low)", (int)n, v);
+		return 0;
+	case K_CAPTURES:
+		return set_captures(p, v, n, line, col);
+	case K_REQUIRES:
+		return set_requires(p, v, n, line, col);
+	case K_NOT:
+		return set_bool(p, &r->veto, v, n, line, col);
+	case K_MATCH:
+	case K_NOMATCH:
+		return add_example(p, v, n, line, key == K_MATCH);
+	default:
+		return gv_error_set(p->err, GV_EINTERNAL, "bad key");
+	}
+}
+
+/* Checks the rule just finished: required keys and their combinations. */
+static int finish_rule(parser *p)
+{
+	gv_rule *r = p->cur;
+	static const int required[] = { K_CATEGORY, K_FIELD, K_PATTERN };
+	size_t i;
+
+	if (!r)
+		return 0;
+	p->cur = NULL;
+	for (i = 0; i < sizeof(required) / sizeof(*required); i++)
+		if (!(p->seen & (1u << required[i])))
+			return perr(p, r->line, 1, "rule '%s': missing "
+				    "required key '%s'", r->id,
+				    key_names[required[i]]);
+	if (r->veto && r->category == GV_CAT_NONE)
+		return perr(p, r->line, 1, "rule '%s': a 'not' rule vetoes a "
+			    "category, so it needs one", r->id);
+	if (!r->veto && r->category != GV_CAT_NONE &&
+	    !(p->seen & (1u << K_CONFIDENCE)))
+		return perr(p, r->line, 1, "rule '%s': missing required key "
+			    "'confidence'", r->id);
+	if (r->veto && r->ncaps)
+		return perr(p, r->caps_line, r->caps_col, "rule '%s': a 'not' "
+			    "rule captures nothing", r->id);
+	return 0;
+}
+
+static int start_rule(parser *p, const char *line, size_t n, unsigned lno)
+{
+	gv_ruleset *rs = p->rs;
+	size_t i = 1, s, e;
+	gv_rule *r;
+	int rc;
+
+	if ((rc = finish_rule(p)))
+		return rc;
+	while (i < n && is_blank(line[i]))
+		i++;
+	if (n - i < 4 || memcmp(line + i, "rule", 4) ||
+	    (i + 4 < n && !is_blank(line[i + 4])))
+		return perr(p, lno, (unsigned)i + 1,
+			    "expected '[rule ID]'");
+	i += 4;
+	while (i < n && is_blank(line[i]))
+		i++;
+	s = i;
+	while (i < n && (isalnum((unsigned char)line[i]) ||
+			 strchr("._-", line[i])))
+		i++;
+	e = i;
+	while (i < n && is_blank(line[i]))
+		i++;
+	if (e == s)
+		return perr(p, lno, (unsigned)s + 1, "expected a rule id "
+			    "(letters, digits, '.', '_', '-')");
+	if (i >= n || line[i] != ']')
+		return perr(p, lno, (unsigned)i + 1, "expected ']' after the "
+			    "rule id");
+	for (i = i + 1; i < n; i++)
+		if (!is_blank(line[i]))
+			return perr(p, lno, (unsigned)i + 1,
+				    "unexpected text after ']'");
+	for (i = 0; i < rs->count; i++)
+		if (strlen(rs->rules[i].id) == e - s &&
+		    !memcmp(rs->rules[i].id, line + s, e - s))
+			return perr(p, lno, (unsigned)s + 1, "duplicate rule "
+				    "id '%s' (first defined at %s:%u)",
+				    rs->rules[i].id, rs->rules[i].file,
+				    rs->rules[i].line);
+	if (gv_grow((void **)&rs->rules, &rs->alloc, rs->count + 1,
+		    sizeof(*rs->rules)))
+		return gv_error_set(p->err, GV_ENOMEM, "out of memory");
+	r = &rs->rules[rs->count];
+	memset(r, 0, sizeof(*r));
+	if (!(r->id = dupn(line + s, e - s)))
+		return gv_error_set(p->err, GV_ENOMEM, "out of memory");
+	r->file = p->name;
+	r->line = lno;
+	r->category = GV_CAT_NONE;
+	rs->count++;
+	p->cur = r;
+	p->seen = 0;
+	p->last_key = -1;
+	return 0;
+}
+
+static int parse_line(parser *p, const char *line, size_t n, unsigned lno)
+{
+	size_t i = 0, ks, ke, vs, ve;
+	int key;
+
+	while (i < n && is_blank(line[i]))
+		i++;
+	if (i == n) {
+		p->last_key = -1;   /* a blank line ends a continuation */
+		return 0;
+	}
+	if (line[0] == '#')
+		return 0;
+	if (i > 0) {
+		/* An indented line continues the pattern above it. */
+		while (n > i && is_blank(line[n - 1]))
+			n--;
+		if (p->last_key != K_PATTERN)
+			return perr(p, lno, 1, "an indented line continues "
+				    "a pattern, and there is none above");
+		return pattern_append(p, line + i, n - i, lno,
+				      (unsigned)i + 1);
+	}
+	if (line[0] == '[')
+		return start_rule(p, line, n, lno);
+	ks = 0;
+	while (i < n && (islower((unsigned char)line[i]) || line[i] == '-'))
+		i++;
+	ke = i;
+	while (i < n && is_blank(line[i]))
+		i++;
+	if (ke == ks || i >= n || line[i] != '=')
+		return perr(p, lno, (unsigned)i + 1,
+			    "expected 'key = value', '[rule ID]' or a "
+			    "'#' comment");
+	for (key = 0; key < K__COUNT; key++)
+		if (strlen(key_names[key]) == ke - ks &&
+		    !memcmp(key_names[key], line + ks, ke - ks))
+			break;
+	if (key == K__COUNT)
+		return perr(p, lno, 1, "unknown key '%.*s'", (int)(ke - ks),
+			    line + ks);
+	if (!p->cur)
+		return perr(p, lno, 1, "'%s' outside a [rule ID] section",
+			    key_names[key]);
+	if (key != K_MATCH && key != K_NOMATCH && (p->seen & (1u << key)))
+		return perr(p, lno, 1, "rule '%s': duplicate key '%s'",
+			    p->cur->id, key_names[key]);
+	p->seen |= 1u << key;
+	p->last_key = key;
+	vs = i + 1;
+	while (vs < n && is_blank(line[vs]))
+		vs++;
+	ve = n;
+	while (ve > vs && is_blank(line[ve - 1]))
+		ve--;
+	return set_key(p, key, line + vs, ve - vs, lno, (unsigned)vs + 1);
+}
+
+int gv_rules_add_buffer(gv_ruleset *rs, const char *name, const char *data,
+			size_t len, gv_error *err)
+{
+	parser p;
+	size_t pos = 0, e, n;
+	unsigned lno = 0;
+	char *nm;
+	int rc = 0;
+
+	if (gv_grow((void **)&rs->names, &rs->anames, rs->nnames + 1,
+		    sizeof(*rs->names)) || !(nm = strdup(name)))
+		return gv_error_set(err, GV_ENOMEM, "out of memory");
+	rs->names[rs->nnames++] = nm;
+	/* Rules added later must be compiled too. */
+	rs->compiled = 0;
+	rs->hash = (rs->hash ^ gv_fnv1a64(name, strlen(name))) *
+		   0x100000001b3ull;
+	rs->hash = (rs->hash ^ gv_fnv1a64(data, len)) * 0x100000001b3ull;
+	memset(&p, 0, sizeof(p));
+	p.rs = rs;
+	p.name = nm;
+	p.err = err;
+	p.last_key = -1;
+	while (pos < len) {
+		const char *nl = memchr(data + pos, '\n', len - pos);
+
+		e = nl ? (size_t)(nl - data) : len;
+		n = e - pos;
+		if (n && data[pos + n - 1] == '\r')
+			n--;
+		lno++;
+		if (memchr(data + pos, '\0', n)) {
+			rc = perr(&p, lno, 1, "NUL byte in a rule file");
+			goto done;
+		}
+		if ((rc = parse_line(&p, data + pos, n, lno)))
+			goto done;
+		pos = e + 1;
+	}
+	rc = finish_rule(&p);
+done:
+	return rc;
+}
+
+static int read_file(gv_buf *out, const char *path, gv_error *err)
+{
+	char chunk[65536];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+	int rc = 0;
+
+	if (!f)
+		return gv_error_set(err, GV_EIO, "%s: %s", path,
+				    strerror(errno));
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (gv_buf_put(out, chunk, n)) {
+			rc = gv_error_set(err, GV_ENOMEM, "out of memory");
+			goto done;
+		}
+	if (ferror(f))
+		rc = gv_error_set(err, GV_EIO, "%s: read error", path);
+done:
+	fclose(f);
+	return rc;
+}
+
+static int add_file(gv_ruleset *rs, const char *path, gv_error *err)
+{
+	gv_buf b = { 0 };
+	int rc;
+
+	if ((rc = read_file(&b, path, err)))
+		goto done;
+	rc = gv_rules_add_buffer(rs, path, b.ptr ? b.ptr : "", b.len, err);
+done:
+	gv_buf_free(&b);
+	return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int gv_rules_add_path(gv_ruleset *rs, const char *path, gv_error *err)
+{
+	char **names = NULL;
+	size_t n = 0, alloc = 0, i, len;
+	struct dirent *de;
+	struct stat st;
+	DIR *d = NULL;
+	gv_buf full = { 0 };
+	int rc = 0;
+
+	if (stat(path, &st))
+		return gv_error_set(err, GV_EIO, "%s: %s", path,
+				    strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return add_file(rs, path, err);
+	if (!(d = opendir(path)))
+		return gv_error_set(err, GV_EIO, "%s: %s", path,
+				    strerror(errno));
+	while ((de = readdir(d))) {
+		len = strlen(de->d_name);
+		if (len < 7 || strcmp(de->d_name + len - 6, ".rules") ||
+		    de->d_name[0] == '.')
+			continue;
+		if (gv_grow((void **)&names, &alloc, n + 1, sizeof(*names)) ||
+		    !(names[n] = strdup(de->d_name))) {
+			rc = gv_error_set(err, GV_ENOMEM, "out of memory");
+			goto done;
+		}
+		n++;
+	}
+	if (!n) {
+		rc = gv_error_set(err, GV_EINPUT, "%s: no *.rules file in "
+				  "this directory", path);
+		goto done;
+	}
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (i = 0; i < n; i++) {
+		full.len = 0;
+		len = strlen(path);
+		if (gv_buf_printf(&full, "%s%s%s", path,
+				  len && path[len - 1] == '/' ? "" : "/",
+				  names[i])) {
+			rc = gv_error_set(err, GV_ENOMEM, "out of memory");
+			goto done;
+		}
+		if ((rc = add_file(rs, full.ptr, err)))
+			goto done;
+	}
+done:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	gv_buf_free(&full);
+	if (d)
+		closedir(d);
+	return rc;
+}
+
+int gv_rules_add_default(gv_ruleset *rs, gv_error *err)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < gv_default_rules_count; i++)
+		if ((rc = gv_rules_add_buffer(rs, gv_default_rules[i].name,
+					      gv_default_rules[i].data,
+					      gv_default_rules[i].len, err)))
+			return rc;
+	return 0;
+}
+
+/* ---- compiling ---- */
+
+/* Maps an offset in a (possibly multi-line) pattern to file line:column. */
+static void pattern_pos(const gv_rule *r, size_t off, unsigned *line,
+			unsigned *col)
+{
+	size_t k = 0;
+
+	while (k + 1 < r->nseg && r->seg_off[k + 1] <= off)
+		k++;
+	*line = r->seg_line[k];
+	*col = r->seg_col[k] + (unsigned)(off - r->seg_off[k]);
+}
+
+static int compile_rule(gv_ruleset *rs, gv_rule *r, gv_error *err)
+{
+	PCRE2_UCHAR msg[256];
+	PCRE2_SIZE off;
+	uint32_t groups = 0;
+	unsigned line, col;
+	int code;
+
+	if (r->code)
+		return 0;
+	r->code = pcre2_compile((PCRE2_SPTR)r->pattern, r->pattern_len,
+				r->options, &code, &off, NULL);
+	if (!r->code) {
+		pcre2_get_error_message(code, msg, sizeof(msg));
+		pattern_pos(r, off, &line, &col);
+		return gv_error_set(err, GV_EINPUT, "%s:%u:%u: rule '%s': "
+				    "bad pattern: %s (at offset %zu)", r->file,
+				    line, col, r->id, (const char *)msg,
+				    (size_t)off);
+	}
+	/* JIT is an optimisation: where it is missing, the interpreter runs. */
+	(void)pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE);
+	pcre2_pattern_info(r->code, PCRE2_INFO_CAPTURECOUNT, &groups);
+	if (r->ncaps > groups)
+		return gv_error_set(err, GV_EINPUT, "%s:%u:%u: rule '%s': "
+				    "captures names %zu groups, the pattern "
+				    "has %u", r->file, r->caps_line,
+				    r->caps_col, r->id, r->ncaps, groups);
+	if (groups > rs->max_groups)
+		rs->max_groups = groups;
+	return 0;
+}
+
+int gv_rules_compile(gv_ruleset *rs, gv_error *err)
+{
+	size_t i;
+	uint32_t k;
+	int rc;
+
+	if (rs->compiled)
+		return 0;
+	if (!rs->mctx) {
+		if (!(rs->mctx = pcre2_match_context_create(NULL)))
+			return gv_error_set(err, GV_ENOMEM, "out of memory");
+		pcre2_set_match_limit(rs->mctx, GV_MATCH_LIMIT);
+		pcre2_set_depth_limit(rs->mctx, GV_DEPTH_LIMIT);
+		pcre2_set_heap_limit(rs->mctx, GV_HEAP_LIMIT_KIB);
+	}
+	for (i = 0; i < rs->count; i++)
+		if ((rc = compile_rule(rs, &rs->rules[i], err)))
+			return rc;
+	/* Chains of literals by their first two (lower case) bytes. */
+	if (!rs->lit_head &&
+	    !(rs->lit_head = calloc(65536, sizeof(*rs->lit_head))))
+		return gv_error_set(err, GV_ENOMEM, "out of memory");
+	memset(rs->lit_head, 0, 65536 * sizeof(*rs->lit_head));
+	for (k = 0; k < rs->nlits; k++) {
+		gv_lit *l = &rs->lits[k];
+		unsigned h = (unsigned)(unsigned char)l->text[0] << 8 |
+			     (unsigned char)l->text[1];
+
+		l->next = rs->lit_head[h];
+		rs->lit_head[h] = k + 1;
+	}
+	rs->compiled = 1;
+	return 0;
+}
+
+/* ---- self-tests ---- */
+
+/* The text the literal pre-check sees for an example: trailer rules read a
+ * value, but the pre-check scans whole messages, where the name precedes
+ * it. */
+static int example_has_literal(const gv_ruleset *rs, const gv_rule *r,
+			       const gv_example *ex)
+{
+	gv_buf t = { 0 };
+	size_t i, k;
+	int found = 0;
+
+	if (r->field == GV_FIELD_TRAILER) {
+		if (gv_buf_put(&t, r->trailer, r->trailer_len) ||
+		    gv_buf_puts(&t, ": "))
+			goto done;
+	}
+	if (gv_buf_put(&t, ex->text, ex->len))
+		goto done;
+	for (i = 0; i < t.len; i++)
+		t.ptr[i] = (char)tolower((unsigned char)t.ptr[i]);
+	for (k = 0; k < r->nreq && !found; k++) {
+		const gv_lit *l = &rs->lits[r->req[k]];
+
+		for (i = 0; i + l->len <= t.len && !found; i++)
+			found = !memcmp(t.ptr + i, l->text, l->len);
+	}
+done:
+	gv_buf_free(&t);
+	return found;
+}
+
+static int put_example(gv_buf *b, const gv_example *ex)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < ex->len && !rc; i++) {
+		char c = ex->text[i];
+
+		if (c == '\n')
+			rc = gv_buf_puts(b, "\\n");
+		else if (c == '\t')
+			rc = gv_buf_puts(b, "\\t");
+		else if (c == '\r')
+			rc = gv_buf_puts(b, "\\r");
+		else if (c == '\\' && i + 1 < ex->len &&
+			 strchr("ntr\\", ex->text[i + 1]))
+			rc = gv_buf_puts(b, "\\\\");
+		else
+			rc = gv_buf_put(b, &c, 1);
+	}
+	return rc;
+}
+
+static int test_rule(const gv_ruleset *rs, const gv_rule *r,
+		     pcre2_match_data *md, gv_buf *report, size_t *failures)
+{
+	size_t i, nmatch = 0;
+	int rc, got, ok = 0;
+
+	for (i = 0; i < r->nexamples; i++) {
+		const gv_example *ex = &r->examples[i];
+		const char *why = NULL;
+
+		nmatch += (size_t)ex->match;
+		rc = gv_rules_match(rs, r, ex->text, ex->len, 0, md);
+		got = rc >= 0;
+		if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
+			why = "the match hit a limit";
+		else if (got != ex->match)
+			why = ex->match ? "expected a match" :
+					  "expected no match";
+		else if (ex->match && r->nreq &&
+			 !example_has_literal(rs, r, ex))
+			why = "matches, but contains none of the required "
+			      "literals (requires)";
+		if (!why)
+			continue;
+		(*failures)++;
+		if (gv_buf_printf(report, "%s:%u: rule %s: %s: ", r->file,
+				  ex->line, r->id, why) ||
+		    put_example(report, ex) || gv_buf_puts(report, "\n"))
+			goto done;
+	}
+	if (!nmatch) {
+		(*failures)++;
+		if (gv_buf_printf(report, "%s:%u: rule %s: no 'match' "
+				  "example\n", r->file, r->line, r->id))
+			goto done;
+	}
+	ok = 1;
+done:
+	return ok ? 0 : GV_ENOMEM;
+}
+
+int gv_rules_test(const gv_ruleset *rs, gv_buf *report, size_t *failures,
+		  gv_error *err)
+{
+	pcre2_match_data *md = NULL;
+	size_t i;
+	int rc = 0;
+
+	*failures = 0;
+	if (!rs->compiled)
+		return gv_error_set(err, GV_EINTERNAL, "rules not compiled");
+	if (!(md = pcre2_match_data_create(rs->max_groups + 1, NULL)))
+		return gv_error_set(err, GV_ENOMEM, "out of memory");
+	for (i = 0; i < rs->count; i++)
+		if (test_rule(rs, &rs->rules[i], md, report, failures)) {
+			rc = gv_error_set(err, GV_ENOMEM, "out of memory");
+			break;
+		}
+	pcre2_match_data_free(md);
+	return rc;
+}
+
+int gv_rules_lint(const gv_ruleset *rs, gv_buf *report, size_t *problems)
+{
+	size_t i, k;
+
+	*problems = 0;
+	for (i = 0; i < rs->count; i++) {
+		const gv_rule *r = &rs->rules[i];
+
+		for (k = 0; k < r->nexamples; k++) {
+			const gv_example *ex = &r->examples[k];
+
+			if (!ex->match || !r->nreq ||
+			    example_has_literal(rs, r, ex))
+				continue;
+			(*problems)++;
+			if (gv_buf_printf(report, "%s:%u:1: rule %s: the "
+					  "example contains none of the "
+					  "required literals (requires = %s)\n",
+					  r->file, ex->line, r->id,
+					  r->req_text))
+				return GV_ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* ---- printing ---- */
+
+static int show_rule(const gv_rule *r, gv_buf *out)
+{
+	size_t i;
+	int rc;
+
+	rc = gv_buf_printf(out, "# %s:%u\n[rule %s]\n", r->file, r->line,
+			   r->id);
+	if (!rc && r->category == GV_CAT_NONE)
+		rc = gv_buf_puts(out, "category = none\n");
+	else if (!rc)
+		rc = gv_buf_printf(out, "category = %s\n",
+				   gv_category_name(r->category));
+	if (!rc && r->field == GV_FIELD_TRAILER)
+		rc = gv_buf_printf(out, "field = trailer:%s\n", r->trailer);
+	else if (!rc)
+		rc = gv_buf_printf(out, "field = %s\n",
+				   gv_field_name(r->field));
+	if (!rc && r->veto)
+		rc = gv_buf_puts(out, "not = true\n");
+	if (!rc && r->confidence)
+		rc = gv_buf_printf(out, "confidence = %s\n",
+				   gv_confidence_name(r->confidence));
+	if (!rc)
+		rc = gv_buf_puts(out, "pattern = ");
+	for (i = 0; !rc && i < r->pattern_len; i++)
+		rc = r->pattern[i] == '\n' ? gv_buf_puts(out, "\n\t") :
+					     gv_buf_put(out, r->pattern + i, 1);
+	if (!rc)
+		rc = gv_buf_puts(out, "\n");
+	if (!rc && r->flags && r->flags[0])
+		rc = gv_buf_printf(out, "flags = %s\n", r->flags);
+	if (!rc && r->caps_text)
+		rc = gv_buf_printf(out, "captures = %s\n", r->caps_text);
+	if (!rc && r->req_text)
+		rc = gv_buf_printf(out, "requires = %s\n", r->req_text);
+	for (i = 0; !rc && i < r->nexamples; i++) {
+		rc = gv_buf_puts(out, r->examples[i].match ? "match = " :
+							     "nomatch = ");
+		if (!rc)
+			rc = put_example(out, &r->examples[i]);
+		if (!rc)
+			rc = gv_buf_puts(out, "\n");
+	}
+	if (!rc)
+		rc = gv_buf_puts(out, "\n");
+	return rc;
+}
+
+int gv_rules_show(const gv_ruleset *rs, gv_buf *out)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < rs->count && !rc; i++)
+		rc = show_rule(&rs->rules[i], out);
+	return rc ? GV_ENOMEM : 0;
+}

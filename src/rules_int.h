@@ -1,0 +1,126 @@
+/*
+ * rules_int.h - the rule engine's private view of a ruleset, shared by
+ * rules.c (parser, compiler, self-tests) and classify.c (the matcher).
+ *
+ * A rule is parsed into plain data first (strings, positions for error
+ * messages) and compiled later; after gv_rules_compile() the ruleset is
+ * read-only, so threads may share it. Required literals of every rule are
+ * interned once per ruleset (lits[]) and indexed by their first two bytes
+ * (lit_head[]), so the classifier finds all of them in one pass over a
+ * message and skips the rules none of whose literals occur.
+ */
+#ifndef GV_RULES_INT_H
+#define GV_RULES_INT_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "gv/rules.h"
+
+/* What a rule reads. */
+enum gv_field {
+	GV_FIELD_SUBJECT = 0,
+	GV_FIELD_BODY,
+	GV_FIELD_MESSAGE,
+	GV_FIELD_TRAILER,
+	GV_FIELD_AUTHOR
+};
+
+/* What a capture group means. */
+enum gv_cap_type {
+	GV_CAP_IGNORE = 0,
+	GV_CAP_REF,       /* a commit id, 7..40 hex; kind in gv_cap.kind */
+	GV_CAP_SUBJECT,   /* the subject of the commit referred to */
+	GV_CAP_REAPPLY,   /* X of `Reapply "X"`: the target's subject is
+	                     `Revert "X"` */
+	GV_CAP_ID,        /* a vulnerability id, stored upper case */
+	GV_CAP_ISSUE      /* an issue reference, stored as written */
+};
+
+typedef struct gv_cap {
+	uint8_t type;     /* enum gv_cap_type */
+	uint8_t kind;     /* enum gv_ref_kind for REF and SUBJECT */
+} gv_cap;
+
+/* A bit of the category field that is not a gv_category: the rule only
+ * records captures and labels nothing (backport and follow-up refs). */
+#define GV_CAT_NONE (-1)
+
+typedef struct gv_example {
+	char *text;       /* escapes (\n, \t, \\) already decoded */
+	size_t len;
+	unsigned line;
+	int match;        /* 1: must match, 0: must not */
+} gv_example;
+
+typedef struct gv_rule {
+	char *id;
+	const char *file;      /* owned by the ruleset's names[] */
+	unsigned line;         /* of the [rule ID] header */
+	int category;          /* enum gv_category or GV_CAT_NONE */
+	int field;             /* enum gv_field */
+	char *trailer;         /* the trailer name when field is TRAILER */
+	size_t trailer_len;
+	int confidence;        /* GV_CONF_LOW or GV_CONF_HIGH (classify.h) */
+	int veto;              /* a `not` rule */
+	char *pattern;
+	size_t pattern_len;
+	unsigned pattern_line, pattern_col;
+	/* Where each continuation line of the pattern starts: offset in
+	 * pattern[], line and column in the file (for error positions). */
+	size_t *seg_off;
+	unsigned *seg_line, *seg_col;
+	size_t nseg;
+	char *flags;           /* as written, e.g. "i m" */
+	uint32_t options;      /* PCRE2 compile options from flags */
+	gv_cap *caps;          /* one per capture group, in group order */
+	size_t ncaps;
+	char *caps_text;       /* as written, for `rules show` */
+	unsigned caps_line, caps_col;
+	char *req_text;        /* as written, for `rules show` */
+	uint32_t *req;         /* indexes into the ruleset's lits[] */
+	size_t nreq;
+	gv_example *examples;
+	size_t nexamples;
+	pcre2_code *code;
+} gv_rule;
+
+typedef struct gv_lit {
+	char *text;            /* lower case ASCII, >= 2 bytes */
+	size_t len;
+	uint32_t next;         /* next literal with the same first two bytes,
+	                          as index + 1; 0 ends the chain */
+} gv_lit;
+
+struct gv_ruleset {
+	gv_rule *rules;
+	size_t count, alloc;
+	char **names;          /* source names, one per file added */
+	size_t nnames, anames;
+	gv_lit *lits;
+	size_t nlits, alits;
+	uint32_t *lit_head;    /* 65536 chains by first two bytes, index + 1 */
+	uint32_t max_groups;   /* the most capture groups of any rule */
+	uint64_t hash;
+	int compiled;
+	pcre2_match_context *mctx;
+};
+
+/* Limits every match runs under: a hostile pattern or message costs at most
+ * this much work and memory, then counts as a limit hit. */
+#define GV_MATCH_LIMIT 5000000u
+#define GV_DEPTH_LIMIT 10000u
+#define GV_HEAP_LIMIT_KIB 65536u
+
+/* "subject", "body", "message", "trailer", "author". */
+const char *gv_field_name(int field);
+
+/* Runs one compiled pattern under the ruleset's limits. Returns the PCRE2
+ * result: > 0 match, PCRE2_ERROR_NOMATCH, or another negative code (a limit
+ * among them). */
+int gv_rules_match(const gv_ruleset *rs, const gv_rule *r, const char *s,
+		   size_t len, size_t start, pcre2_match_data *md);
+/* 1 when a PCRE2 result code means a resource limit was hit. */
+int gv_rules_is_limit(int rc);
+
+#endif
