@@ -23,10 +23,12 @@
 #include "gv/history.h"
 
 #include <git2.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define F_READ (1u << 15) /* internal: the object has been read */
 
@@ -60,9 +62,15 @@ typedef struct loader {
 	size_t nstack, stack_alloc;
 	unsigned char *grafts; /* sorted shallow commit ids */
 	size_t ngrafts;
-	gv_buf name, email;     /* NUL-terminated copies for the mailmap */
 	int64_t now;
 	uint64_t future;
+	/* the reading threads share the stack, the history and the warnings
+	 * under `lock`; `busy` counts commits being read outside it */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	size_t nthreads, busy;
+	uint32_t flags;
+	int failed;
 } loader;
 
 static int git_fail(gv_error *err, int code, const char *what)
@@ -279,31 +287,50 @@ static int push(loader *L, gv_idx i)
 	return 0;
 }
 
-static int emit_message(loader *L, gv_idx i, const char *msg, size_t msg_len,
-			const char *name, size_t name_len, const char *email,
-			size_t email_len)
+/* What a worker parsed from one commit object, outside the lock. */
+typedef struct parsed {
+	gv_commit c;
+	unsigned char *parents; /* GV_OID_RAWSZ each */
+	size_t nparents, parents_alloc;
+	const char *name, *email, *msg;
+	size_t name_len, email_len, msg_len;
+	int bad_date;
+} parsed;
+
+/* One reading thread's scratch: reused for every commit it reads. */
+typedef struct worker {
+	loader *L;
+	parsed p;
+	gv_buf name, email; /* NUL-terminated copies for the mailmap */
+	gv_error err;
+	int error;
+} worker;
+
+static int emit_message(worker *w, gv_idx i, const unsigned char *id)
 {
+	loader *L = w->L;
+	parsed *p = &w->p;
 	gv_message m;
 
 	m.commit = i;
-	m.id = L->h->ids + (size_t)i * GV_OID_RAWSZ;
-	m.message = msg;
-	m.message_len = msg_len;
-	m.author_name = name;
-	m.author_name_len = name_len;
-	m.author_email = email;
-	m.author_email_len = email_len;
-	m.info = &L->h->commits[i];
+	m.id = id;
+	m.message = p->msg;
+	m.message_len = p->msg_len;
+	m.author_name = p->name;
+	m.author_name_len = p->name_len;
+	m.author_email = p->email;
+	m.author_email_len = p->email_len;
+	m.info = &p->c;
 	if (L->mailmap) {
 		const char *rn = NULL, *re = NULL;
-		L->name.len = L->email.len = 0;
-		if (gv_buf_put(&L->name, name, name_len) ||
-		    gv_buf_put(&L->name, "", 0) ||
-		    gv_buf_put(&L->email, email, email_len) ||
-		    gv_buf_put(&L->email, "", 0))
+		w->name.len = w->email.len = 0;
+		if (gv_buf_put(&w->name, p->name, p->name_len) ||
+		    gv_buf_put(&w->name, "", 0) ||
+		    gv_buf_put(&w->email, p->email, p->email_len) ||
+		    gv_buf_put(&w->email, "", 0))
 			return GV_ENOMEM;
-		if (!git_mailmap_resolve(&rn, &re, L->mailmap, L->name.ptr,
-					 L->email.ptr)) {
+		if (!git_mailmap_resolve(&rn, &re, L->mailmap, w->name.ptr,
+					 w->email.ptr)) {
 			m.author_name = rn;
 			m.author_name_len = strlen(rn);
 			m.author_email = re;
@@ -313,122 +340,203 @@ static int emit_message(loader *L, gv_idx i, const char *msg, size_t msg_len,
 	return L->opts->on_message(&m, L->opts->msg_payload);
 }
 
-/* Reads and parses commit i, appends its parents, queues the unread ones. */
-static int read_commit(loader *L, gv_idx i, uint32_t flags)
+/* Parses a raw commit object. Touches nothing shared: runs unlocked. */
+static int parse_commit(worker *w, const char *p, const char *end,
+			const char *hex)
 {
-	gv_history *h = L->h;
-	git_odb_object *obj = NULL;
-	git_oid oid;
-	const char *p, *end, *msg = NULL, *aname = "", *aemail = "";
-	size_t aname_len = 0, aemail_len = 0;
-	int have_author = 0, have_committer = 0, graft, error = 0;
-	gv_commit *c;
-	uint32_t nparents = 0;
-	size_t parents_at = h->nparents;
+	parsed *out = &w->p;
+	int have_author = 0, have_committer = 0;
 
-	memcpy(oid.id, h->ids + (size_t)i * GV_OID_RAWSZ, GV_OID_RAWSZ);
-	if (git_odb_read(&obj, L->odb, &oid) < 0) {
-		char hex[GV_OID_HEXSZ + 1];
-		gv_history_hex(h, i, hex);
-		return git_fail(L->err, GV_EREPO, hex);
-	}
-	if (git_odb_object_type(obj) != GIT_OBJECT_COMMIT) {
-		char hex[GV_OID_HEXSZ + 1];
-		gv_history_hex(h, i, hex);
-		error = gv_error_set(L->err, GV_EREPO, "object %s: is a %s, not a commit",
-				     hex, git_object_type2string(git_odb_object_type(obj)));
-		goto done;
-	}
-	p = git_odb_object_data(obj);
-	end = p + git_odb_object_size(obj);
-	graft = L->ngrafts && is_graft(L, h->ids + (size_t)i * GV_OID_RAWSZ);
-	c = &h->commits[i];
-	c->flags |= flags | F_READ;
+	memset(&out->c, 0, sizeof(out->c));
+	out->nparents = 0;
+	out->name = out->email = out->msg = end;
+	out->name_len = out->email_len = out->msg_len = 0;
+	out->bad_date = 0;
 	while (p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		if (!eol)
 			eol = end;
 		if (eol == p) { /* the blank line before the message */
-			msg = p + 1 < end ? p + 1 : end;
+			out->msg = p + 1 < end ? p + 1 : end;
+			out->msg_len = (size_t)(end - out->msg);
 			break;
 		}
 		if (eol - p > 7 && !memcmp(p, "parent ", 7)) {
-			unsigned char pid[GV_OID_RAWSZ];
-			gv_idx pi;
-			int added;
-			if (parse_hex_oid(pid, p + 7, eol)) {
-				char hex[GV_OID_HEXSZ + 1];
-				gv_history_hex(h, i, hex);
-				error = gv_error_set(L->err, GV_EREPO,
-						     "commit %s: malformed parent line", hex);
-				goto done;
-			}
-			if (!graft) {
-				if ((error = intern(h, pid, &pi, &added)) ||
-				    (added && (error = push(L, pi))))
-					goto done;
-				if ((error = gv_grow((void **)&h->parents, &h->parents_alloc,
-						     h->nparents + 1, sizeof(*h->parents))))
-					goto done;
-				h->parents[h->nparents++] = pi;
-				nparents++;
-			}
+			if (gv_grow((void **)&out->parents, &out->parents_alloc,
+				    out->nparents + 1, GV_OID_RAWSZ))
+				return gv_error_set(&w->err, GV_ENOMEM, "out of memory");
+			if (parse_hex_oid(out->parents + out->nparents * GV_OID_RAWSZ,
+					  p + 7, eol))
+				return gv_error_set(&w->err, GV_EREPO,
+						    "commit %s: malformed parent line", hex);
+			out->nparents++;
 		} else if (!have_author && eol - p > 7 && !memcmp(p, "author ", 7)) {
-			c = &h->commits[i]; /* intern() may have moved the array */
-			if (parse_ident(p + 7, eol, &aname, &aname_len, &aemail,
-					&aemail_len, &c->author_time, &c->author_tz))
-				gv_warnings_add(L->warnings, "bad-date",
-						"some commits have a missing or malformed date; "
-						"they are dated 1970-01-01 as git does");
+			if (parse_ident(p + 7, eol, &out->name, &out->name_len,
+					&out->email, &out->email_len,
+					&out->c.author_time, &out->c.author_tz))
+				out->bad_date = 1;
 			have_author = 1;
 		} else if (!have_committer && eol - p > 10 &&
 			   !memcmp(p, "committer ", 10)) {
 			const char *n, *e;
 			size_t nl, el;
-			c = &h->commits[i];
-			if (parse_ident(p + 10, eol, &n, &nl, &e, &el, &c->commit_time,
-					&c->commit_tz))
-				gv_warnings_add(L->warnings, "bad-date",
-						"some commits have a missing or malformed date; "
-						"they are dated 1970-01-01 as git does");
+			if (parse_ident(p + 10, eol, &n, &nl, &e, &el,
+					&out->c.commit_time, &out->c.commit_tz))
+				out->bad_date = 1;
 			have_committer = 1;
 		}
 		p = eol + 1;
 	}
-	c = &h->commits[i];
-	c->parents_at = (uint32_t)parents_at;
-	c->nparents = nparents;
-	if (nparents > 1)
-		c->flags |= GV_COMMIT_MERGE;
-	if (graft)
-		c->flags |= GV_COMMIT_SHALLOW;
 	if (!have_committer) {
-		c->commit_time = c->author_time;
-		c->commit_tz = c->author_tz;
-	}
-	if (c->commit_time > L->now)
-		L->future++;
-	if (L->opts->on_message)
-		error = emit_message(L, i, msg ? msg : end, msg ? (size_t)(end - msg) : 0,
-				     aname, aname_len, aemail, aemail_len);
-done:
-	git_odb_object_free(obj);
-	return error;
-}
-
-/* Reads every unread commit reachable from the queued ones. */
-static int drain(loader *L, uint32_t flags)
-{
-	int error;
-
-	while (L->nstack) {
-		gv_idx i = L->stack[--L->nstack];
-		if (L->h->commits[i].flags & F_READ)
-			continue;
-		if ((error = read_commit(L, i, flags)))
-			return error;
+		out->c.commit_time = out->c.author_time;
+		out->c.commit_tz = out->c.author_tz;
 	}
 	return 0;
+}
+
+/* Under the lock: records commit i from w->p, interns its parents and
+ * queues the unread ones. */
+static int record_commit(worker *w, gv_idx i, uint32_t flags, int graft)
+{
+	loader *L = w->L;
+	gv_history *h = L->h;
+	parsed *p = &w->p;
+	size_t parents_at = h->nparents, k;
+	uint32_t n = 0;
+	gv_commit *c;
+
+	if (!graft) {
+		for (k = 0; k < p->nparents; k++) {
+			gv_idx pi;
+			int added;
+			if (intern(h, p->parents + k * GV_OID_RAWSZ, &pi, &added) ||
+			    (added && push(L, pi)) ||
+			    gv_grow((void **)&h->parents, &h->parents_alloc,
+				    h->nparents + 1, sizeof(*h->parents)))
+				return gv_error_set(&w->err, GV_ENOMEM, "out of memory");
+			h->parents[h->nparents++] = pi;
+			n++;
+		}
+	}
+	c = &h->commits[i];
+	*c = p->c;
+	c->flags = flags | F_READ | (n > 1 ? GV_COMMIT_MERGE : 0) |
+		   (graft ? GV_COMMIT_SHALLOW : 0);
+	c->parents_at = (uint32_t)parents_at;
+	c->nparents = n;
+	if (c->commit_time > L->now)
+		L->future++;
+	if (p->bad_date)
+		gv_warnings_add(L->warnings, "bad-date",
+				"some commits have a missing or malformed date; "
+				"they are dated 1970-01-01 as git does");
+	return 0;
+}
+
+/* The reading loop, run by every worker: pop an unread commit, read and
+ * parse it unlocked, record it under the lock, then hand its message to the
+ * callback unlocked. A worker that finds the stack empty waits while others
+ * are still reading, since their commits may add parents to it. */
+static void *work(void *arg)
+{
+	worker *w = arg;
+	loader *L = w->L;
+	gv_history *h = L->h;
+	unsigned char id[GV_OID_RAWSZ];
+	char hex[GV_OID_HEXSZ + 1];
+
+	pthread_mutex_lock(&L->lock);
+	for (;;) {
+		git_odb_object *obj = NULL;
+		git_oid oid;
+		gv_idx i;
+		int graft, error = 0;
+
+		while (!L->nstack && L->busy && !L->failed)
+			pthread_cond_wait(&L->cond, &L->lock);
+		if (L->failed || !L->nstack)
+			break;
+		i = L->stack[--L->nstack];
+		if (h->commits[i].flags & F_READ)
+			continue;
+		h->commits[i].flags |= F_READ; /* claimed */
+		memcpy(id, h->ids + (size_t)i * GV_OID_RAWSZ, GV_OID_RAWSZ);
+		L->busy++;
+		pthread_mutex_unlock(&L->lock);
+
+		memcpy(oid.id, id, GV_OID_RAWSZ);
+		git_oid_tostr(hex, sizeof(hex), &oid);
+		if (git_odb_read(&obj, L->odb, &oid) < 0) {
+			error = git_fail(&w->err, GV_EREPO, hex);
+		} else if (git_odb_object_type(obj) != GIT_OBJECT_COMMIT) {
+			error = gv_error_set(&w->err, GV_EREPO,
+					     "object %s: is a %s, not a commit", hex,
+					     git_object_type2string(git_odb_object_type(obj)));
+		} else {
+			const char *data = git_odb_object_data(obj);
+			error = parse_commit(w, data, data + git_odb_object_size(obj), hex);
+		}
+		graft = L->ngrafts && is_graft(L, id);
+
+		pthread_mutex_lock(&L->lock);
+		if (!error && !L->failed)
+			error = record_commit(w, i, L->flags, graft);
+		if (L->nstack)
+			pthread_cond_broadcast(&L->cond);
+		pthread_mutex_unlock(&L->lock);
+
+		if (!error && L->opts->on_message && !L->failed &&
+		    (error = emit_message(w, i, id)) && !w->err.msg[0])
+			gv_error_set(&w->err, error, "commit %s: classification failed", hex);
+		git_odb_object_free(obj);
+
+		pthread_mutex_lock(&L->lock);
+		L->busy--;
+		if (error && !L->failed) {
+			L->failed = 1;
+			w->error = error;
+		}
+		if (!L->busy || L->failed)
+			pthread_cond_broadcast(&L->cond);
+	}
+	pthread_mutex_unlock(&L->lock);
+	return NULL;
+}
+
+/* Reads every unread commit reachable from the queued ones, on
+ * L->nthreads threads (the calling one included). */
+static int drain(loader *L, uint32_t flags)
+{
+	worker ws[GV_HISTORY_MAX_THREADS];
+	pthread_t tids[GV_HISTORY_MAX_THREADS];
+	size_t n = L->nthreads, started = 0, k;
+	int error = 0;
+
+	memset(ws, 0, sizeof(ws));
+	L->flags = flags;
+	L->failed = 0;
+	L->busy = 0;
+	for (k = 0; k < n; k++)
+		ws[k].L = L;
+	for (k = 1; k < n; k++) {
+		if (pthread_create(&tids[k], NULL, work, &ws[k]))
+			break; /* fewer threads is slower, not wrong */
+		started++;
+	}
+	work(&ws[0]);
+	for (k = 1; k <= started; k++)
+		pthread_join(tids[k], NULL);
+	for (k = 0; k < n; k++) {
+		if (ws[k].error && !error) {
+			error = ws[k].error;
+			if (L->err)
+				*L->err = ws[k].err;
+		}
+		free(ws[k].p.parents);
+		gv_buf_free(&ws[k].name);
+		gv_buf_free(&ws[k].email);
+	}
+	return error;
 }
 
 static int add_tip(loader *L, const git_oid *oid)
@@ -717,6 +825,16 @@ int gv_history_load(gv_history **out, const gv_history_opts *opts,
 	L.warnings = warnings;
 	L.err = err;
 	L.now = (int64_t)time(NULL);
+	if (opts->threads > 0) {
+		L.nthreads = (size_t)opts->threads;
+	} else {
+		long cores = sysconf(_SC_NPROCESSORS_ONLN);
+		L.nthreads = cores > 0 ? (size_t)cores : 1;
+	}
+	if (L.nthreads > GV_HISTORY_MAX_THREADS)
+		L.nthreads = GV_HISTORY_MAX_THREADS;
+	pthread_mutex_init(&L.lock, NULL);
+	pthread_cond_init(&L.cond, NULL);
 	if (git_repository_open_ext(&L.repo, opts->path, 0, NULL) < 0) {
 		error = gv_error_set(err, GV_EREPO, "%s: not a git repository",
 				     opts->path);
@@ -771,7 +889,7 @@ int gv_history_load(gv_history **out, const gv_history_opts *opts,
 		}
 	}
 	for (i = 0; i < h->count; i++)
-		h->commits[i].flags &= ~F_READ;
+		h->commits[i].flags &= ~(uint32_t)F_READ;
 	if (not_commit)
 		gv_warnings_add_n(warnings, "tag-not-commit", not_commit,
 				  "release tags that point at a tree or a blob (or at "
@@ -793,8 +911,8 @@ done:
 	git_repository_free(L.repo);
 	free(L.stack);
 	free(L.grafts);
-	gv_buf_free(&L.name);
-	gv_buf_free(&L.email);
+	pthread_mutex_destroy(&L.lock);
+	pthread_cond_destroy(&L.cond);
 	gv_history_free(h);
 	git_libgit2_shutdown();
 	if (error && err && err->code != error)

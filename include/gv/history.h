@@ -63,7 +63,7 @@ typedef struct gv_message {
 	size_t author_name_len;
 	const char *author_email;
 	size_t author_email_len;
-	const gv_commit *info;    /* times; parents not yet resolved */
+	const gv_commit *info;    /* times; parents_at/flags not yet final */
 } gv_message;
 
 /* Return 0 to go on, a negative GV_E* code to stop the load with it. */
@@ -78,10 +78,14 @@ typedef struct gv_history_opts {
 	int all;                     /* HEAD and every ref under refs/ */
 	gv_tag_filter_cb tag_filter; /* NULL: no tag is a release */
 	void *tag_payload;
-	gv_message_cb on_message;    /* NULL: messages are not inflated twice,
-	                                simply skipped */
+	gv_message_cb on_message;    /* NULL: messages are skipped */
 	void *msg_payload;
+	int threads;                 /* reading threads; 0: one per online core.
+	                                With more than one, on_message is called
+	                                concurrently for different commits */
 } gv_history_opts;
+
+#define GV_HISTORY_MAX_THREADS 64
 
 typedef struct gv_history gv_history;
 
