@@ -1179,7 +1179,8 @@ Test(cli, version_matches_the_report_generator)
 
 Test(cli, unknown_option_is_a_usage_error)
 {
-	int st = gv_status(NULL, "--no-such-option");
+	repo = fx_repo_new("");
+	int st = gv_status(repo->path, "--no-such-option");
 	cr_expect_eq(st, 1, "exit %d: %s", st, run.err);
 	cr_expect_eq(strncmp(run.err, "git-vitals: ", 12), 0, "stderr: %s",
 		     run.err);
@@ -1188,9 +1189,10 @@ Test(cli, unknown_option_is_a_usage_error)
 
 Test(cli, bad_option_values_are_usage_errors)
 {
-	int st = gv_status(NULL, "--format", "xml", ".");
+	repo = fx_repo_new("");
+	int st = gv_status(repo->path, "--format", "xml", ".");
 	cr_expect_eq(st, 1, "--format xml: exit %d: %s", st, run.err);
-	st = gv_status(NULL, "--lead-time-from", "merge", ".");
+	st = gv_status(repo->path, "--lead-time-from", "merge", ".");
 	cr_expect_eq(st, 1, "--lead-time-from merge: exit %d: %s", st,
 		     run.err);
 }
