@@ -47,6 +47,7 @@ struct gv_history {
 	int shallow;
 	char **revs;
 	size_t nrevs;
+	size_t objects_read;
 };
 
 /* Per-load state that does not outlive gv_history_load(). */
@@ -433,6 +434,27 @@ static int record_commit(worker *w, gv_idx i, uint32_t flags, int graft)
 	return 0;
 }
 
+/* Fills w->p from the seed when it knows the commit; 1 if it did. */
+static int seeded(worker *w, const unsigned char *id)
+{
+	const gv_history_seed *seed = w->L->opts->seed;
+	const unsigned char *parents;
+	uint32_t n;
+
+	if (!seed || !seed->lookup)
+		return 0;
+	memset(&w->p.c, 0, sizeof(w->p.c));
+	if (!seed->lookup(seed->payload, id, &w->p.c, &parents, &n))
+		return 0;
+	w->p.nparents = 0;
+	if (n && gv_grow((void **)&w->p.parents, &w->p.parents_alloc, n, GV_OID_RAWSZ))
+		return 0; /* out of memory: read the object instead */
+	memcpy(w->p.parents, parents, (size_t)n * GV_OID_RAWSZ);
+	w->p.nparents = n;
+	w->p.bad_date = 0;
+	return 1;
+}
+
 /* The reading loop, run by every worker: pop an unread commit, read and
  * parse it unlocked, record it under the lock, then hand its message to the
  * callback unlocked. A worker that finds the stack empty waits while others
@@ -450,7 +472,7 @@ static void *work(void *arg)
 		git_odb_object *obj = NULL;
 		git_oid oid;
 		gv_idx i;
-		int graft, error = 0;
+		int graft, known, error = 0;
 
 		while (!L->nstack && L->busy && !L->failed)
 			pthread_cond_wait(&L->cond, &L->lock);
@@ -466,7 +488,10 @@ static void *work(void *arg)
 
 		memcpy(oid.id, id, GV_OID_RAWSZ);
 		git_oid_tostr(hex, sizeof(hex), &oid);
-		if (git_odb_read(&obj, L->odb, &oid) < 0) {
+		known = seeded(w, id);
+		if (known) {
+			/* from the cache: no object read */
+		} else if (git_odb_read(&obj, L->odb, &oid) < 0) {
 			error = git_fail(&w->err, GV_EREPO, hex);
 		} else if (git_odb_object_type(obj) != GIT_OBJECT_COMMIT) {
 			error = gv_error_set(&w->err, GV_EREPO,
@@ -481,13 +506,21 @@ static void *work(void *arg)
 		pthread_mutex_lock(&L->lock);
 		if (!error && !L->failed)
 			error = record_commit(w, i, L->flags, graft);
+		if (!error && !known)
+			h->objects_read++;
 		if (L->nstack)
 			pthread_cond_broadcast(&L->cond);
 		pthread_mutex_unlock(&L->lock);
 
-		if (!error && L->opts->on_message && !L->failed &&
-		    (error = emit_message(w, i, id)) && !w->err.msg[0])
-			gv_error_set(&w->err, error, "commit %s: classification failed", hex);
+		if (!error && !L->failed) {
+			if (known && L->opts->seed->on_known)
+				error = L->opts->seed->on_known(L->opts->seed->payload, i, id);
+			else if (!known && L->opts->on_message)
+				error = emit_message(w, i, id);
+			if (error && !w->err.msg[0])
+				gv_error_set(&w->err, error, "commit %s: classification failed",
+					     hex);
+		}
 		git_odb_object_free(obj);
 
 		pthread_mutex_lock(&L->lock);
@@ -941,6 +974,7 @@ void gv_history_free(gv_history *h)
 }
 
 size_t gv_history_count(const gv_history *h) { return h->count; }
+size_t gv_history_objects_read(const gv_history *h) { return h->objects_read; }
 const gv_commit *gv_history_commits(const gv_history *h) { return h->commits; }
 const gv_idx *gv_history_parents(const gv_history *h) { return h->parents; }
 
@@ -1145,6 +1179,75 @@ done:
 	git_mailmap_free(mm);
 	git_commit_free(commit);
 	git_object_free(obj);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	return error;
+}
+
+/* Folds a file's bytes (or its absence) into h. */
+static uint64_t hash_file(uint64_t h, const char *path)
+{
+	FILE *f = path ? fopen(path, "rb") : NULL;
+	char buf[8192];
+	size_t n;
+
+	h = (h ^ (f ? 1u : 0u)) * 0x100000001b3ULL;
+	if (!f)
+		return h;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		h = h * 31 + gv_fnv1a64(buf, n);
+	fclose(f);
+	return h;
+}
+
+static uint64_t hash_rev_blob(uint64_t h, git_repository *repo, const char *spec)
+{
+	git_object *obj = NULL;
+
+	if (spec && git_revparse_single(&obj, repo, spec) == 0) {
+		h = h * 31 + gv_fnv1a64(git_object_id(obj)->id, GV_OID_RAWSZ);
+		git_object_free(obj);
+	} else {
+		h = h * 31 + 7;
+	}
+	return h;
+}
+
+int gv_repo_mailmap_hash(uint64_t *out, const char *path, gv_error *err)
+{
+	git_repository *repo = NULL;
+	git_config *cfg = NULL;
+	git_buf file = {0}, blob = {0};
+	gv_buf wt = {0};
+	uint64_t h = 0xcbf29ce484222325ULL;
+	int error = 0;
+
+	git_libgit2_init();
+	if (git_repository_open_ext(&repo, path, 0, NULL) < 0) {
+		error = gv_error_set(err, GV_EREPO, "%s: not a git repository", path);
+		goto done;
+	}
+	if (git_repository_workdir(repo)) {
+		if (gv_buf_puts(&wt, git_repository_workdir(repo)) ||
+		    gv_buf_puts(&wt, ".mailmap")) {
+			error = gv_error_set(err, GV_ENOMEM, "out of memory");
+			goto done;
+		}
+		h = hash_file(h, wt.ptr);
+	}
+	h = hash_rev_blob(h, repo, "HEAD:.mailmap");
+	if (git_repository_config_snapshot(&cfg, repo) == 0) {
+		if (git_config_get_path(&file, cfg, "mailmap.file") == 0)
+			h = hash_file(h, file.ptr);
+		if (git_config_get_string_buf(&blob, cfg, "mailmap.blob") == 0)
+			h = hash_rev_blob(h, repo, blob.ptr);
+	}
+	*out = h;
+done:
+	git_buf_dispose(&file);
+	git_buf_dispose(&blob);
+	gv_buf_free(&wt);
+	git_config_free(cfg);
 	git_repository_free(repo);
 	git_libgit2_shutdown();
 	return error;

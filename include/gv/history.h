@@ -71,6 +71,20 @@ typedef int (*gv_message_cb)(const gv_message *msg, void *payload);
 /* Return 1 to keep the tag as a release, 0 to ignore it, < 0 on error. */
 typedef int (*gv_tag_filter_cb)(const char *name, size_t len, void *payload);
 
+/* What an incremental run already knows (the cache): commits by id, with
+ * times and parent ids, so the walker need not read their objects. */
+typedef struct gv_history_seed {
+	/* Returns 1 and fills *c (times and tz only) and the parent ids
+	 * (*parents: nparents * GV_OID_RAWSZ bytes, valid while the seed lives)
+	 * for a known commit, 0 for an unknown one. Called concurrently. */
+	int (*lookup)(void *payload, const unsigned char *id, gv_commit *c,
+		      const unsigned char **parents, uint32_t *nparents);
+	/* Called instead of on_message for a commit taken from the seed, with
+	 * its new index (unlocked, possibly concurrently). May be NULL. */
+	int (*on_known)(void *payload, gv_idx commit, const unsigned char *id);
+	void *payload;
+} gv_history_seed;
+
 typedef struct gv_history_opts {
 	const char *path;            /* repository or a directory inside it */
 	const char *const *revs;     /* analysed revs; none means HEAD */
@@ -80,6 +94,7 @@ typedef struct gv_history_opts {
 	void *tag_payload;
 	gv_message_cb on_message;    /* NULL: messages are skipped */
 	void *msg_payload;
+	const gv_history_seed *seed; /* NULL: read every commit object */
 	int threads;                 /* reading threads; 0: one per online core.
 	                                With more than one, on_message is called
 	                                concurrently for different commits */
@@ -98,6 +113,8 @@ int gv_history_load(gv_history **out, const gv_history_opts *opts,
 void gv_history_free(gv_history *h);
 
 size_t gv_history_count(const gv_history *h);
+/* How many commit objects the load read (the rest came from the seed). */
+size_t gv_history_objects_read(const gv_history *h);
 const gv_commit *gv_history_commits(const gv_history *h);
 const gv_idx *gv_history_parents(const gv_history *h);
 /* GV_OID_RAWSZ bytes of commit i's id. */
@@ -128,6 +145,11 @@ const char *const *gv_history_revs(const gv_history *h, size_t *count);
 int gv_repo_config_get(char ***out, const char *path, const char *pattern,
 		       gv_error *err);
 void gv_strv_free(char **v);
+
+/* A hash of everything libgit2's mailmap is built from for the repository at
+ * path (the work tree's .mailmap, HEAD:.mailmap, mailmap.file and
+ * mailmap.blob), so a cache can tell when identities may have changed. */
+int gv_repo_mailmap_hash(uint64_t *out, const char *path, gv_error *err);
 
 /* Reads one commit (any rev git understands) of the repository at `path`:
  * its raw message bytes, author name and email (after .mailmap) and 40-hex
