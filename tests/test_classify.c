@@ -1,0 +1,798 @@
+/*
+ * test_classify.c - classification with the default rules: each revert,
+ * Fixes: and closing-keyword form, vetoes, ids, fields, bots, limits and
+ * threads (pure, no repository); then ref resolution (abbreviated,
+ * ambiguous, unknown), subject-matched reverts and reverts of reverts on
+ * fixture repositories, and an end-to-end run that checks every label.
+ */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fixture.h"
+#include "gv/classify.h"
+#include "gv/history.h"
+#include "gv/rules.h"
+
+static gv_ruleset *rs;
+static gv_classes *cls;
+static gv_history *hist;
+static fx_repo *repo;
+static gv_warnings warns;
+static gv_class_view v;
+
+static void teardown(void)
+{
+	gv_classes_free(cls);
+	cls = NULL;
+	gv_rules_free(rs);
+	rs = NULL;
+	gv_history_free(hist);
+	hist = NULL;
+	gv_warnings_free(&warns);
+	fx_repo_free(repo);
+	repo = NULL;
+}
+
+TestSuite(classify, .fini = teardown);
+TestSuite(resolve, .fini = teardown, .timeout = 120);
+
+static void setup_rules(const char *extra)
+{
+	gv_error err = { 0, "" };
+
+	cr_assert_eq(gv_rules_new(&rs, &err), 0);
+	cr_assert_eq(gv_rules_add_default(rs, &err), 0, "%s", err.msg);
+	if (extra)
+		cr_assert_eq(gv_rules_add_buffer(rs, "extra.rules", extra,
+						 strlen(extra), &err), 0,
+			     "%s", err.msg);
+	cr_assert_eq(gv_rules_compile(rs, &err), 0, "%s", err.msg);
+	cr_assert_eq(gv_classes_new(&cls, rs, &err), 0);
+}
+
+/* Classifies `msg` as commit `idx` and fills the view v. */
+static void classify_as(gv_idx idx, const char *msg, size_t len,
+			const char *name, const char *email)
+{
+	gv_message m;
+
+	if (!cls)
+		setup_rules(NULL);
+	memset(&m, 0, sizeof(m));
+	m.commit = idx;
+	m.message = msg;
+	m.message_len = len;
+	m.author_name = name ? name : "Jane Doe";
+	m.author_name_len = strlen(m.author_name);
+	m.author_email = email ? email : "jane@example.com";
+	m.author_email_len = strlen(m.author_email);
+	cr_assert_eq(gv_classify_cb(&m, cls), 0);
+	gv_classes_get(cls, idx, &v);
+}
+
+static void classify(const char *msg)
+{
+	classify_as(0, msg, strlen(msg), NULL, NULL);
+}
+
+static int has_label(int cat)
+{
+	return (v.labels & GV_LABEL(cat)) != 0;
+}
+
+static int has_rule(const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < v.nrules; i++)
+		if (!strcmp(v.rules[i], id))
+			return 1;
+	return 0;
+}
+
+static void assert_one_ref(int kind, const char *text)
+{
+	cr_assert_eq(v.nrefs, 1, "%zu refs", v.nrefs);
+	cr_assert_eq(v.refs[0].kind, kind);
+	cr_assert_str_eq(v.refs[0].text, text);
+	cr_assert_eq(v.refs[0].resolved, 0);
+	cr_assert_eq(v.refs[0].commit, GV_NONE);
+}
+
+/* ---- reverts ---- */
+
+Test(classify, git_revert_body_with_full_id_and_period)
+{
+	classify("Revert \"Add foo\"\n\nThis reverts commit "
+		 "0123456789abcdef0123456789abcdef01234567.\n");
+	cr_assert_eq(v.labels, GV_LABEL(GV_CAT_REVERT));
+	cr_assert_eq(v.conf[GV_CAT_REVERT], GV_CONF_HIGH);
+	/* The subject-only ref is dropped: the body names the target. */
+	assert_one_ref(GV_REF_REVERT,
+		       "0123456789abcdef0123456789abcdef01234567");
+}
+
+Test(classify, git_revert_of_a_merge_reversing_changes)
+{
+	classify("Revert \"Merge branch 'x'\"\n\nThis reverts commit "
+		 "0123456789abcdef0123456789abcdef01234567, reversing\n"
+		 "changes made to 89abcdef0123456789abcdef0123456789abcdef.\n");
+	assert_one_ref(GV_REF_REVERT,
+		       "0123456789abcdef0123456789abcdef01234567");
+}
+
+Test(classify, gitlab_revert_without_period)
+{
+	classify("Revert \"Add foo\"\n\nThis reverts commit 1a2b3c4d5e6f");
+	assert_one_ref(GV_REF_REVERT, "1a2b3c4d5e6f");
+	cr_assert(has_label(GV_CAT_REVERT));
+}
+
+Test(classify, revert_followed_by_semicolon)
+{
+	classify("Undo the cache\n\nThis reverts commit 1a2b3c4; it broke CI");
+	assert_one_ref(GV_REF_REVERT, "1a2b3c4");
+}
+
+Test(classify, revert_with_reference_form)
+{
+	/* git revert --reference: "<abbrev> (<subject>, <date>)." */
+	classify("Revert \"Add foo\"\n\nThis reverts commit 1a2b3c4d (Add foo, "
+		 "2024-01-02).\n");
+	assert_one_ref(GV_REF_REVERT, "1a2b3c4d");
+}
+
+Test(classify, gitlab_merge_request_revert_is_an_issue)
+{
+	classify("Revert \"Merge branch 'x' into 'main'\"\n\nThis reverts "
+		 "merge request !123");
+	cr_assert(has_label(GV_CAT_REVERT));
+	cr_assert_eq(v.nissues, 1);
+	cr_assert_str_eq(v.issues[0], "!123");
+}
+
+Test(classify, subject_only_revert_keeps_an_empty_unresolved_ref)
+{
+	classify("Revert \"Add foo (#123)\" (#130)");
+	cr_assert_eq(v.labels, GV_LABEL(GV_CAT_REVERT));
+	assert_one_ref(GV_REF_REVERT, "");
+	cr_assert(has_rule("revert-subject"));
+}
+
+Test(classify, reapply_is_a_revert)
+{
+	classify("Reapply \"Add foo\"\n\nThis reverts commit 1a2b3c4d5e6f7a8b.");
+	cr_assert_eq(v.labels, GV_LABEL(GV_CAT_REVERT));
+	assert_one_ref(GV_REF_REVERT, "1a2b3c4d5e6f7a8b");
+}
+
+/* ---- fixes ---- */
+
+Test(classify, fixes_trailer_with_eight_hex_digits)
+{
+	classify("net: fix a leak\n\nFixes: 1a2b3c4d\n");
+	cr_assert(has_label(GV_CAT_FIX));
+	cr_assert_eq(v.conf[GV_CAT_FIX], GV_CONF_HIGH);
+	assert_one_ref(GV_REF_FIXES, "1a2b3c4d");
+}
+
+Test(classify, fixes_trailer_with_twelve_digits_and_subject)
+{
+	classify("net: plug it\n\nFixes: 0123456789ab (\"net: add a cache\")\n"
+		 "Signed-off-by: A <a@b>\n");
+	assert_one_ref(GV_REF_FIXES, "0123456789ab");
+}
+
+Test(classify, fixes_trailer_without_space_and_with_forty_digits)
+{
+	classify("x: y\n\nFixes:0123456789abcdef0123456789abcdef01234567\n"
+		 "Fixes: 89abcdef\n");
+	cr_assert_eq(v.nrefs, 2);
+	cr_assert_str_eq(v.refs[0].text,
+			 "0123456789abcdef0123456789abcdef01234567");
+	cr_assert_str_eq(v.refs[1].text, "89abcdef");
+}
+
+Test(classify, fixes_with_seven_digits_or_mid_line_is_no_trailer)
+{
+	classify("Tidy up\n\nFixes: 1a2b3c4\nsee Fixes: 1a2b3c4d5e6f\n");
+	cr_assert_eq(v.nrefs, 0);
+	/* Only the keyword rule sees the word "Fixes". */
+	cr_assert_eq(v.conf[GV_CAT_FIX], GV_CONF_LOW);
+}
+
+Test(classify, closing_keywords_capture_issues)
+{
+	classify("Add retries\n\nFixes #12, closes gh-45 and resolves "
+		 "PROJ-123.\nFix UTF-8 handling.");
+	cr_assert(has_label(GV_CAT_FIX));
+	cr_assert_eq(v.conf[GV_CAT_FIX], GV_CONF_HIGH);
+	cr_assert_eq(v.nissues, 3, "%zu issues", v.nissues);
+	cr_assert_str_eq(v.issues[0], "#12");
+	cr_assert_str_eq(v.issues[1], "gh-45");
+	cr_assert_str_eq(v.issues[2], "PROJ-123");
+}
+
+Test(classify, conventional_fix_is_high_confidence)
+{
+	classify("fix(parser): reject trailing garbage");
+	cr_assert_eq(v.conf[GV_CAT_FIX], GV_CONF_HIGH);
+}
+
+Test(classify, keyword_fix_is_low_confidence)
+{
+	classify("Avoid a crash on empty input");
+	cr_assert_eq(v.labels, GV_LABEL(GV_CAT_FIX));
+	cr_assert_eq(v.conf[GV_CAT_FIX], GV_CONF_LOW);
+}
+
+Test(classify, fix_typo_vetoes_a_low_confidence_fix)
+{
+	classify("Fix typo in the crash handler docs");
+	cr_assert_eq(v.labels, 0);
+	cr_assert_eq(v.conf[GV_CAT_FIX], GV_CONF_NONE);
+	cr_assert(has_rule("fix-veto-trivial"));
+}
+
+Test(classify, veto_never_removes_a_fixes_trailer)
+{
+	classify("Fix typo\n\nFixes: 0123456789ab (\"x\")\n");
+	cr_assert_eq(v.labels, GV_LABEL(GV_CAT_FIX));
+	cr_assert_eq(v.conf[GV_CAT_FIX], GV_CONF_HIGH);
+}
+
+Test(classify, prefix_and_debug_are_not_fix_keywords)
+{
+	classify("Add a prefix option and debug output");
+	cr_assert_eq(v.labels, 0);
+}
+
+/* ---- follow-ups and backports ---- */
+
+Test(classify, follow_up_is_a_ref_but_no_label)
+{
+	classify("tool: free the list\n\nFollow-up to 1a2b3c4d5e6f\n");
+	cr_assert_eq(v.labels, 0);
+	assert_one_ref(GV_REF_FOLLOWUP, "1a2b3c4d5e6f");
+}
+
+Test(classify, cherry_pick_and_stable_forms_are_backports)
+{
+	classify("net: fix a leak\n\ncommit 0123456789abcdef0123456789abcdef"
+		 "01234567 upstream.\n\n[ Upstream commit 1111111111111111 ]\n"
+		 "(cherry picked from commit 2222222222222222)\n");
+	cr_assert_eq(v.nrefs, 3);
+	cr_assert_eq(v.refs[0].kind, GV_REF_BACKPORT);
+	cr_assert_eq(v.refs[1].kind, GV_REF_BACKPORT);
+	cr_assert_eq(v.refs[2].kind, GV_REF_BACKPORT);
+	cr_assert_str_eq(v.refs[0].text, "2222222222222222");
+	cr_assert_str_eq(v.refs[1].text,
+			 "0123456789abcdef0123456789abcdef01234567");
+	cr_assert_str_eq(v.refs[2].text, "1111111111111111");
+}
+
+/* ---- security ---- */
+
+Test(classify, ids_are_upper_case_distinct_and_sorted)
+{
+	classify("Fix cve-2024-20002, CVE-2024-10001 and CVE-2024-20002\n\n"
+		 "Also ghsa-qwmp-x8mv-3c6j and OSV-2020-1623.");
+	cr_assert(has_label(GV_CAT_SECURITY));
+	cr_assert_eq(v.conf[GV_CAT_SECURITY], GV_CONF_HIGH);
+	cr_assert_eq(v.nids, 4, "%zu ids", v.nids);
+	cr_assert_str_eq(v.ids[0], "CVE-2024-10001");
+	cr_assert_str_eq(v.ids[1], "CVE-2024-20002");
+	cr_assert_str_eq(v.ids[2], "GHSA-QWMP-X8MV-3C6J");
+	cr_assert_str_eq(v.ids[3], "OSV-2020-1623");
+}
+
+Test(classify, labels_are_independent_fix_and_security)
+{
+	classify("fix: bound the copy\n\nThis is CVE-2024-1234.");
+	cr_assert_eq(v.labels, GV_LABEL(GV_CAT_FIX) | GV_LABEL(GV_CAT_SECURITY));
+	cr_assert_eq(v.conf[GV_CAT_FIX], GV_CONF_HIGH);
+	cr_assert_eq(v.conf[GV_CAT_SECURITY], GV_CONF_HIGH);
+}
+
+Test(classify, multi_word_security_terms_need_the_words_together)
+{
+	classify("Reader: use after free on close");
+	cr_assert(has_label(GV_CAT_SECURITY));
+	cr_assert_eq(v.conf[GV_CAT_SECURITY], GV_CONF_LOW);
+	classify_as(1, "Use the lock after we free it", 29, NULL, NULL);
+	cr_assert_eq(v.labels & GV_LABEL(GV_CAT_SECURITY), 0);
+}
+
+/* ---- fields ---- */
+
+Test(classify, bot_author_is_labelled)
+{
+	classify_as(0, "Bump foo from 1.0 to 1.1", 24, "dependabot[bot]",
+		    "49699333+dependabot[bot]@users.noreply.github.com");
+	cr_assert(has_label(GV_CAT_BOT));
+	cr_assert_eq(v.conf[GV_CAT_BOT], GV_CONF_HIGH);
+	classify_as(1, "Bump foo", 8, "Jean Talbot", "jean@example.com");
+	cr_assert_eq(v.labels, 0);
+}
+
+Test(classify, trailer_field_reads_the_last_paragraph_only)
+{
+	setup_rules("[rule reported]\ncategory = security\n"
+		    "field = trailer:reported-by\nconfidence = low\n"
+		    "pattern = ^Mallory\\b\nflags = m\n");
+	classify("Reported-by: Mallory\n\nbody\n\nAcked-by: X\n"
+		 "REPORTED-BY: Alice\n  and Bob\n");
+	cr_assert_eq(v.labels, 0, "a trailer outside the last paragraph");
+	classify_as(1, "subject\n\nAcked-by: X\nreported-by:   Mallory <m@x>\n",
+		    45, NULL, NULL);
+	cr_assert(has_label(GV_CAT_SECURITY));
+}
+
+Test(classify, subject_body_and_message_fields_are_cut_as_git_does)
+{
+	setup_rules("[rule s]\ncategory = docs\nfield = subject\n"
+		    "confidence = high\npattern = ^only-subject$\n\n"
+		    "[rule b]\ncategory = test\nfield = body\n"
+		    "confidence = high\npattern = \\Aonly-body\n");
+	classify("\nonly-subject\ncontinued\n\nonly-body\n");
+	cr_assert_eq(v.labels, GV_LABEL(GV_CAT_DOCS) | GV_LABEL(GV_CAT_TEST));
+	classify_as(1, "only-body", 9, NULL, NULL);
+	cr_assert_eq(v.labels, 0);
+}
+
+Test(classify, invalid_utf8_and_nul_bytes_are_classified_as_bytes)
+{
+	const char msg[] = "Fix \xff\xfe crash\0 CVE-2024-9999";
+
+	classify_as(0, msg, sizeof(msg) - 1, NULL, NULL);
+	cr_assert(has_label(GV_CAT_FIX));
+	cr_assert_eq(v.nids, 1);
+	cr_assert_str_eq(v.ids[0], "CVE-2024-9999");
+}
+
+Test(classify, unclassified_commit_gives_an_empty_view)
+{
+	setup_rules(NULL);
+	gv_classes_get(cls, 12345, &v);
+	cr_assert_eq(v.labels, 0);
+	cr_assert_eq(v.nrefs + v.nids + v.nissues + v.nrules, 0);
+	cr_assert_eq(gv_classes_labels(cls, 12345), 0);
+}
+
+Test(classify, table_without_rules_labels_nothing)
+{
+	gv_error err = { 0, "" };
+	gv_message m;
+
+	cr_assert_eq(gv_classes_new(&cls, NULL, &err), 0);
+	memset(&m, 0, sizeof(m));
+	m.commit = 3;
+	m.message = "Fix CVE-2024-1234";
+	m.message_len = strlen(m.message);
+	cr_assert_eq(gv_classify_cb(&m, cls), 0);
+	cr_assert_eq(gv_classes_labels(cls, 3), 0);
+}
+
+/* ---- cost and limits ---- */
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+Test(classify, one_megabyte_message_classifies_quickly)
+{
+	size_t n = 1u << 20, i;
+	char *msg = malloc(n);
+	double t0;
+
+	cr_assert_not_null(msg);
+	for (i = 0; i < n; i++)
+		msg[i] = "fix the bug in a heap buffer overflow; revert roll \n"
+			[i % 52];
+	memcpy(msg, "Big\n\n", 5);
+	memcpy(msg + n - 32, "\nFixes: 0123456789ab\nCVE-2024-1 ", 32);
+	t0 = now();
+	classify_as(0, msg, n, NULL, NULL);
+	/* Linear scans only: well under a second even under ASan. */
+	cr_assert_lt(now() - t0, 2.0, "took %.3f s", now() - t0);
+	cr_assert(has_label(GV_CAT_FIX));
+	cr_assert_eq(v.conf[GV_CAT_FIX], GV_CONF_HIGH);
+	free(msg);
+}
+
+Test(classify, hostile_rule_hits_its_limit_and_is_counted)
+{
+	size_t n = 1u << 16;
+	char *msg = malloc(n);
+	double t0;
+
+	cr_assert_not_null(msg);
+	memset(msg, 'a', n);
+	msg[n - 1] = '!';
+	setup_rules("[rule evil]\ncategory = chore\nfield = message\n"
+		    "confidence = low\npattern = ^(a+)+$\n");
+	t0 = now();
+	classify_as(0, msg, n, NULL, NULL);
+	cr_assert_lt(now() - t0, 10.0);
+	cr_assert_eq(gv_classes_limit_hits(cls), 1);
+	cr_assert_eq(v.labels & GV_LABEL(GV_CAT_CHORE), 0);
+	free(msg);
+}
+
+Test(classify, typical_commit_costs_microseconds)
+{
+	const char *msgs[] = {
+		"parser: handle empty input\n\nThe tokenizer returned NULL for "
+		"an empty buffer and the caller dereferenced it.\n\n"
+		"Signed-off-by: Jane Doe <jane@example.com>\n",
+		"Update README\n",
+		"Merge branch 'topic'\n",
+		"Revert \"Add foo\"\n\nThis reverts commit "
+		"0123456789abcdef0123456789abcdef01234567.\n",
+	};
+	size_t i, n = 20000;
+	double t0, per;
+
+	setup_rules(NULL);
+	t0 = now();
+	for (i = 0; i < n; i++)
+		classify_as((gv_idx)i, msgs[i % 4], strlen(msgs[i % 4]), NULL,
+			    NULL);
+	per = (now() - t0) / (double)n * 1e6;
+	/* A generous bound (ASan, a loaded machine); bench/ measures the
+	 * real figure. */
+	cr_assert_lt(per, 200.0, "%.1f us per commit", per);
+	cr_log_info("classification: %.2f us per commit", per);
+}
+
+/* ---- threads ---- */
+
+typedef struct job {
+	gv_classes *c;
+	gv_idx from, to;
+	int rc;
+} job;
+
+static void *worker(void *arg)
+{
+	job *j = arg;
+	char msg[128];
+	gv_message m;
+	gv_idx i;
+
+	memset(&m, 0, sizeof(m));
+	for (i = j->from; i < j->to && !j->rc; i++) {
+		int len = snprintf(msg, sizeof(msg), "%s %u\n\nFixes: "
+				   "%08x\n", i % 2 ? "Add" : "Fix CVE-2024-1234",
+				   (unsigned)i, 0xa0000000u + (unsigned)i);
+
+		m.commit = i;
+		m.message = msg;
+		m.message_len = (size_t)len;
+		j->rc = gv_classify_cb(&m, j->c);
+	}
+	return NULL;
+}
+
+Test(classify, two_threads_classify_different_commits_of_one_table)
+{
+	pthread_t t[2];
+	job jobs[2];
+	char want[16];
+	gv_idx i;
+	int k;
+
+	setup_rules(NULL);
+	for (k = 0; k < 2; k++) {
+		/* Interleaved ranges make both threads grow the table. */
+		jobs[k].c = cls;
+		jobs[k].from = (gv_idx)k * 3000;
+		jobs[k].to = (gv_idx)k * 3000 + 3000;
+		jobs[k].rc = 0;
+		cr_assert_eq(pthread_create(&t[k], NULL, worker, &jobs[k]), 0);
+	}
+	for (k = 0; k < 2; k++) {
+		pthread_join(t[k], NULL);
+		cr_assert_eq(jobs[k].rc, 0);
+	}
+	for (i = 0; i < 6000; i++) {
+		gv_classes_get(cls, i, &v);
+		cr_assert(has_label(GV_CAT_FIX));
+		cr_assert_eq(has_label(GV_CAT_SECURITY), !(i % 2), "commit %u", i);
+		snprintf(want, sizeof(want), "%08x", 0xa0000000u + (unsigned)i);
+		cr_assert_eq(v.nrefs, 1);
+		cr_assert_str_eq(v.refs[0].text, want);
+	}
+}
+
+/* ---- explain's trace ---- */
+
+typedef struct hits {
+	char rules[8][64];
+	char caps[8][64];
+	size_t n;
+} hits;
+
+static int record_hit(const gv_rule_hit *h, void *payload)
+{
+	hits *hs = payload;
+
+	if (hs->n < 8) {
+		snprintf(hs->rules[hs->n], 64, "%s@%s", h->rule, h->field);
+		if (h->ncaptures)
+			snprintf(hs->caps[hs->n], 64, "%s=%.*s",
+				 h->captures[0].meaning,
+				 (int)h->captures[0].len, h->captures[0].text);
+	}
+	hs->n++;
+	return 0;
+}
+
+Test(classify, trace_reports_rule_field_and_captures)
+{
+	hits hs;
+	gv_message m;
+	const char *msg = "x: y\n\nFixes: 0123456789ab (\"z\")\n";
+
+	memset(&hs, 0, sizeof(hs));
+	setup_rules(NULL);
+	memset(&m, 0, sizeof(m));
+	m.message = msg;
+	m.message_len = strlen(msg);
+	cr_assert_eq(gv_classify_message(cls, &m, record_hit, &hs), 0);
+	cr_assert_eq(hs.n, 2);
+	cr_assert_str_eq(hs.rules[0], "fix-trailer@message");
+	cr_assert_str_eq(hs.caps[0], "ref:fixes=0123456789ab");
+	/* The keyword rule sees "Fixes" too (low; rules run in file order). */
+	cr_assert_str_eq(hs.rules[1], "fix-keyword@message");
+	cr_assert_str_eq(hs.caps[1], "");
+}
+
+/* ---- on repositories ---- */
+
+static void load_repo(const char *script)
+{
+	gv_history_opts o;
+	gv_error err = { 0, "" };
+
+	repo = fx_repo_new(script);
+	if (!cls)
+		setup_rules(NULL);
+	memset(&o, 0, sizeof(o));
+	o.path = repo->path;
+	o.on_message = gv_classify_cb;
+	o.msg_payload = cls;
+	cr_assert_eq(gv_history_load(&hist, &o, &warns, &err), 0, "%s",
+		     err.msg);
+	cr_assert_eq(gv_classes_resolve(cls, hist, &warns, &err), 0, "%s",
+		     err.msg);
+}
+
+/* The commit index of a rev of the fixture repository. */
+static gv_idx idx_of(const char *rev)
+{
+	char *hex = fx_rev(repo, rev);
+	gv_idx i = GV_NONE;
+
+	cr_assert_eq(gv_history_find_hex(hist, hex, strlen(hex), &i), 0,
+		     "%s", rev);
+	free(hex);
+	return i;
+}
+
+static void view_of(const char *rev)
+{
+	gv_classes_get(cls, idx_of(rev), &v);
+}
+
+static uint64_t warning_count(const char *code)
+{
+	size_t i;
+
+	for (i = 0; i < warns.count; i++)
+		if (!strcmp(warns.items[i].code, code))
+			return warns.items[i].count;
+	return 0;
+}
+
+Test(resolve, abbreviated_ref_resolves_to_the_full_id)
+{
+	char *a;
+
+	load_repo("c 'Add foo' 2024-01-01T00:00:00Z\n"
+		  "c \"Revert \\\"Add foo\\\"\n\nThis reverts commit "
+		  "$(git rev-parse --short=9 HEAD).\" 2024-01-02T00:00:00Z\n");
+	view_of("HEAD");
+	cr_assert_eq(v.nrefs, 1);
+	a = fx_rev(repo, "HEAD~1");
+	cr_assert_eq(v.refs[0].resolved, 1);
+	cr_assert_str_eq(v.refs[0].text, a);
+	cr_assert_eq(v.refs[0].commit, idx_of("HEAD~1"));
+	cr_assert_eq(warning_count("unresolved-ref"), 0);
+	free(a);
+}
+
+Test(resolve, unknown_refs_stay_as_written_in_one_counted_warning)
+{
+	load_repo("c 'Add foo' 2024-01-01T00:00:00Z\n"
+		  "c 'fix it\n\nFixes: deadbeefdeadbeef\nFixes: cafebabe1234' "
+		  "2024-01-02T00:00:00Z\n");
+	view_of("HEAD");
+	cr_assert_eq(v.nrefs, 2);
+	cr_assert_str_eq(v.refs[0].text, "deadbeefdeadbeef");
+	cr_assert_eq(v.refs[0].resolved, 0);
+	cr_assert_eq(v.refs[0].commit, GV_NONE);
+	cr_assert_str_eq(v.refs[1].text, "cafebabe1234");
+	cr_assert_eq(warning_count("unresolved-ref"), 2);
+}
+
+/* 1500 commits made by fast-import: C(1500, 2) / 65536 = about 17 pairs
+ * share their first 4 hex digits, so one such prefix exists (the fixture
+ * is the same on every run). A rule that accepts 4-digit refs then meets an
+ * ambiguous abbreviation. */
+Test(resolve, ambiguous_abbreviation_stays_unresolved_with_a_warning)
+{
+	gv_history *h0 = NULL;
+	gv_history_opts o;
+	gv_error err = { 0, "" };
+	char hex[GV_OID_HEXSZ + 1], prefix[5] = "", **ids;
+	size_t n, i, j;
+
+	repo = fx_repo_new(
+		"i=0; while [ $i -lt 1500 ]; do printf 'commit refs/heads/main\\n"
+		"committer t <t@e> %d +0000\\ndata <<EOT\\nc %d\\nEOT\\n\\n' "
+		"$((1704067200 + i)) $i; i=$((i + 1)); done | "
+		"git fast-import --quiet\n");
+	memset(&o, 0, sizeof(o));
+	o.path = repo->path;
+	cr_assert_eq(gv_history_load(&h0, &o, &warns, &err), 0, "%s", err.msg);
+	n = gv_history_count(h0);
+	cr_assert_eq(n, 1500);
+	ids = calloc(n, sizeof(*ids));
+	for (i = 0; i < n; i++) {
+		gv_history_hex(h0, (gv_idx)i, hex);
+		ids[i] = strdup(hex);
+	}
+	for (i = 0; i < n && !prefix[0]; i++)
+		for (j = i + 1; j < n && !prefix[0]; j++)
+			if (!strncmp(ids[i], ids[j], 4))
+				memcpy(prefix, ids[i], 4);
+	for (i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+	gv_history_free(h0);
+	cr_assert(prefix[0], "no shared 4-digit prefix among 1500 commits");
+	cr_assert_eq(fx_sh(NULL, repo->path, "c 'Tidy\n\nref %s' "
+			   "2024-03-01T00:00:00Z", prefix), 0);
+	gv_warnings_free(&warns);
+	setup_rules("[rule short-ref]\ncategory = none\nfield = message\n"
+		    "pattern = \\bref ([0-9a-f]{4,40})\\b\n"
+		    "captures = ref:follow-up\n");
+	memset(&o, 0, sizeof(o));
+	o.path = repo->path;
+	o.on_message = gv_classify_cb;
+	o.msg_payload = cls;
+	cr_assert_eq(gv_history_load(&hist, &o, &warns, &err), 0, "%s",
+		     err.msg);
+	cr_assert_eq(gv_classes_resolve(cls, hist, &warns, &err), 0);
+	view_of("HEAD");
+	cr_assert_eq(v.nrefs, 1);
+	cr_assert_str_eq(v.refs[0].text, prefix);
+	cr_assert_eq(v.refs[0].resolved, 0);
+	cr_assert_eq(warning_count("ambiguous-ref"), 1);
+}
+
+Test(resolve, subject_only_revert_finds_the_nearest_ancestor_with_that_subject)
+{
+	load_repo("c 'Add foo (#123)' 2024-01-01T00:00:00Z\n"
+		  "c 'Remove foo' 2024-01-02T00:00:00Z\n"
+		  "c 'Add foo (#123)' 2024-01-03T00:00:00Z\n"
+		  "c 'Add foo (#123) and more' 2024-01-04T00:00:00Z\n"
+		  "c 'Revert \"Add foo (#123)\" (#130)' 2024-01-05T00:00:00Z\n"
+		  "c 'Revert \"No such subject\"' 2024-01-06T00:00:00Z\n");
+	view_of("HEAD~1");
+	cr_assert(has_label(GV_CAT_REVERT));
+	cr_assert_eq(v.nrefs, 1);
+	cr_assert_eq(v.refs[0].resolved, 1);
+	/* HEAD~3 is the nearer of the two "Add foo (#123)". */
+	cr_assert_eq(v.refs[0].commit, idx_of("HEAD~3"));
+	view_of("HEAD");
+	cr_assert_eq(v.refs[0].resolved, 0);
+	cr_assert_str_eq(v.refs[0].text, "");
+	cr_assert_eq(warning_count("unresolved-revert-subject"), 1);
+}
+
+Test(resolve, subject_revert_follows_first_parent_first)
+{
+	/* main: A "Add x" -- M (merge of side) -- R "Revert "Add x""; side:
+	 * S "Add x" is as near as A is (both parents of M are at distance 1
+	 * from M, A reached first by the first parent). */
+	load_repo("c 'base' 2024-01-01T00:00:00Z\n"
+		  "git checkout -q -b side\n"
+		  "c 'Add x' 2024-01-02T00:00:00Z\n"
+		  "git checkout -q main\n"
+		  "c 'Add x' 2024-01-03T00:00:00Z\n"
+		  "m side 2024-01-04T00:00:00Z 'Merge side'\n"
+		  "c 'Revert \"Add x\"' 2024-01-05T00:00:00Z\n");
+	view_of("HEAD");
+	cr_assert_eq(v.refs[0].resolved, 1);
+	cr_assert_eq(v.refs[0].commit, idx_of("HEAD~1^1"));
+}
+
+Test(resolve, reverts_of_reverts_point_at_the_revert_they_undo)
+{
+	load_repo("c 'Add foo' 2024-01-01T00:00:00Z\n"
+		  "c \"Revert \\\"Add foo\\\"\n\nThis reverts commit "
+		  "$(git rev-parse HEAD).\" 2024-01-02T00:00:00Z\n"
+		  "c 'Reapply \"Add foo\"' 2024-01-03T00:00:00Z\n"
+		  "c 'Revert \"Revert \"Add foo\"\"' 2024-01-04T00:00:00Z\n"
+		  "c \"Undo\n\nThis reverts commit $(git rev-parse HEAD).\" "
+		  "2024-01-05T00:00:00Z\n");
+	/* HEAD~3 is git's own revert of HEAD~4 (by id in its body). */
+	view_of("HEAD~3");
+	cr_assert(has_label(GV_CAT_REVERT));
+	cr_assert_eq(v.refs[0].commit, idx_of("HEAD~4"));
+	/* Reapply "Add foo" -> the commit titled Revert "Add foo". */
+	view_of("HEAD~2");
+	cr_assert_eq(v.labels, GV_LABEL(GV_CAT_REVERT));
+	cr_assert_eq(v.refs[0].commit, idx_of("HEAD~3"));
+	/* Revert "Revert "Add foo"" -> the same. */
+	view_of("HEAD~1");
+	cr_assert_eq(v.labels, GV_LABEL(GV_CAT_REVERT));
+	cr_assert_eq(v.refs[0].commit, idx_of("HEAD~3"));
+	/* A revert by id of a Revert "Revert ..": its target is itself a
+	 * revert. */
+	view_of("HEAD");
+	cr_assert_eq(v.refs[0].commit, idx_of("HEAD~1"));
+	cr_assert(gv_classes_labels(cls, v.refs[0].commit) &
+		  GV_LABEL(GV_CAT_REVERT));
+}
+
+Test(resolve, end_to_end_fixture_gets_every_label)
+{
+	load_repo("c 'Initial import' 2024-01-01T00:00:00Z\n"
+		  "c 'feat: add the parser' 2024-01-02T00:00:00Z\n"
+		  "c \"parser: fix a crash\n\nFixes: $(git rev-parse --short=12 "
+		  "HEAD) (\\\"feat: add the parser\\\")\" 2024-01-03T00:00:00Z\n"
+		  "c 'Fix typo in README' 2024-01-04T00:00:00Z\n"
+		  "c 'Bound the copy (CVE-2024-1234)' 2024-01-05T00:00:00Z\n"
+		  "c 'Roll back the new allocator' 2024-01-06T00:00:00Z\n"
+		  "GIT_AUTHOR_NAME='dependabot[bot]' GIT_AUTHOR_EMAIL="
+		  "'1+dependabot[bot]@users.noreply.github.com' "
+		  "c 'Bump x from 1 to 2' 2024-01-07T00:00:00Z\n"
+		  "c \"Revert \\\"feat: add the parser\\\"\n\nThis reverts "
+		  "commit $(git rev-parse HEAD~5).\" 2024-01-08T00:00:00Z\n");
+	view_of("HEAD~7");
+	cr_assert_eq(v.labels, 0);
+	view_of("HEAD~6");
+	cr_assert_eq(v.labels, GV_LABEL(GV_CAT_FEATURE));
+	view_of("HEAD~5");
+	cr_assert_eq(v.labels, GV_LABEL(GV_CAT_FIX));
+	cr_assert_eq(v.conf[GV_CAT_FIX], GV_CONF_HIGH);
+	cr_assert_eq(v.refs[0].kind, GV_REF_FIXES);
+	cr_assert_eq(v.refs[0].commit, idx_of("HEAD~6"));
+	view_of("HEAD~4");
+	cr_assert_eq(v.labels, 0, "fix typo is vetoed");
+	view_of("HEAD~3");
+	cr_assert_eq(v.labels, GV_LABEL(GV_CAT_SECURITY));
+	cr_assert_eq(v.conf[GV_CAT_SECURITY], GV_CONF_HIGH);
+	cr_assert_str_eq(v.ids[0], "CVE-2024-1234");
+	view_of("HEAD~2");
+	cr_assert_eq(v.labels, GV_LABEL(GV_CAT_ROLLBACK));
+	cr_assert_eq(v.conf[GV_CAT_ROLLBACK], GV_CONF_LOW);
+	view_of("HEAD~1");
+	cr_assert_eq(v.labels, GV_LABEL(GV_CAT_BOT));
+	view_of("HEAD");
+	cr_assert_eq(v.labels, GV_LABEL(GV_CAT_REVERT));
+	cr_assert_eq(v.refs[0].commit, idx_of("HEAD~6"));
+	cr_assert_eq(warns.count, 0, "%s", warns.count ?
+		     warns.items[0].message : "");
+}
