@@ -682,6 +682,7 @@ static int load_tags(loader *L, uint64_t *not_commit)
 		}
 		if (!keep || git_reference_resolve(&res, ref) < 0) {
 			git_reference_free(ref);
+			ref = NULL;
 			continue;
 		}
 		target = *git_reference_target(res);
@@ -689,6 +690,7 @@ static int load_tags(loader *L, uint64_t *not_commit)
 		if (peel_to_commit(L, &commit, &target, &kind)) {
 			(*not_commit)++;
 			git_reference_free(ref);
+			ref = NULL;
 			continue;
 		}
 		if ((error = gv_grow((void **)&h->tags, &h->tags_alloc, h->ntags + 1,

@@ -61,29 +61,6 @@ static const char usage_text[] =
 	"\n"
 	"Exit status: 0 ok, 1 usage error, 2 repository or input error.\n";
 
-int gv_cli_exit_code(int status)
-{
-	switch (status) {
-	case GV_OK:
-		return GV_EXIT_OK;
-	case GV_EUSAGE:
-		return GV_EXIT_USAGE;
-	default:
-		return GV_EXIT_INPUT;
-	}
-}
-
-int gv_cli_fail(const char *what, const gv_error *err)
-{
-	const char *why = err && err->msg[0] ? err->msg : "failed";
-
-	if (what)
-		fprintf(stderr, "git-vitals: %s: %s\n", what, why);
-	else
-		fprintf(stderr, "git-vitals: %s\n", why);
-	return gv_cli_exit_code(err ? err->code : GV_EINTERNAL);
-}
-
 static int usage_error(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "git-vitals: ");
