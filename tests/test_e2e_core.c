@@ -1196,3 +1196,58 @@ Test(cli, bad_option_values_are_usage_errors)
 	cr_expect_eq(st, 1, "--lead-time-from merge: exit %d: %s", st,
 		     run.err);
 }
+
+/*
+ * The demo repository of samples/ (what `make demo` reports on). Counted by
+ * hand from the script: 42 commits, of which the backport on release/0.2 is
+ * not reachable from main, so 41; 4 of them merge a feature branch; the 7
+ * non-merge commits after v0.3.0 are unreleased, so 41 - 4 - 7 = 30 lead
+ * time samples. v0.2.0-rc1 is a pre-release.
+ */
+TestSuite(demo, .fini = teardown);
+
+Test(demo, script_builds_the_same_repository_every_time)
+{
+	const char *srcdir = getenv("GV_SRCDIR");
+	char *src = realpath(srcdir && *srcdir ? srcdir : ".", NULL);
+	cr_assert_not_null(src);
+	char *dir = fx_tmpdir(NULL, "demo");
+	char *out = NULL;
+	int rc = fx_sh(&out, dir,
+		       "sh '%s/samples/make-demo-repo.sh' repo >/dev/null\n"
+		       "git -C repo rev-parse HEAD > first\n"
+		       ": > repo/stale\n"
+		       "sh '%s/samples/make-demo-repo.sh' repo >/dev/null\n"
+		       "test ! -e repo/stale\n"
+		       "test -z \"$(git -C repo status --porcelain)\"\n"
+		       "git -C repo rev-parse HEAD | cmp -s - first\n",
+		       src, src);
+	cr_assert_eq(rc, 0, "the demo script is not repeatable");
+	free(out);
+	free(src);
+
+	char *path = malloc(strlen(dir) + 8);
+	cr_assert_not_null(path);
+	sprintf(path, "%s/repo", dir);
+	const cJSON *doc = gv_json(dir, "--format", "json", path);
+	expect_counts(doc, 41, 4);
+	expect_releases(doc, 4);
+	static const char *const tags[] = { "v0.1.0", "v0.2.0", "v0.2.1",
+					    "v0.3.0" };
+	for (int i = 0; i < 4; i++) {
+		char key[32];
+		snprintf(key, sizeof(key), "releases.%d.tag", i);
+		cr_expect_str_eq(fx_str(doc, key), tags[i]);
+	}
+	expect_stat(doc, "metrics.lead_time.samples", 30);
+	expect_stat(doc, "metrics.lead_time.unreleased", 7);
+	/* The demo shows a revert, a CVE fix and Fixes: trailers. */
+	cr_expect_geq(fx_int(doc, "counts.reverts"), 1);
+	cr_expect_geq(fx_int(doc, "counts.security"), 1);
+	cr_expect_geq(fx_int(doc, "counts.fixes"), 1);
+	doc = gv_json(dir, "--format", "json", "--include-prereleases", path);
+	expect_releases(doc, 5);
+	cr_expect_str_eq(fx_str(doc, "releases.1.tag"), "v0.2.0-rc1");
+	free(path);
+	free(dir);
+}

@@ -233,3 +233,19 @@ Test(schema, empty_repository_report_validates)
 	repo = fx_repo_new("");
 	report_validates("empty", "--format", "json", "--commits", ".");
 }
+
+/* The demo repository has labels, references and vulnerability ids, so its
+ * commits exercise every member of a commit entry. */
+Test(schema, demo_report_with_commits_validates)
+{
+	const char *srcdir = getenv("GV_SRCDIR");
+	char *src = realpath(srcdir && *srcdir ? srcdir : ".", NULL);
+	cr_assert_not_null(src);
+	repo = fx_repo_new("");
+	int rc = fx_sh(NULL, repo->root,
+		       "sh '%s/samples/make-demo-repo.sh' repo >/dev/null", src);
+	free(src);
+	cr_assert_eq(rc, 0, "the demo script failed");
+	report_validates("demo", "--format", "json", "--commits", "--all",
+			 "--include-prereleases", ".");
+}
