@@ -284,7 +284,10 @@ static int read_osv_file(adv_ctx *a, const char *path, gv_error *err)
 		rc = gv_error_set(err, GV_EIO, "%s: read error", path);
 		goto done;
 	}
-	root = cJSON_ParseWithLengthOpts(b.ptr ? b.ptr : "", b.len, &end, 1);
+	/* The length includes the NUL gv_buf keeps: cJSON wants to see it to
+	 * accept trailing whitespace only. */
+	root = cJSON_ParseWithLengthOpts(b.ptr ? b.ptr : "", b.len + 1, &end,
+					 1);
 	if (!root) {
 		rc = gv_error_set(err, GV_EINPUT, "%s: not a JSON document "
 				  "(error at byte %zu)", path,
