@@ -829,7 +829,8 @@ static int store(gv_classes *c, scratch *s, gv_idx commit, uint64_t subj)
 		if (!(rec->ids[i] = arena_strdup(c, t, strlen(t))))
 			return GV_ENOMEM;
 	}
-	qsort(rec->ids, s->nids, sizeof(*rec->ids), cmp_cstr);
+	if (s->nids > 1)
+		qsort(rec->ids, s->nids, sizeof(*rec->ids), cmp_cstr);
 	for (i = 0; i < s->nissues; i++) {
 		const char *t = s->strs.ptr + s->issues[i];
 
