@@ -492,7 +492,9 @@ static void *work(void *arg)
 		if (known) {
 			/* from the cache: no object read */
 		} else if (git_odb_read(&obj, L->odb, &oid) < 0) {
-			error = git_fail(&w->err, GV_EREPO, hex);
+			char what[GV_OID_HEXSZ + 32];
+			snprintf(what, sizeof(what), "cannot read commit %s", hex);
+			error = git_fail(&w->err, GV_EREPO, what);
 		} else if (git_odb_object_type(obj) != GIT_OBJECT_COMMIT) {
 			error = gv_error_set(&w->err, GV_EREPO,
 					     "object %s: is a %s, not a commit", hex,
