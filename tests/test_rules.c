@@ -419,3 +419,140 @@ Test(regex, catastrophic_backtracking_hits_the_limit_not_a_hang)
 	cr_assert_lt(secs, 5.0, "took %.2f s", secs);
 	gv_regex_free(re);
 }
+
+/* ---- the commands (the binary named by $GV_BIN) ---- */
+
+static fx_run run;
+static fx_repo *cli_repo;
+
+static void cli_teardown(void)
+{
+	fx_run_free(&run);
+	memset(&run, 0, sizeof(run));
+	fx_repo_free(cli_repo);
+	cli_repo = NULL;
+}
+
+TestSuite(cli_rules, .fini = cli_teardown, .timeout = 60);
+
+static const char *bin(void)
+{
+	static char path[4096];
+	const char *b = getenv("GV_BIN");
+
+	cr_assert_not_null(realpath(b && *b ? b : "./git-vitals", path));
+	return path;
+}
+
+Test(cli_rules, rules_test_passes_on_the_default_rules)
+{
+	fx_gv(&run, NULL, "rules", "test", NULL);
+	cr_assert_eq(run.status, 0, "%s%s", run.out, run.err);
+	cr_assert_not_null(strstr(run.out, " rules: 0 failures\n"), "%s",
+			   run.out);
+}
+
+Test(cli_rules, rules_test_reports_failures_and_exits_2)
+{
+	char expect[4200];
+
+	fx_gv(&run, NULL, "rules", "test", data_path("failing_examples.rules"),
+	      NULL);
+	cr_assert_eq(run.status, 2);
+	snprintf(expect, sizeof(expect), "%s:7: rule e: expected a match: "
+		 "feat: b\n", data_path("failing_examples.rules"));
+	cr_assert_not_null(strstr(run.out, expect), "%s", run.out);
+	cr_assert_not_null(strstr(run.out, "1 rules: 2 failures\n"));
+}
+
+Test(cli_rules, rules_check_prints_the_position_and_exits_2)
+{
+	char expect[4200];
+
+	fx_gv(&run, NULL, "rules", "check", data_path("bad_regex.rules"), NULL);
+	cr_assert_eq(run.status, 2);
+	snprintf(expect, sizeof(expect), "git-vitals: rules check: %s:5:18: "
+		 "rule 'bad-regex': bad pattern: missing closing parenthesis",
+		 data_path("bad_regex.rules"));
+	cr_assert(!strncmp(run.err, expect, strlen(expect)), "%s", run.err);
+	cr_assert_eq(run.out_len, 0, "nothing else runs: %s", run.out);
+}
+
+Test(cli_rules, rules_add_extends_and_rules_replaces_the_default_set)
+{
+	fx_gv(&run, NULL, "rules", "show", "--rules",
+	      data_path("failing_examples.rules"), NULL);
+	cr_assert_eq(run.status, 0, "%s", run.err);
+	cr_assert_not_null(strstr(run.out, "[rule e]\n"));
+	cr_assert_null(strstr(run.out, "[rule fix-trailer]"));
+	fx_run_free(&run);
+	fx_gv(&run, NULL, "rules", "show", "--rules-add",
+	      data_path("failing_examples.rules"), NULL);
+	cr_assert_eq(run.status, 0, "%s", run.err);
+	cr_assert_not_null(strstr(run.out, "[rule e]\n"));
+	cr_assert_not_null(strstr(run.out, "[rule fix-trailer]\n"));
+}
+
+Test(cli_rules, unknown_action_is_a_usage_error)
+{
+	fx_gv(&run, NULL, "rules", "frobnicate", NULL);
+	cr_assert_eq(run.status, 1);
+	cr_assert_not_null(strstr(run.err, "git-vitals: rules: expected test, "
+				  "check or show"));
+}
+
+Test(cli_rules, classify_reads_stdin_and_prints_json)
+{
+	char *out = NULL;
+	cJSON *j;
+
+	cr_assert_eq(fx_sh(&out, ".", "printf 'fix: bound it\\n\\nCVE-2024-1 "
+			   "cve-2024-12345\\nFixes: 0123456789ab\\n' | "
+			   "'%s' classify --format json", bin()), 0);
+	j = cJSON_Parse(out);
+	cr_assert_not_null(j, "%s", out);
+	cr_assert_str_eq(fx_str(j, "confidence.fix"), "high");
+	cr_assert_str_eq(fx_str(j, "confidence.security"), "high");
+	cr_assert_eq(cJSON_GetArraySize(fx_get(j, "ids")), 1);
+	cr_assert_str_eq(cJSON_GetArrayItem(fx_get(j, "ids"), 0)->valuestring,
+			 "CVE-2024-12345");
+	cr_assert_str_eq(fx_str(cJSON_GetArrayItem(fx_get(j, "refs"), 0),
+				"kind"), "fixes");
+	cr_assert(cJSON_IsFalse(fx_get(cJSON_GetArrayItem(fx_get(j, "refs"),
+							  0), "resolved")));
+	cJSON_Delete(j);
+	free(out);
+}
+
+Test(cli_rules, explain_names_rule_field_match_and_captures)
+{
+	char *hex;
+
+	cli_repo = fx_repo_new("c 'Add the parser' 2024-01-01T00:00:00Z\n"
+			       "c \"parser: bound the copy\n\nThis is "
+			       "CVE-2024-4242.\n\nFixes: $(git rev-parse "
+			       "--short=12 HEAD)\" 2024-01-02T00:00:00Z\n");
+	fx_gv(&run, NULL, "explain", "--format", "text", "HEAD",
+	      cli_repo->path, NULL);
+	cr_assert_eq(run.status, 0, "%s", run.err);
+	hex = fx_rev(cli_repo, "HEAD~1");
+	cr_assert_not_null(strstr(run.out, "labels: fix (high) security "
+				  "(high)\n"), "%s", run.out);
+	cr_assert_not_null(strstr(run.out, "rule sec-cve (rules/security.rules:"),
+			   "%s", run.out);
+	cr_assert_not_null(strstr(run.out, "  field:   message\n"
+				  "  matched: \"CVE-2024-4242\"\n"
+				  "  id       \"CVE-2024-4242\"\n"), "%s", run.out);
+	/* The abbreviated Fixes: ref is resolved against the repository. */
+	cr_assert_not_null(strstr(run.out, hex), "%s", run.out);
+	free(hex);
+}
+
+Test(cli_rules, explain_of_an_unknown_rev_is_an_input_error)
+{
+	cli_repo = fx_repo_new("c 'Add' 2024-01-01T00:00:00Z\n");
+	fx_gv(&run, NULL, "explain", "nosuchrev", cli_repo->path, NULL);
+	cr_assert_eq(run.status, 2);
+	cr_assert(!strncmp(run.err, "git-vitals: explain: ", 21), "%s",
+		  run.err);
+}
