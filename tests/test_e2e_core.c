@@ -26,8 +26,35 @@
 static fx_repo *repo;
 static fx_run run;
 
+/* What a test allocates is handed to own()/own_json() and freed in the
+ * .fini, so a failing assertion (which ends the test at once) leaks nothing
+ * under ASan either. */
+static void *owned[64];
+static cJSON *owned_json[8];
+static size_t nowned, nowned_json;
+
+static void *own(void *p)
+{
+	cr_assert_not_null(p, "out of memory");
+	cr_assert_lt(nowned, sizeof(owned) / sizeof(*owned));
+	owned[nowned++] = p;
+	return p;
+}
+
+static cJSON *own_json(cJSON *j)
+{
+	cr_assert_not_null(j, "no JSON");
+	cr_assert_lt(nowned_json, sizeof(owned_json) / sizeof(*owned_json));
+	owned_json[nowned_json++] = j;
+	return j;
+}
+
 static void teardown(void)
 {
+	while (nowned)
+		free(owned[--nowned]);
+	while (nowned_json)
+		cJSON_Delete(owned_json[--nowned_json]);
 	fx_run_free(&run);
 	fx_repo_free(repo);
 	repo = NULL;
@@ -79,9 +106,8 @@ static void expect_release(const cJSON *doc, int i, const char *tag,
 	cr_assert_not_null(r, "no releases[%d] (want %s)", i, tag);
 	cr_expect_str_eq(fx_str(r, "tag"), tag, "releases[%d]", i);
 	if (rev) {
-		char *sha = fx_rev(repo, rev);
+		char *sha = own(fx_rev(repo, rev));
 		cr_expect_str_eq(fx_str(r, "commit"), sha, "%s: commit", tag);
-		free(sha);
 	}
 	cr_expect_str_eq(fx_str(r, "time"), time, "%s: time", tag);
 	cr_expect_eq(fx_int(r, "new_commits"), new_commits,
@@ -148,7 +174,7 @@ static void expect_counts(const cJSON *doc, int64_t commits, int64_t merges)
 static void expect_commit(const cJSON *doc, const char *rev,
 			  const char *release, int64_t lead, int merge)
 {
-	char *sha = fx_rev(repo, rev);
+	char *sha = own(fx_rev(repo, rev));
 	const cJSON *c = fx_find(doc, "commits", "sha", sha);
 	cr_assert_not_null(c, "%s (%s) is not in commits", rev, sha);
 	if (release)
@@ -162,7 +188,6 @@ static void expect_commit(const cJSON *doc, const char *rev,
 	cr_expect(cJSON_IsBool(fx_get(c, "merge")) &&
 			  cJSON_IsTrue(fx_get(c, "merge")) == merge,
 		  "%s: merge should be %d", rev, merge);
-	free(sha);
 }
 
 /* commits[i].sha is the id of rev. */
@@ -170,10 +195,9 @@ static void expect_commit_at(const cJSON *doc, int i, const char *rev)
 {
 	char path[32];
 	snprintf(path, sizeof(path), "commits.%d.sha", i);
-	char *sha = fx_rev(repo, rev);
+	char *sha = own(fx_rev(repo, rev));
 	cr_expect_str_eq(fx_str(doc, path), sha, "commits[%d] should be %s", i,
 			 rev);
-	free(sha);
 }
 
 static const cJSON *warning(const cJSON *doc, const char *code)
@@ -250,9 +274,8 @@ Test(maint, first_release_crosses_maintenance_branch)
 	expect_commit(doc, ":/delta", "v1.1", DAY, 0);     /* D9 - D8 */
 	expect_commit(doc, ":/echo", NULL, NUL_STAT, 0);
 	/* golf is not reachable from HEAD: not a commit of the report. */
-	char *golf = fx_rev(repo, "old");
+	char *golf = own(fx_rev(repo, "old"));
 	cr_expect_null(fx_find(doc, "commits", "sha", golf));
-	free(golf);
 }
 
 Test(maint, merges_are_excluded_from_lead_time)
@@ -309,7 +332,7 @@ Test(maint, deployment_frequency_spans_first_release_to_newest_commit)
 Test(maint, report_names_path_head_and_revs)
 {
 	const cJSON *doc = gv_json(repo->path, "--format", "json", repo->path);
-	char *head = fx_rev(repo, "HEAD");
+	char *head = own(fx_rev(repo, "HEAD"));
 	cr_expect_str_eq(fx_str(doc, "schema"), "git-vitals/report/1");
 	cr_expect_str_eq(fx_str(doc, "generator.name"), "git-vitals");
 	cr_expect_str_eq(fx_str(doc, "repository.path"), repo->path);
@@ -324,7 +347,6 @@ Test(maint, report_names_path_head_and_revs)
 	expect_stat(doc, "counts.reverts", 0);
 	expect_stat(doc, "counts.rollbacks", 0);
 	expect_stat(doc, "counts.security", 0);
-	free(head);
 }
 
 Test(maint, path_is_reported_exactly_as_given)
@@ -337,14 +359,11 @@ Test(maint, path_is_reported_exactly_as_given)
 
 Test(maint, runs_from_a_subdirectory_of_the_work_tree)
 {
-	char *sub = malloc(strlen(repo->path) + 8);
-	cr_assert_not_null(sub);
+	char *sub = own(malloc(strlen(repo->path) + 8));
 	sprintf(sub, "%s/sub", repo->path);
 	const cJSON *doc = gv_json(sub, "--format", "json");
-	free(sub);
-	char *head = fx_rev(repo, "HEAD");
+	char *head = own(fx_rev(repo, "HEAD"));
 	cr_expect_str_eq(fx_str(doc, "repository.head"), head);
-	free(head);
 	expect_counts(doc, 7, 1);
 }
 
@@ -415,9 +434,8 @@ Test(maint, json_is_the_default_when_stdout_is_not_a_terminal)
 Test(maint, reports_are_identical_between_runs)
 {
 	gv_json(repo->path, "--format", "json", "--commits", repo->path);
-	cJSON *first = cJSON_Duplicate(run.json, 1);
-	char *first_out = strdup(run.out);
-	cr_assert(first && first_out);
+	cJSON *first = own_json(cJSON_Duplicate(run.json, 1));
+	char *first_out = own(strdup(run.out));
 	const cJSON *second = gv_json(repo->path, "--format", "json",
 				      "--commits", repo->path);
 	/* generated_at is the one member allowed to differ. */
@@ -427,15 +445,12 @@ Test(maint, reports_are_identical_between_runs)
 	cJSON_DeleteItemFromObjectCaseSensitive((cJSON *)second,
 						"generated_at");
 	cr_expect(cJSON_Compare(first, second, 1));
-	cJSON_Delete(first);
-	free(first_out);
 }
 
 Test(maint, pretty_prints_the_same_document)
 {
 	gv_json(repo->path, "--format", "json", repo->path);
-	cJSON *compact = cJSON_Duplicate(run.json, 1);
-	cr_assert_not_null(compact);
+	cJSON *compact = own_json(cJSON_Duplicate(run.json, 1));
 	/* Compact: one line. */
 	char *nl = strchr(run.out, '\n');
 	cr_expect(!nl || nl[1] == '\0', "compact output has several lines");
@@ -447,7 +462,6 @@ Test(maint, pretty_prints_the_same_document)
 	cJSON_DeleteItemFromObjectCaseSensitive((cJSON *)pretty,
 						"generated_at");
 	cr_expect(cJSON_Compare(compact, pretty, 1));
-	cJSON_Delete(compact);
 }
 
 Test(maint, text_format_is_a_human_summary)
@@ -477,11 +491,9 @@ static int count_entries(const char *dir)
 Test(maint, output_writes_the_file_atomically)
 {
 	gv_json(repo->path, "--format", "json", repo->path);
-	cJSON *want = cJSON_Duplicate(run.json, 1);
-	cr_assert_not_null(want);
-	char *dir = fx_tmpdir(NULL, "output");
-	char *file = malloc(strlen(dir) + 16);
-	cr_assert_not_null(file);
+	cJSON *want = own_json(cJSON_Duplicate(run.json, 1));
+	char *dir = own(fx_tmpdir(NULL, "output"));
+	char *file = own(malloc(strlen(dir) + 16));
 	sprintf(file, "%s/report.json", dir);
 	/* An existing file is replaced. */
 	FILE *f = fopen(file, "w");
@@ -494,27 +506,20 @@ Test(maint, output_writes_the_file_atomically)
 	cr_expect_eq(st, 0, "exit %d: %s", st, run.err);
 	cr_expect_eq(run.out_len, 0, "stdout: %s", run.out);
 	size_t len = 0;
-	char *text = fx_read_file(file, &len);
-	cr_assert_not_null(text);
-	cJSON *got = cJSON_ParseWithLength(text, len);
+	char *text = own(fx_read_file(file, &len));
+	cJSON *got = own_json(cJSON_ParseWithLength(text, len));
 	cr_expect_not_null(got, "output file is not JSON: %.200s", text);
 	cJSON_DeleteItemFromObjectCaseSensitive(want, "generated_at");
 	cJSON_DeleteItemFromObjectCaseSensitive(got, "generated_at");
 	cr_expect(cJSON_Compare(want, got, 1), "file differs from stdout");
 	/* No temporary file left beside it. */
 	cr_expect_eq(count_entries(dir), 1, "files left in %s", dir);
-	cJSON_Delete(got);
-	cJSON_Delete(want);
-	free(text);
-	free(file);
-	free(dir);
 }
 
 Test(maint, output_into_a_missing_directory_fails)
 {
-	char *dir = fx_tmpdir(NULL, "output");
-	char *file = malloc(strlen(dir) + 32);
-	cr_assert_not_null(file);
+	char *dir = own(fx_tmpdir(NULL, "output"));
+	char *file = own(malloc(strlen(dir) + 32));
 	sprintf(file, "%s/missing/report.json", dir);
 	int st = gv_status(repo->path, "--format", "json", "--output", file,
 			   repo->path);
@@ -522,8 +527,6 @@ Test(maint, output_into_a_missing_directory_fails)
 	cr_expect_eq(strncmp(run.err, "git-vitals: ", 12), 0, "stderr: %s",
 		     run.err);
 	cr_expect_eq(count_entries(dir), 0);
-	free(file);
-	free(dir);
 }
 
 /*
@@ -566,15 +569,13 @@ Test(tie, commits_with_the_same_time_are_ordered_by_sha)
 {
 	const cJSON *doc = gv_json(repo->path, "--format", "json", "--commits",
 				   repo->path);
-	char *c = fx_rev(repo, ":/charlie"), *d = fx_rev(repo, ":/delta");
+	char *c = own(fx_rev(repo, ":/charlie")), *d = own(fx_rev(repo, ":/delta"));
 	/* charlie and delta share D5: ascending sha first, then bravo, alpha. */
 	int c_first = strcmp(c, d) < 0;
 	expect_commit_at(doc, 0, c_first ? ":/charlie" : ":/delta");
 	expect_commit_at(doc, 1, c_first ? ":/delta" : ":/charlie");
 	expect_commit_at(doc, 2, ":/bravo");
 	expect_commit_at(doc, 3, ":/alpha");
-	free(c);
-	free(d);
 }
 
 /*
@@ -1026,14 +1027,13 @@ Test(edge, shallow_clone_is_analysed_and_flagged)
 Test(edge, not_a_repository_is_exit_2_naming_the_path)
 {
 	repo = fx_repo_new("");
-	char *plain = fx_tmpdir(repo, "plain");
+	char *plain = own(fx_tmpdir(repo, "plain"));
 	int st = gv_status(repo->root, "--format", "json", plain);
 	cr_expect_eq(st, 2, "exit %d: %s", st, run.err);
 	cr_expect_eq(strncmp(run.err, "git-vitals: ", 12), 0, "stderr: %s",
 		     run.err);
 	cr_expect_not_null(strstr(run.err, plain), "stderr: %s", run.err);
 	cr_expect_eq(run.out_len, 0, "stdout: %s", run.out);
-	free(plain);
 }
 
 Test(edge, missing_path_is_exit_2_naming_the_path)
@@ -1168,13 +1168,11 @@ Test(cli, version_matches_the_report_generator)
 {
 	repo = fx_repo_new("");
 	const cJSON *doc = gv_json(repo->path, "--format", "json", repo->path);
-	char *version = strdup(fx_str(doc, "generator.version"));
-	cr_assert_not_null(version);
+	char *version = own(strdup(fx_str(doc, "generator.version")));
 	int st = gv_status(NULL, "--version");
 	cr_expect_eq(st, 0, "exit %d: %s", st, run.err);
 	cr_expect_not_null(strstr(run.out, version), "%s vs %s", run.out,
 			   version);
-	free(version);
 }
 
 Test(cli, unknown_option_is_a_usage_error)
@@ -1209,11 +1207,9 @@ TestSuite(demo, .fini = teardown);
 Test(demo, script_builds_the_same_repository_every_time)
 {
 	const char *srcdir = getenv("GV_SRCDIR");
-	char *src = realpath(srcdir && *srcdir ? srcdir : ".", NULL);
-	cr_assert_not_null(src);
-	char *dir = fx_tmpdir(NULL, "demo");
-	char *out = NULL;
-	int rc = fx_sh(&out, dir,
+	char *src = own(realpath(srcdir && *srcdir ? srcdir : ".", NULL));
+	char *dir = own(fx_tmpdir(NULL, "demo"));
+	int rc = fx_sh(NULL, dir,
 		       "sh '%s/samples/make-demo-repo.sh' repo >/dev/null\n"
 		       "git -C repo rev-parse HEAD > first\n"
 		       ": > repo/stale\n"
@@ -1223,11 +1219,8 @@ Test(demo, script_builds_the_same_repository_every_time)
 		       "git -C repo rev-parse HEAD | cmp -s - first\n",
 		       src, src);
 	cr_assert_eq(rc, 0, "the demo script is not repeatable");
-	free(out);
-	free(src);
 
-	char *path = malloc(strlen(dir) + 8);
-	cr_assert_not_null(path);
+	char *path = own(malloc(strlen(dir) + 8));
 	sprintf(path, "%s/repo", dir);
 	const cJSON *doc = gv_json(dir, "--format", "json", path);
 	expect_counts(doc, 41, 4);
@@ -1248,6 +1241,4 @@ Test(demo, script_builds_the_same_repository_every_time)
 	doc = gv_json(dir, "--format", "json", "--include-prereleases", path);
 	expect_releases(doc, 5);
 	cr_expect_str_eq(fx_str(doc, "releases.1.tag"), "v0.2.0-rc1");
-	free(path);
-	free(dir);
 }
