@@ -1,7 +1,7 @@
 /*
  * analysis.c - the pipeline of one repository: history (with the classifier
  * as its message callback) -> refs resolved -> advisories -> releases ->
- * metrics. Owns nothing beyond the gv_analysis it returns.
+ * metrics -> gates. Owns nothing beyond the gv_analysis it returns.
  */
 #include "gv/analysis.h"
 #include "gv/regex.h"
@@ -23,6 +23,15 @@ int gv_analysis_run(gv_analysis **out, const gv_analysis_opts *opts,
 	if (!(a = calloc(1, sizeof(*a))))
 		return gv_error_set(err, GV_ENOMEM, "out of memory");
 	a->metrics_opts = opts->metrics;
+	/* gates first: a typo must not cost a whole analysis */
+	if (opts->ngates &&
+	    !(a->gates = calloc(opts->ngates, sizeof(*a->gates)))) {
+		error = gv_error_set(err, GV_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (i = 0; i < opts->ngates; i++, a->ngates++)
+		if ((error = gv_gate_parse(&a->gates[i], opts->gates[i], err)))
+			goto done;
 	if (!pat)
 		pat = opts->include_prereleases ? GV_RELEASE_PATTERN_PRERELEASES
 						: GV_RELEASE_PATTERN_DEFAULT;
@@ -53,6 +62,8 @@ int gv_analysis_run(gv_analysis **out, const gv_analysis_opts *opts,
 	    (error = gv_metrics_compute(&a->metrics, a->history, a->classes,
 					a->releases, &a->metrics_opts, err)))
 		goto done;
+	for (i = 0; i < a->ngates; i++)
+		gv_gate_eval(&a->gates[i], a->metrics);
 	*out = a;
 	a = NULL;
 done:
@@ -63,8 +74,13 @@ done:
 
 void gv_analysis_free(gv_analysis *a)
 {
+	size_t i;
+
 	if (!a)
 		return;
+	for (i = 0; i < a->ngates; i++)
+		gv_gate_free(&a->gates[i]);
+	free(a->gates);
 	gv_metrics_free(a->metrics);
 	gv_releases_free(a->releases);
 	gv_classes_free(a->classes);

@@ -1,19 +1,38 @@
 /*
- * metrics.c - lead time for changes and deployment frequency over a window.
+ * metrics.c - every number of the report, from plain arrays: the history's
+ * commits and parents, the releases and first releases, and a view of the
+ * classification. docs/METRICS.md is the definition; this file follows it.
  *
- * Scope (the core issue): release-level numbers use every commit walked;
- * commit-level numbers (lead time, counts, the commits list) use only commits
- * reachable from the analysed revs. A commit is in the window by its
- * committer time, a release by its release time; the window is [since,
- * until) in UTC. Without --until the deployment-frequency window ends at the
- * newest commit time that is not in the future, since real histories hold
- * commits dated 2099.
+ * Scope (the core issue): release-level numbers (failures, rework,
+ * deployment frequency) use every commit walked, since failure evidence may
+ * sit on any branch; commit-level numbers use only commits reachable from
+ * the analysed revs whose committer time is in the window (and no bots under
+ * exclude_bots). The window is [since, until) in UTC; a release is in it by
+ * its release time. Without --until the window ends at the newest commit
+ * time that is not in the future, since real histories hold commits dated
+ * 2099.
+ *
+ * Cost: linear in the history apart from the sorts, except the ancestry
+ * checks "does release R ship remediation F" for an F first released before
+ * R (diverged branches): one walk per such release, pruned by generation
+ * number, shared by all its checks.
  */
 #include "gv/metrics.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#define DAY INT64_C(86400)
+
+/* Labels that make a release's new commits rework. */
+#define REWORK_LABELS                                                    \
+	(GV_LABEL(GV_CAT_FIX) | GV_LABEL(GV_CAT_REVERT) |                \
+	 GV_LABEL(GV_CAT_ROLLBACK) | GV_LABEL(GV_CAT_SECURITY))
+#define UNDO_LABELS (GV_LABEL(GV_CAT_REVERT) | GV_LABEL(GV_CAT_ROLLBACK))
+
+/* ---- statistics and levels ---- */
 
 void gv_stats_from(gv_stats *s, int64_t *v, size_t n)
 {
@@ -52,27 +71,216 @@ void gv_stats_from(gv_stats *s, int64_t *v, size_t n)
 	}
 }
 
-int gv_metrics_lead_time(const gv_history *h, const gv_releases *rel,
-			 const gv_metrics_opts *opts, gv_idx commit,
-			 int64_t *out)
-{
-	const gv_commit *c = &gv_history_commits(h)[commit];
-	uint32_t r = gv_releases_first(rel)[commit];
-	size_t nrel;
-	const gv_release *list = gv_releases_list(rel, &nrel);
-	int64_t start, d;
+static const char *const level_names[] = {"low", "medium", "high", "elite"};
 
-	if ((c->flags & GV_COMMIT_MERGE) || r == GV_NONE)
-		return GV_ENOTFOUND;
-	start = opts->lead_from_commit ? c->commit_time : c->author_time;
-	d = list[r].time - start;
-	*out = d;
-	return 0;
+const char *gv_level_name(int level)
+{
+	return level >= GV_LEVEL_LOW && level <= GV_LEVEL_ELITE ? level_names[level]
+								 : NULL;
+}
+
+int gv_level_from_name(const char *name, size_t len)
+{
+	int i;
+
+	for (i = GV_LEVEL_LOW; i <= GV_LEVEL_ELITE; i++)
+		if (strlen(level_names[i]) == len && !memcmp(name, level_names[i], len))
+			return i;
+	return GV_LEVEL_NONE;
+}
+
+static gv_level_of level_of(uint64_t samples, int level)
+{
+	gv_level_of l;
+
+	l.insufficient = samples < GV_LEVEL_MIN_SAMPLES;
+	l.level = l.insufficient ? GV_LEVEL_NONE : level;
+	return l;
+}
+
+/* Releases per week >= 7 elite, >= 1 high, >= 1 per 30 days medium; in
+ * integers: n / (w / DAY) >= 7 / 7  <=>  n * DAY >= w, and so on. */
+gv_level_of gv_level_deployment(uint64_t n, int has_days, int64_t w)
+{
+	double dn = (double)n;
+	int level;
+
+	if (!has_days)
+		return level_of(n, GV_LEVEL_NONE);
+	if (dn * (double)DAY >= (double)w)
+		level = GV_LEVEL_ELITE;
+	else if (dn * 7.0 * (double)DAY >= (double)w)
+		level = GV_LEVEL_HIGH;
+	else if (dn * 30.0 * (double)DAY >= (double)w)
+		level = GV_LEVEL_MEDIUM;
+	else
+		level = GV_LEVEL_LOW;
+	return level_of(n, level);
+}
+
+static int level_below(const gv_stats *s, int64_t elite, int64_t high,
+		       int64_t medium)
+{
+	if (!s->samples)
+		return GV_LEVEL_NONE;
+	if (s->median_s < elite)
+		return GV_LEVEL_ELITE;
+	if (s->median_s < high)
+		return GV_LEVEL_HIGH;
+	if (s->median_s < medium)
+		return GV_LEVEL_MEDIUM;
+	return GV_LEVEL_LOW;
+}
+
+gv_level_of gv_level_lead_time(const gv_stats *s)
+{
+	return level_of(s->samples, level_below(s, DAY, 7 * DAY, 30 * DAY));
+}
+
+gv_level_of gv_level_restore(const gv_stats *s)
+{
+	return level_of(s->samples, level_below(s, 3600, DAY, 7 * DAY));
+}
+
+/* <= 5%, <= 10%, <= 15%: compared in integers, failed * 100 <= 5 * n. */
+gv_level_of gv_level_change_failure(uint64_t n, uint64_t failed)
+{
+	int level;
+
+	if (failed * 100 <= 5 * n)
+		level = GV_LEVEL_ELITE;
+	else if (failed * 100 <= 10 * n)
+		level = GV_LEVEL_HIGH;
+	else if (failed * 100 <= 15 * n)
+		level = GV_LEVEL_MEDIUM;
+	else
+		level = GV_LEVEL_LOW;
+	return level_of(n, level);
+}
+
+/* ---- calendar (proleptic Gregorian, UTC; H. Hinnant's algorithms) ---- */
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = floor_div(y, 400);
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d)
+{
+	int64_t era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = floor_div(z, 146097);
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+int64_t gv_period_start(int kind, int64_t t, char *name, size_t size)
+{
+	int64_t days = floor_div(t, DAY), y, mo, d, monday, thu, week;
+
+	if (kind == GV_PERIOD_WEEK) {
+		/* 1970-01-01 was a Thursday; ISO weeks start on Monday and
+		 * belong to the year of their Thursday */
+		monday = days - (((days + 3) % 7) + 7) % 7;
+		thu = monday + 3;
+		civil_from_days(thu, &y, &mo, &d);
+		week = (thu - days_from_civil(y, 1, 1)) / 7 + 1;
+		if (name)
+			snprintf(name, size, "%04lld-W%02lld", (long long)y,
+				 (long long)week);
+		return monday * DAY;
+	}
+	civil_from_days(days, &y, &mo, &d);
+	if (kind == GV_PERIOD_QUARTER) {
+		mo = (mo - 1) / 3 * 3 + 1;
+		if (name)
+			snprintf(name, size, "%04lld-Q%lld", (long long)y,
+				 (long long)((mo - 1) / 3 + 1));
+	} else if (name) {
+		snprintf(name, size, "%04lld-%02lld", (long long)y, (long long)mo);
+	}
+	return days_from_civil(y, mo, 1) * DAY;
+}
+
+int64_t gv_period_next(int kind, int64_t start)
+{
+	int64_t y, mo, d, step = kind == GV_PERIOD_QUARTER ? 3 : 1;
+
+	if (kind == GV_PERIOD_WEEK)
+		return start + 7 * DAY;
+	civil_from_days(floor_div(start, DAY), &y, &mo, &d);
+	mo += step;
+	if (mo > 12) {
+		mo -= 12;
+		y++;
+	}
+	return days_from_civil(y, mo, 1) * DAY;
+}
+
+/* ---- the working state of one computation ---- */
+
+typedef struct calc {
+	const gv_metrics_input *in;
+	const gv_metrics_opts *o;
+	gv_metrics *m;
+	uint32_t *labels;    /* per commit */
+	uint32_t *gen;       /* generation numbers, computed on demand */
+	/* changes (commits, or first-parent merges under --changes merges)
+	 * reachable from the revs, bots left out under exclude_bots */
+	gv_idx *chg;
+	int64_t *chg_start;
+	size_t nchg;
+} calc;
+
+static void view(const calc *k, gv_idx i, gv_class_view *v)
+{
+	if (k->in->classes)
+		k->in->classes(k->in->ctx, i, v);
+	else
+		memset(v, 0, sizeof(*v));
 }
 
 static int in_window(const gv_metrics *m, int64_t t)
 {
 	return (!m->has_since || t >= m->since) && (!m->has_until || t < m->until);
+}
+
+static int is_bot(const calc *k, gv_idx i)
+{
+	return (k->labels[i] & GV_LABEL(GV_CAT_BOT)) != 0;
+}
+
+/* A commit counted by the commit-level numbers. */
+static int in_scope(const calc *k, gv_idx i)
+{
+	const gv_commit *c = &k->in->commits[i];
+
+	return (c->flags & GV_COMMIT_IN_REVS) && in_window(k->m, c->commit_time) &&
+	       !(k->o->exclude_bots && is_bot(k, i));
+}
+
+static gv_idx parent(const calc *k, gv_idx i, uint32_t p)
+{
+	return k->in->parents[k->in->commits[i].parents_at + p];
 }
 
 static void resolve_window(gv_metrics *m, const gv_metrics_opts *o)
@@ -97,6 +305,64 @@ static void resolve_window(gv_metrics *m, const gv_metrics_opts *o)
 	}
 }
 
+/* Generation numbers: 1 + the largest of the parents' (1 for a root), so
+ * an ancestor always has a smaller one. Iterative: histories are deep. */
+static int compute_gen(calc *k)
+{
+	size_t n = k->in->ncommits, i, sp = 0, cap = n + 16;
+	gv_idx *stack = NULL;
+	uint32_t p, g;
+	int error = 0;
+
+	if (k->gen)
+		return 0;
+	if (!(k->gen = calloc(n ? n : 1, sizeof(*k->gen))) ||
+	    !(stack = malloc(cap * sizeof(*stack)))) {
+		error = GV_ENOMEM;
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		if (k->gen[i])
+			continue;
+		stack[sp++] = (gv_idx)i;
+		while (sp) {
+			gv_idx t = stack[sp - 1];
+			int ready = 1;
+			if (k->gen[t]) {
+				sp--;
+				continue;
+			}
+			g = 1;
+			for (p = 0; p < k->in->commits[t].nparents; p++) {
+				gv_idx q = parent(k, t, p);
+				if (q >= n)
+					continue;
+				if (!k->gen[q]) {
+					ready = 0;
+					if (sp == cap &&
+					    gv_grow((void **)&stack, &cap, sp + 1,
+						    sizeof(*stack))) {
+						error = GV_ENOMEM;
+						goto done;
+					}
+					stack[sp++] = q;
+				} else if (k->gen[q] + 1 > g) {
+					g = k->gen[q] + 1;
+				}
+			}
+			if (ready) {
+				k->gen[t] = g;
+				sp--;
+			}
+		}
+	}
+done:
+	free(stack);
+	return error;
+}
+
+/* ---- commit ordering ---- */
+
 /* Sort records carry their keys: qsort has no context argument, and a
  * global would break concurrent runs in one process (batch). */
 typedef struct commit_key {
@@ -104,6 +370,18 @@ typedef struct commit_key {
 	unsigned char id[GV_OID_RAWSZ];
 	gv_idx idx;
 } commit_key;
+
+static int cmp_key(const commit_key *x, const commit_key *y)
+{
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return memcmp(x->id, y->id, GV_OID_RAWSZ);
+}
+
+static int cmp_oldest_first(const void *a, const void *b)
+{
+	return cmp_key(a, b);
+}
 
 static int cmp_newest_first(const void *a, const void *b)
 {
@@ -114,88 +392,272 @@ static int cmp_newest_first(const void *a, const void *b)
 	return memcmp(x->id, y->id, GV_OID_RAWSZ);
 }
 
-static int sort_newest_first(gv_idx *v, size_t n, const gv_history *h)
+static void fill_key(const calc *k, commit_key *key, gv_idx i)
 {
-	const gv_commit *c = gv_history_commits(h);
-	commit_key *k = malloc((n ? n : 1) * sizeof(*k));
+	key->time = k->in->commits[i].commit_time;
+	if (k->in->id)
+		memcpy(key->id, k->in->id(k->in->ctx, i), GV_OID_RAWSZ);
+	else
+		memset(key->id, 0, GV_OID_RAWSZ);
+	key->idx = i;
+}
+
+/* Sorts commit indexes by committer time (then id). */
+static int sort_commits(const calc *k, gv_idx *v, size_t n, int newest_first)
+{
+	commit_key *key = malloc((n ? n : 1) * sizeof(*key));
 	size_t i;
 
-	if (!k)
+	if (!key)
 		return GV_ENOMEM;
-	for (i = 0; i < n; i++) {
-		k[i].time = c[v[i]].commit_time;
-		memcpy(k[i].id, gv_history_id(h, v[i]), GV_OID_RAWSZ);
-		k[i].idx = v[i];
-	}
-	qsort(k, n, sizeof(*k), cmp_newest_first);
 	for (i = 0; i < n; i++)
-		v[i] = k[i].idx;
-	free(k);
+		fill_key(k, &key[i], v[i]);
+	qsort(key, n, sizeof(*key), newest_first ? cmp_newest_first
+						 : cmp_oldest_first);
+	for (i = 0; i < n; i++)
+		v[i] = key[i].idx;
+	free(key);
 	return 0;
 }
 
-int gv_metrics_compute(gv_metrics **out, const gv_history *h,
-		       const gv_classes *classes, const gv_releases *rel,
-		       const gv_metrics_opts *opts, gv_error *err)
+/* ---- lead time ---- */
+
+int gv_metrics_lead_time(const gv_history *h, const gv_releases *rel,
+			 const gv_metrics_opts *opts, gv_idx commit,
+			 int64_t *out)
 {
-	const gv_commit *commits = gv_history_commits(h);
-	size_t n = gv_history_count(h), i, nrel, nlead = 0;
+	const gv_commit *c = &gv_history_commits(h)[commit];
+	uint32_t r = gv_releases_first(rel)[commit];
+	size_t nrel;
 	const gv_release *list = gv_releases_list(rel, &nrel);
-	int64_t now = opts->now ? opts->now : (int64_t)time(NULL), start;
-	int64_t *lead = NULL;
-	gv_metrics *m;
-	int have_newest = 0;
+	int64_t start;
 
-	*out = NULL;
-	if (!(m = calloc(1, sizeof(*m))) ||
-	    !(m->releases = malloc((nrel ? nrel : 1) * sizeof(*m->releases))) ||
-	    !(m->commits = malloc((n ? n : 1) * sizeof(*m->commits))) ||
-	    !(lead = malloc((n ? n : 1) * sizeof(*lead)))) {
-		gv_metrics_free(m);
-		return gv_error_set(err, GV_ENOMEM, "out of memory");
-	}
-	for (i = 0; i < n; i++) {
-		if (commits[i].commit_time <= now &&
-		    (!have_newest || commits[i].commit_time > m->newest)) {
-			m->newest = commits[i].commit_time;
-			have_newest = 1;
-		}
-	}
-	resolve_window(m, opts);
+	if ((c->flags & GV_COMMIT_MERGE) || r == GV_NONE)
+		return GV_ENOTFOUND;
+	start = opts->lead_from_commit ? c->commit_time : c->author_time;
+	*out = list[r].time - start;
+	return 0;
+}
+
+static int64_t start_of(const calc *k, gv_idx i)
+{
+	const gv_commit *c = &k->in->commits[i];
+	return k->o->lead_from_commit ? c->commit_time : c->author_time;
+}
+
+/* --changes commits: every non-merge commit of the revs is a change. */
+static int changes_commits(calc *k)
+{
+	size_t n = k->in->ncommits, i;
 
 	for (i = 0; i < n; i++) {
-		const gv_commit *c = &commits[i];
-		uint32_t labels;
-		int64_t d;
-		if (!(c->flags & GV_COMMIT_IN_REVS) || !in_window(m, c->commit_time))
+		const gv_commit *c = &k->in->commits[i];
+		if (!(c->flags & GV_COMMIT_IN_REVS) || (c->flags & GV_COMMIT_MERGE) ||
+		    (k->o->exclude_bots && is_bot(k, (gv_idx)i)))
 			continue;
-		m->commits[m->ncommits++] = (gv_idx)i;
-		m->counts.commits++;
-		labels = classes ? gv_classes_labels(classes, (gv_idx)i) : 0;
-		m->counts.fixes += !!(labels & GV_LABEL(GV_CAT_FIX));
-		m->counts.reverts += !!(labels & GV_LABEL(GV_CAT_REVERT));
-		m->counts.rollbacks += !!(labels & GV_LABEL(GV_CAT_ROLLBACK));
-		m->counts.security += !!(labels & GV_LABEL(GV_CAT_SECURITY));
-		if (c->flags & GV_COMMIT_MERGE) {
-			m->counts.merges++;
+		k->chg[k->nchg] = (gv_idx)i;
+		k->chg_start[k->nchg++] = start_of(k, (gv_idx)i);
+	}
+	return 0;
+}
+
+static int cmp_gen_idx(const void *a, const void *b)
+{
+	const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* --changes merges: the commits on the first-parent chains of the revs'
+ * tips are the changes; a merge among them starts at the earliest start of
+ * the commits it brought in (those it reaches through its other parents and
+ * no older mainline commit brought in already). Mainline commits are
+ * visited in generation order, so an older merge claims its commits first. */
+static int changes_merges(calc *k)
+{
+	size_t n = k->in->ncommits, i, nmain = 0, sp;
+	uint8_t *state = calloc(n ? n : 1, 1); /* 1 has a child, 2 mainline,
+						 4 claimed */
+	uint64_t *order = NULL;
+	gv_idx *stack = NULL;
+	uint32_t p;
+	int error = 0;
+
+	if (!state || (error = compute_gen(k)) ||
+	    !(order = malloc((n ? n : 1) * sizeof(*order))) ||
+	    !(stack = malloc((n ? n : 1) * sizeof(*stack)))) {
+		error = GV_ENOMEM;
+		goto done;
+	}
+	for (i = 0; i < n; i++)
+		if (k->in->commits[i].flags & GV_COMMIT_IN_REVS)
+			for (p = 0; p < k->in->commits[i].nparents; p++)
+				if (parent(k, (gv_idx)i, p) < n)
+					state[parent(k, (gv_idx)i, p)] |= 1;
+	for (i = 0; i < n; i++) {
+		gv_idx t = (gv_idx)i;
+		if (!(k->in->commits[i].flags & GV_COMMIT_IN_REVS) || (state[i] & 1))
 			continue;
+		/* a tip: follow its first parents */
+		while (t < n && !(state[t] & 2)) {
+			state[t] |= 6;
+			order[nmain++] = (uint64_t)k->gen[t] << 32 | t;
+			if (!k->in->commits[t].nparents)
+				break;
+			t = parent(k, t, 0);
 		}
-		if (gv_metrics_lead_time(h, rel, opts, (gv_idx)i, &d)) {
+	}
+	qsort(order, nmain, sizeof(*order), cmp_gen_idx);
+	for (i = 0; i < nmain; i++) {
+		gv_idx mc = (gv_idx)(order[i] & 0xffffffffu);
+		int64_t start = 0;
+		int have = 0;
+
+		sp = 0;
+		for (p = 1; p < k->in->commits[mc].nparents; p++) {
+			gv_idx q = parent(k, mc, p);
+			if (q < n && !(state[q] & 4)) {
+				state[q] |= 4;
+				stack[sp++] = q;
+			}
+		}
+		while (sp) {
+			gv_idx t = stack[--sp];
+			int64_t s = start_of(k, t);
+			if (!have || s < start) {
+				start = s;
+				have = 1;
+			}
+			for (p = 0; p < k->in->commits[t].nparents; p++) {
+				gv_idx q = parent(k, t, p);
+				if (q < n && !(state[q] & 4)) {
+					state[q] |= 4;
+					stack[sp++] = q;
+				}
+			}
+		}
+		if (k->o->exclude_bots && is_bot(k, mc))
+			continue;
+		k->chg[k->nchg] = mc;
+		k->chg_start[k->nchg++] = have ? start : start_of(k, mc);
+	}
+done:
+	free(state);
+	free(order);
+	free(stack);
+	return error;
+}
+
+static int64_t lead_of(const calc *k, size_t c)
+{
+	uint32_t r = k->in->first[k->chg[c]];
+	int64_t d = k->in->releases[r].time - k->chg_start[c];
+	return d < 0 ? 0 : d;
+}
+
+static int lead_time(calc *k)
+{
+	gv_metrics *m = k->m;
+	size_t i, nlead = 0;
+	int64_t *lead = malloc((k->nchg ? k->nchg : 1) * sizeof(*lead));
+
+	if (!lead)
+		return GV_ENOMEM;
+	for (i = 0; i < k->nchg; i++) {
+		gv_idx c = k->chg[i];
+		uint32_t r = k->in->first[c];
+		if (!in_window(m, k->in->commits[c].commit_time))
+			continue;
+		if (r == GV_NONE) {
 			m->lead_time.unreleased++;
 			continue;
 		}
-		if (d < 0) {
-			d = 0;
+		if (k->in->releases[r].time - k->chg_start[i] < 0)
 			m->lead_time.clamped++;
-		}
-		lead[nlead++] = d;
+		lead[nlead++] = lead_of(k, i);
 	}
 	gv_stats_from(&m->lead_time.stats, lead, nlead);
+	m->lead_time.level = gv_level_lead_time(&m->lead_time.stats);
 	free(lead);
-	if (sort_newest_first(m->commits, m->ncommits, h)) {
-		gv_metrics_free(m);
-		return gv_error_set(err, GV_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* ---- commit-level numbers: counts, rollbacks, fix latency ---- */
+
+static int64_t clamp0(int64_t d)
+{
+	return d < 0 ? 0 : d;
+}
+
+static int commit_numbers(calc *k)
+{
+	gv_metrics *m = k->m;
+	const gv_commit *cs = k->in->commits;
+	size_t n = k->in->ncommits, i, j, nfix = 0, nrev = 0, fcap = 0, rcap = 0;
+	int64_t *fix = NULL, *rev = NULL;
+	int error = 0;
+
+	for (i = 0; i < n; i++) {
+		const gv_commit *c = &cs[i];
+		gv_class_view v;
+		uint32_t l = k->labels[i];
+
+		if (!(c->flags & GV_COMMIT_IN_REVS) || !in_window(m, c->commit_time))
+			continue;
+		m->commits[m->ncommits++] = (gv_idx)i;
+		if (l & GV_LABEL(GV_CAT_BOT))
+			m->counts.bots++;
+		if (!in_scope(k, (gv_idx)i))
+			continue;
+		m->counts.commits++;
+		m->counts.fixes += !!(l & GV_LABEL(GV_CAT_FIX));
+		m->counts.reverts += !!(l & GV_LABEL(GV_CAT_REVERT));
+		m->counts.rollbacks += !!(l & GV_LABEL(GV_CAT_ROLLBACK));
+		m->counts.security += !!(l & GV_LABEL(GV_CAT_SECURITY));
+		if (c->flags & GV_COMMIT_MERGE) {
+			m->counts.merges++;
+		} else {
+			m->rollback_rate.changes++;
+			m->rollback_rate.rollbacks += !!(l & UNDO_LABELS);
+		}
+		view(k, (gv_idx)i, &v);
+		for (j = 0; j < v.nrefs; j++) {
+			const gv_ref *r = &v.refs[j];
+			int64_t d;
+			if (!r->resolved || r->commit >= n || r->commit == i)
+				continue;
+			d = clamp0(c->commit_time - cs[r->commit].author_time);
+			if (gv_grow((void **)&fix, &fcap, nfix + 1, sizeof(*fix)) ||
+			    gv_grow((void **)&rev, &rcap, nrev + 1, sizeof(*rev))) {
+				error = GV_ENOMEM;
+				goto done;
+			}
+			if (r->kind == GV_REF_FIXES && (l & GV_LABEL(GV_CAT_FIX)))
+				fix[nfix++] = d;
+			else if (r->kind == GV_REF_REVERT)
+				rev[nrev++] = d;
+		}
 	}
+	gv_stats_from(&m->fix_latency, fix, nfix);
+	gv_stats_from(&m->time_to_revert, rev, nrev);
+	error = sort_commits(k, m->commits, m->ncommits, 1);
+done:
+	free(fix);
+	free(rev);
+	return error;
+}
+
+/* ---- releases: deployment frequency, rework ---- */
+
+static int releases_numbers(calc *k)
+{
+	gv_metrics *m = k->m;
+	const gv_release *list = k->in->releases;
+	size_t nrel = k->in->nreleases, n = k->in->ncommits, i;
+	uint32_t *nnew; /* two counters per release: new, rework among them */
+	int64_t start, end;
+
+	if (!(nnew = calloc(nrel ? 2 * nrel : 1, sizeof(*nnew))))
+		return GV_ENOMEM;
 
 	for (i = 0; i < nrel; i++)
 		if (in_window(m, list[i].time))
@@ -205,8 +667,9 @@ int gv_metrics_compute(gv_metrics **out, const gv_history *h,
 
 	/* The window starts at --since or at the first release; it ends at
 	 * --until or at the newest commit time not in the future. */
+	start = end = 0;
 	if (m->has_since || nrel) {
-		int64_t end = m->has_until ? m->until : m->newest;
+		end = m->has_until ? m->until : m->newest;
 		start = m->has_since ? m->since : list[0].time;
 		if (end > start) {
 			m->deployment_frequency.has_days = 1;
@@ -215,8 +678,698 @@ int gv_metrics_compute(gv_metrics **out, const gv_history *h,
 				(double)m->nreleases * 7.0 / m->deployment_frequency.days;
 		}
 	}
-	*out = m;
+	m->deployment_frequency.level =
+		gv_level_deployment(m->nreleases, m->deployment_frequency.has_days,
+				    end - start);
+
+	/* rework: count new non-merge commits, and the rework among them */
+	for (i = 0; i < n; i++) {
+		uint32_t r = k->in->first[i];
+		if (r == GV_NONE || r >= nrel ||
+		    (k->in->commits[i].flags & GV_COMMIT_MERGE))
+			continue;
+		nnew[2 * r]++;
+		if (k->labels[i] & REWORK_LABELS)
+			nnew[2 * r + 1]++;
+	}
+	for (i = 0; i < nrel; i++)
+		m->rework[i] = nnew[2 * i] > 0 && nnew[2 * i] == nnew[2 * i + 1];
+	for (i = 0; i < m->nreleases; i++)
+		m->rework_rate.rework += m->rework[m->releases[i]];
+	m->rework_rate.releases = m->nreleases;
+	free(nnew);
 	return 0;
+}
+
+/* ---- failures ---- */
+
+typedef struct cand {
+	gv_failure f;
+	uint32_t rel;       /* the release that first shipped the culprit */
+	uint8_t pending;    /* shipped? needs an ancestry check */
+	uint8_t shipped;
+	int64_t time;       /* sort keys: remediation committer time, ids */
+	unsigned char rid[GV_OID_RAWSZ], cid[GV_OID_RAWSZ];
+} cand;
+
+static int cmp_cand_rel(const void *a, const void *b)
+{
+	const cand *x = a, *y = b;
+	int c;
+
+	if (x->rel != y->rel)
+		return x->rel < y->rel ? -1 : 1;
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	if ((c = memcmp(x->rid, y->rid, GV_OID_RAWSZ)))
+		return c;
+	return memcmp(x->cid, y->cid, GV_OID_RAWSZ);
+}
+
+static int remediation_kind(int kind)
+{
+	return kind == GV_REF_REVERT || kind == GV_REF_FIXES ||
+	       kind == GV_REF_ADVISORY;
+}
+
+/* Collects every (culprit, remediation) pair whose culprit has a first
+ * release R and whose remediation R may not ship. */
+static int collect_candidates(calc *k, cand **out, size_t *nout)
+{
+	size_t n = k->in->ncommits, i, j, t, cap = 0, nc = 0;
+	cand *c = NULL;
+
+	for (i = 0; i < n; i++) {
+		gv_class_view v;
+		uint32_t fr = k->in->first[i];
+		view(k, (gv_idx)i, &v);
+		for (j = 0; j < v.nrefs; j++) {
+			const gv_ref *r = &v.refs[j];
+			uint32_t R;
+			int dup = 0;
+			if (!r->resolved || r->commit >= n || r->commit == i ||
+			    !remediation_kind(r->kind))
+				continue;
+			R = k->in->first[r->commit];
+			if (R == GV_NONE || fr == R)
+				continue;
+			for (t = 0; t < j && !dup; t++)
+				dup = v.refs[t].resolved &&
+				      v.refs[t].commit == r->commit &&
+				      remediation_kind(v.refs[t].kind);
+			if (dup)
+				continue;
+			if (gv_grow((void **)&c, &cap, nc + 1, sizeof(*c))) {
+				free(c);
+				return GV_ENOMEM;
+			}
+			memset(&c[nc], 0, sizeof(c[nc]));
+			c[nc].f.culprit = r->commit;
+			c[nc].f.remediation = (gv_idx)i;
+			c[nc].f.kind = r->kind;
+			c[nc].rel = R;
+			/* the first release is the earliest that ships a
+			 * commit: one before R may or may not be in R */
+			c[nc].pending = fr != GV_NONE && fr < R;
+			c[nc].time = k->in->commits[i].commit_time;
+			if (k->in->id) {
+				memcpy(c[nc].rid, k->in->id(k->in->ctx, (gv_idx)i),
+				       GV_OID_RAWSZ);
+				memcpy(c[nc].cid, k->in->id(k->in->ctx, r->commit),
+				       GV_OID_RAWSZ);
+			}
+			nc++;
+		}
+	}
+	*out = c;
+	*nout = nc;
+	return 0;
+}
+
+/* For the candidates of one release (c[0..nc), sorted together), marks
+ * those whose remediation is an ancestor of the release commit: one walk
+ * from it, pruned below the smallest generation among them. */
+static int check_ancestry(calc *k, cand *c, size_t nc, uint32_t *stamp,
+			  gv_idx *queue, uint32_t mark)
+{
+	size_t n = k->in->ncommits, head = 0, tail = 0, i;
+	uint32_t mingen = UINT32_MAX, p;
+	gv_idx start = k->in->releases[c[0].rel].commit;
+
+	for (i = 0; i < nc; i++)
+		if (c[i].pending && k->gen[c[i].f.remediation] < mingen)
+			mingen = k->gen[c[i].f.remediation];
+	if (mingen == UINT32_MAX || start >= n)
+		return 0;
+	queue[tail++] = start;
+	stamp[start] = mark;
+	while (head < tail) {
+		gv_idx t = queue[head++];
+		for (p = 0; p < k->in->commits[t].nparents; p++) {
+			gv_idx q = parent(k, t, p);
+			if (q >= n || stamp[q] == mark || k->gen[q] < mingen)
+				continue;
+			stamp[q] = mark;
+			queue[tail++] = q;
+		}
+	}
+	for (i = 0; i < nc; i++)
+		if (c[i].pending && stamp[c[i].f.remediation] == mark)
+			c[i].shipped = 1;
+	return 0;
+}
+
+static int urgent(const calc *k, const cand *c)
+{
+	const gv_release *list = k->in->releases;
+	uint32_t fr = k->in->first[c->f.remediation];
+	int64_t w = k->m->hotfix_window;
+
+	if (c->f.kind == GV_REF_REVERT || (k->labels[c->f.remediation] & UNDO_LABELS))
+		return 1;
+	if (fr != GV_NONE)
+		return k->m->rework[fr] || list[fr].time - list[c->rel].time <= w;
+	return k->in->commits[c->f.remediation].commit_time - list[c->rel].time <= w;
+}
+
+static int failures(calc *k)
+{
+	gv_metrics *m = k->m;
+	size_t nrel = k->in->nreleases, n = k->in->ncommits, nc = 0, i, j, nf = 0;
+	cand *c = NULL;
+	uint32_t *stamp = NULL;
+	gv_idx *queue = NULL;
+	int error, any_pending = 0;
+
+	if ((error = collect_candidates(k, &c, &nc)))
+		return error;
+	qsort(c, nc, sizeof(*c), cmp_cand_rel);
+	for (i = 0; i < nc; i++)
+		any_pending |= c[i].pending;
+	if (any_pending) {
+		if ((error = compute_gen(k)) ||
+		    !(stamp = calloc(n, sizeof(*stamp))) ||
+		    !(queue = malloc(n * sizeof(*queue)))) {
+			error = GV_ENOMEM;
+			goto done;
+		}
+		for (i = 0; i < nc; i = j) {
+			for (j = i; j < nc && c[j].rel == c[i].rel; j++)
+				;
+			check_ancestry(k, c + i, j - i, stamp, queue, c[i].rel + 1);
+		}
+	}
+	for (i = 0; i < nc; i++)
+		nf += !c[i].shipped;
+	if (!(m->failures = malloc((nf ? nf : 1) * sizeof(*m->failures)))) {
+		error = GV_ENOMEM;
+		goto done;
+	}
+	memset(m->failures_at, 0, (nrel + 1) * sizeof(*m->failures_at));
+	for (i = j = 0; i < nc; i++) {
+		if (c[i].shipped)
+			continue;
+		c[i].f.urgent = (uint8_t)urgent(k, &c[i]);
+		m->failures[j++] = c[i].f;
+		m->failures_at[c[i].rel + 1]++;
+	}
+	for (i = 0; i < nrel; i++)
+		m->failures_at[i + 1] += m->failures_at[i];
+done:
+	free(c);
+	free(stamp);
+	free(queue);
+	return error;
+}
+
+/* Change failure rate, escaped defects and time to restore. */
+static int failure_numbers(calc *k)
+{
+	gv_metrics *m = k->m;
+	const gv_release *list = k->in->releases;
+	size_t nrel = k->in->nreleases, i, ns = 0;
+	uint32_t f, r;
+	int64_t *restore = malloc((nrel ? nrel : 1) * sizeof(*restore));
+
+	if (!restore)
+		return GV_ENOMEM;
+	for (r = 0; r < nrel; r++) {
+		int64_t best = -1;
+		for (f = m->failures_at[r]; f < m->failures_at[r + 1]; f++) {
+			uint32_t fr = k->in->first[m->failures[f].remediation];
+			int64_t d;
+			if (!m->failures[f].urgent || fr == GV_NONE)
+				continue;
+			d = clamp0(list[fr].time - list[r].time);
+			if (best < 0 || d < best)
+				best = d;
+		}
+		m->restore_s[r] = best;
+	}
+	for (i = 0; i < m->nreleases; i++) {
+		int failed = 0;
+		r = m->releases[i];
+		for (f = m->failures_at[r]; f < m->failures_at[r + 1]; f++)
+			failed |= m->failures[f].urgent;
+		m->escaped_defect_rate.escaped += m->failures_at[r + 1] > m->failures_at[r];
+		if (!failed)
+			continue;
+		m->change_failure_rate.failed++;
+		if (m->restore_s[r] < 0)
+			m->time_to_restore.unrestored++;
+		else
+			restore[ns++] = m->restore_s[r];
+	}
+	m->change_failure_rate.releases = m->nreleases;
+	m->escaped_defect_rate.releases = m->nreleases;
+	m->change_failure_rate.level =
+		gv_level_change_failure(m->nreleases, m->change_failure_rate.failed);
+	gv_stats_from(&m->time_to_restore.stats, restore, ns);
+	m->time_to_restore.level = gv_level_restore(&m->time_to_restore.stats);
+	free(restore);
+	return 0;
+}
+
+/* ---- security ---- */
+
+typedef struct id_patch {
+	const char *id;
+	size_t patch;   /* position in the patch list, then its group root */
+} id_patch;
+
+static int cmp_id_patch(const void *a, const void *b)
+{
+	const id_patch *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+
+	return c ? c : (x->patch > y->patch) - (x->patch < y->patch);
+}
+
+static int cmp_root_id(const void *a, const void *b)
+{
+	const id_patch *x = a, *y = b;
+
+	if (x->patch != y->patch)
+		return x->patch < y->patch ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+static size_t uf_find(size_t *up, size_t x)
+{
+	while (up[x] != x) {
+		up[x] = up[up[x]];
+		x = up[x];
+	}
+	return x;
+}
+
+typedef struct grp {
+	size_t root, pos;  /* union-find root; position in patch order */
+} grp;
+
+static int cmp_grp(const void *a, const void *b)
+{
+	const grp *x = a, *y = b;
+
+	if (x->root != y->root)
+		return x->root < y->root ? -1 : 1;
+	return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+static int push_commit(gv_metrics *m, size_t *n, size_t *cap, gv_idx c)
+{
+	if (gv_grow((void **)&m->vuln_commits, cap, *n + 1, sizeof(gv_idx)))
+		return GV_ENOMEM;
+	m->vuln_commits[(*n)++] = c;
+	return 0;
+}
+
+/* Fills one vulnerability from its fixes patch[g[0..ng)], whose ids are
+ * ids[0..nids) (sorted, duplicates allowed). */
+static int vulnerability(calc *k, gv_vuln *vu, const gv_idx *patch,
+			 const grp *g, size_t ng, const id_patch *ids,
+			 size_t nids, size_t *nvid, size_t *ncom, size_t *comcap)
+{
+	gv_metrics *m = k->m;
+	const gv_release *list = k->in->releases;
+	size_t n = k->in->ncommits, t, r, o;
+	gv_idx *cu;
+
+	vu->introduced = vu->fixed = GV_NONE;
+	vu->ids_at = *nvid;
+	for (t = 0; t < nids; t++)
+		if (!t || strcmp(ids[t].id, ids[t - 1].id))
+			m->vuln_ids[(*nvid)++] = ids[t].id;
+	vu->nids = *nvid - vu->ids_at;
+	vu->fixes_at = *ncom;
+	for (t = 0; t < ng; t++) {
+		uint32_t fr = k->in->first[patch[g[t].pos]];
+		if (push_commit(m, ncom, comcap, patch[g[t].pos]))
+			return GV_ENOMEM;
+		if (fr != GV_NONE && (vu->fixed == GV_NONE || fr < vu->fixed))
+			vu->fixed = fr;
+	}
+	vu->nfixes = *ncom - vu->fixes_at;
+	vu->culprits_at = *ncom;
+	for (t = 0; t < ng; t++) {
+		gv_class_view v;
+		view(k, patch[g[t].pos], &v);
+		for (r = 0; r < v.nrefs; r++)
+			if (v.refs[r].resolved && v.refs[r].commit < n &&
+			    v.refs[r].commit != patch[g[t].pos] &&
+			    remediation_kind(v.refs[r].kind) &&
+			    push_commit(m, ncom, comcap, v.refs[r].commit))
+				return GV_ENOMEM;
+	}
+	cu = m->vuln_commits + vu->culprits_at;
+	qsort(cu, *ncom - vu->culprits_at, sizeof(gv_idx), cmp_u32);
+	for (t = o = 0; t < *ncom - vu->culprits_at; t++)
+		if (!o || cu[o - 1] != cu[t])
+			cu[o++] = cu[t];
+	vu->nculprits = o;
+	*ncom = vu->culprits_at + o;
+	if (sort_commits(k, cu, o, 0))
+		return GV_ENOMEM;
+	for (t = 0; t < o; t++) {
+		uint32_t cr = k->in->first[cu[t]];
+		if (cr != GV_NONE && (vu->introduced == GV_NONE || cr < vu->introduced))
+			vu->introduced = cr;
+	}
+	if (vu->introduced != GV_NONE && vu->fixed != GV_NONE) {
+		vu->has_exposure = 1;
+		vu->exposure_s = clamp0(list[vu->fixed].time - list[vu->introduced].time);
+	}
+	return 0;
+}
+
+/* Security fixes in scope: counts, fix to release, and vulnerabilities:
+ * fixes that share an id are one vulnerability (an OSV record puts its id
+ * and aliases on each of its fixes), a fix without an id is its own. */
+static int security(calc *k)
+{
+	gv_metrics *m = k->m;
+	const gv_release *list = k->in->releases;
+	size_t n = k->in->ncommits, np = 0, i, j, t, nip = 0, ipcap = 0;
+	size_t nids = 0, ncom = 0, comcap = 0, nexp = 0, nvid = 0;
+	gv_idx *patch = NULL;
+	id_patch *ip = NULL;
+	size_t *up = NULL;
+	grp *g = NULL;
+	int64_t *ftr = NULL, *exp = NULL;
+	int error = GV_ENOMEM;
+
+	if (!(patch = malloc((n ? n : 1) * sizeof(*patch))))
+		goto done;
+	for (i = 0; i < n; i++)
+		if ((k->labels[i] & GV_LABEL(GV_CAT_SECURITY)) && in_scope(k, (gv_idx)i))
+			patch[np++] = (gv_idx)i;
+	if (sort_commits(k, patch, np, 0))
+		goto done;
+	if (!(ftr = malloc((np ? np : 1) * sizeof(*ftr))) ||
+	    !(exp = malloc((np ? np : 1) * sizeof(*exp))) ||
+	    !(up = malloc((np ? np : 1) * sizeof(*up))) ||
+	    !(g = malloc((np ? np : 1) * sizeof(*g))) ||
+	    !(m->security.vulns = calloc(np ? np : 1, sizeof(*m->security.vulns))))
+		goto done;
+	for (i = 0; i < np; i++) {
+		gv_class_view v;
+		uint32_t fr = k->in->first[patch[i]];
+		view(k, patch[i], &v);
+		m->security.patches++;
+		m->security.high_confidence += v.conf[GV_CAT_SECURITY] >= GV_CONF_HIGH;
+		if (fr == GV_NONE)
+			m->security.unreleased_fixes++;
+		else
+			ftr[m->security.fix_to_release.samples++] =
+				clamp0(list[fr].time - k->in->commits[patch[i]].commit_time);
+		up[i] = i;
+		for (j = 0; j < v.nids; j++) {
+			if (gv_grow((void **)&ip, &ipcap, nip + 1, sizeof(*ip)))
+				goto done;
+			ip[nip].id = v.ids[j];
+			ip[nip++].patch = i;
+		}
+	}
+	gv_stats_from(&m->security.fix_to_release, ftr,
+		      (size_t)m->security.fix_to_release.samples);
+
+	qsort(ip, nip, sizeof(*ip), cmp_id_patch);
+	if (!(m->security.ids = malloc((nip ? nip : 1) * sizeof(char *))) ||
+	    !(m->vuln_ids = malloc((nip ? nip : 1) * sizeof(char *))))
+		goto done;
+	for (i = 0; i < nip; i++) {
+		if (i && !strcmp(ip[i].id, ip[i - 1].id)) {
+			/* the smaller root wins: a group's root is its oldest
+			 * fix */
+			size_t a = uf_find(up, ip[i].patch),
+			       b = uf_find(up, ip[i - 1].patch);
+			if (a != b)
+				up[a > b ? a : b] = a > b ? b : a;
+		} else {
+			m->security.ids[nids++] = ip[i].id;
+		}
+	}
+	m->security.nids = nids;
+	for (i = 0; i < nip; i++)
+		ip[i].patch = uf_find(up, ip[i].patch);
+	qsort(ip, nip, sizeof(*ip), cmp_root_id);
+	for (i = 0; i < np; i++) {
+		g[i].root = uf_find(up, i);
+		g[i].pos = i;
+	}
+	/* groups by root, i.e. by their oldest fix */
+	qsort(g, np, sizeof(*g), cmp_grp);
+	for (i = t = 0; i < np; i = j) {
+		size_t t0;
+		for (j = i; j < np && g[j].root == g[i].root; j++)
+			;
+		while (t < nip && ip[t].patch < g[i].root)
+			t++;
+		for (t0 = t; t < nip && ip[t].patch == g[i].root; t++)
+			;
+		if (vulnerability(k, &m->security.vulns[m->security.nvulns], patch,
+				  g + i, j - i, ip + t0, t - t0, &nvid, &ncom,
+				  &comcap))
+			goto done;
+		if (m->security.vulns[m->security.nvulns].has_exposure)
+			exp[nexp++] = m->security.vulns[m->security.nvulns].exposure_s;
+		m->security.nvulns++;
+	}
+	gv_stats_from(&m->security.exposure, exp, nexp);
+	error = 0;
+done:
+	free(patch);
+	free(ip);
+	free(up);
+	free(g);
+	free(ftr);
+	free(exp);
+	return error;
+}
+
+/* ---- trends ---- */
+
+static size_t period_of(const gv_metrics *m, int64_t t)
+{
+	size_t lo = 0, hi = m->nseries;
+
+	if (!m->nseries || t < m->series[0].start)
+		return SIZE_MAX;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (m->series[mid].start <= t)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* At most this many periods: a weekly series of 200 years. */
+#define MAX_PERIODS 10500
+
+static int series(calc *k, int64_t now)
+{
+	gv_metrics *m = k->m;
+	const gv_release *list = k->in->releases;
+	size_t n = k->in->ncommits, nrel = k->in->nreleases, i, p, cap = 0;
+	int64_t lo = 0, hi = 0, t, **lead = NULL;
+	size_t *nlead = NULL;
+	int have = 0, kind = k->o->period, error = GV_ENOMEM;
+	uint32_t f;
+
+	/* The span: the window's bounds, or else the data in it (commits
+	 * and releases not in the future). */
+	for (i = 0; i < n; i++) {
+		t = k->in->commits[i].commit_time;
+		if (!in_scope(k, (gv_idx)i) || t > now)
+			continue;
+		if (!have || t < lo)
+			lo = t;
+		if (!have || t > hi)
+			hi = t;
+		have = 1;
+	}
+	for (i = 0; i < m->nreleases; i++) {
+		t = list[m->releases[i]].time;
+		if (t > now)
+			continue;
+		if (!have || t < lo)
+			lo = t;
+		if (!have || t > hi)
+			hi = t;
+		have = 1;
+	}
+	if (m->has_since)
+		lo = m->since;
+	if (m->has_until)
+		hi = m->until - 1;
+	if ((!have && !(m->has_since && m->has_until)) || hi < lo)
+		return 0;
+	for (t = gv_period_start(kind, lo, NULL, 0); t <= hi && m->nseries < MAX_PERIODS;
+	     t = gv_period_next(kind, t)) {
+		gv_period *pe;
+		if (gv_grow((void **)&m->series, &cap, m->nseries + 1, sizeof(*pe)))
+			return GV_ENOMEM;
+		pe = &m->series[m->nseries++];
+		memset(pe, 0, sizeof(*pe));
+		pe->start = gv_period_start(kind, t, pe->name, sizeof(pe->name));
+	}
+	for (i = 0; i < n; i++) {
+		uint32_t l = k->labels[i];
+		if (!in_scope(k, (gv_idx)i) ||
+		    (p = period_of(m, k->in->commits[i].commit_time)) == SIZE_MAX)
+			continue;
+		m->series[p].commits++;
+		m->series[p].reverts += !!(l & GV_LABEL(GV_CAT_REVERT));
+		m->series[p].fixes += !!(l & GV_LABEL(GV_CAT_FIX));
+		m->series[p].security += !!(l & GV_LABEL(GV_CAT_SECURITY));
+	}
+	for (i = 0; i < m->nreleases; i++) {
+		uint32_t r = m->releases[i];
+		int failed = 0;
+		if ((p = period_of(m, list[r].time)) == SIZE_MAX)
+			continue;
+		m->series[p].releases++;
+		for (f = m->failures_at[r]; f < m->failures_at[r + 1]; f++)
+			failed |= m->failures[f].urgent;
+		m->series[p].failed += (uint64_t)failed;
+		m->series[p].escaped += m->failures_at[r + 1] > m->failures_at[r];
+	}
+	/* lead times by the release time of the change's first release */
+	if (!(nlead = calloc(m->nseries ? m->nseries : 1, sizeof(*nlead))) ||
+	    !(lead = calloc(m->nseries ? m->nseries : 1, sizeof(*lead))))
+		goto done;
+	for (i = 0; i < k->nchg; i++) {
+		uint32_t r = k->in->first[k->chg[i]];
+		if (r == GV_NONE || !in_window(m, list[r].time) ||
+		    (p = period_of(m, list[r].time)) == SIZE_MAX)
+			continue;
+		nlead[p]++;
+	}
+	for (p = 0; p < m->nseries; p++) {
+		if (!(lead[p] = malloc((nlead[p] ? nlead[p] : 1) * sizeof(int64_t))))
+			goto done;
+		nlead[p] = 0;
+	}
+	for (i = 0; i < k->nchg; i++) {
+		uint32_t r = k->in->first[k->chg[i]];
+		if (r == GV_NONE || !in_window(m, list[r].time) ||
+		    (p = period_of(m, list[r].time)) == SIZE_MAX)
+			continue;
+		lead[p][nlead[p]++] = lead_of(k, i);
+	}
+	for (p = 0; p < m->nseries; p++)
+		gv_stats_from(&m->series[p].lead_time, lead[p], nlead[p]);
+	(void)nrel;
+	error = 0;
+done:
+	for (p = 0; lead && p < m->nseries; p++)
+		free(lead[p]);
+	free(lead);
+	free(nlead);
+	return error;
+}
+
+/* ---- the whole computation ---- */
+
+int gv_metrics_compute_input(gv_metrics **out, const gv_metrics_input *in,
+			     const gv_metrics_opts *opts, gv_error *err)
+{
+	size_t n = in->ncommits, nrel = in->nreleases, i;
+	int64_t now = opts->now ? opts->now : (int64_t)time(NULL);
+	gv_metrics *m;
+	calc k;
+	int have_newest = 0, error = GV_ENOMEM;
+
+	*out = NULL;
+	memset(&k, 0, sizeof(k));
+	k.in = in;
+	k.o = opts;
+	if (!(k.m = m = calloc(1, sizeof(*m))) ||
+	    !(m->releases = malloc((nrel ? nrel : 1) * sizeof(*m->releases))) ||
+	    !(m->commits = malloc((n ? n : 1) * sizeof(*m->commits))) ||
+	    !(m->failures_at = calloc(nrel + 1, sizeof(*m->failures_at))) ||
+	    !(m->rework = calloc(nrel ? nrel : 1, 1)) ||
+	    !(m->restore_s = calloc(nrel ? nrel : 1, sizeof(*m->restore_s))) ||
+	    !(k.labels = calloc(n ? n : 1, sizeof(*k.labels))) ||
+	    !(k.chg = malloc((n ? n : 1) * sizeof(*k.chg))) ||
+	    !(k.chg_start = malloc((n ? n : 1) * sizeof(*k.chg_start))))
+		goto done;
+	m->hotfix_window = opts->hotfix_window < 0 ? GV_HOTFIX_WINDOW_DEFAULT
+						   : opts->hotfix_window;
+	for (i = 0; i < n; i++) {
+		gv_class_view v;
+		if (in->commits[i].commit_time <= now &&
+		    (!have_newest || in->commits[i].commit_time > m->newest)) {
+			m->newest = in->commits[i].commit_time;
+			have_newest = 1;
+		}
+		view(&k, (gv_idx)i, &v);
+		k.labels[i] = v.labels;
+	}
+	resolve_window(m, opts);
+	if ((error = commit_numbers(&k)) ||
+	    (error = opts->merges ? changes_merges(&k) : changes_commits(&k)) ||
+	    (error = lead_time(&k)))
+		goto done;
+	if ((error = releases_numbers(&k)) || (error = failures(&k)) || (error = failure_numbers(&k)) ||
+	    (error = security(&k)) ||
+	    (opts->period && (error = series(&k, now))))
+		goto done;
+	*out = m;
+	m = NULL;
+done:
+	free(k.labels);
+	free(k.gen);
+	free(k.chg);
+	free(k.chg_start);
+	gv_metrics_free(m);
+	if (error)
+		return gv_error_set(err, error, "metrics: out of memory");
+	return 0;
+}
+
+typedef struct real_ctx {
+	const gv_history *h;
+	const gv_classes *classes;
+} real_ctx;
+
+static void real_classes(const void *ctx, gv_idx i, gv_class_view *out)
+{
+	gv_classes_get(((const real_ctx *)ctx)->classes, i, out);
+}
+
+static const unsigned char *real_id(const void *ctx, gv_idx i)
+{
+	return gv_history_id(((const real_ctx *)ctx)->h, i);
+}
+
+int gv_metrics_compute(gv_metrics **out, const gv_history *h,
+		       const gv_classes *classes, const gv_releases *rel,
+		       const gv_metrics_opts *opts, gv_error *err)
+{
+	gv_metrics_input in;
+	real_ctx ctx;
+
+	ctx.h = h;
+	ctx.classes = classes;
+	memset(&in, 0, sizeof(in));
+	in.commits = gv_history_commits(h);
+	in.ncommits = gv_history_count(h);
+	in.parents = gv_history_parents(h);
+	in.releases = gv_releases_list(rel, &in.nreleases);
+	in.first = gv_releases_first(rel);
+	in.classes = classes ? real_classes : NULL;
+	in.id = real_id;
+	in.ctx = &ctx;
+	return gv_metrics_compute_input(out, &in, opts, err);
 }
 
 void gv_metrics_free(gv_metrics *m)
@@ -225,5 +1378,14 @@ void gv_metrics_free(gv_metrics *m)
 		return;
 	free(m->releases);
 	free(m->commits);
+	free(m->failures_at);
+	free(m->failures);
+	free(m->rework);
+	free(m->restore_s);
+	free(m->series);
+	free(m->security.ids);
+	free(m->security.vulns);
+	free(m->vuln_ids);
+	free(m->vuln_commits);
 	free(m);
 }

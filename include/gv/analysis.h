@@ -1,13 +1,15 @@
 /*
  * analysis.h - one repository, end to end: load the history while
  * classifying messages, resolve refs, apply advisories, compute releases and
- * metrics. The single-repository command and batch both run this; reporters
- * read its result.
+ * metrics, then evaluate the --fail-if gates. The single-repository command
+ * and batch both run this; reporters read its result. A malformed gate is
+ * GV_EUSAGE before any history is read.
  */
 #ifndef GV_ANALYSIS_H
 #define GV_ANALYSIS_H
 
 #include "gv/classify.h"
+#include "gv/gates.h"
 #include "gv/history.h"
 #include "gv/metrics.h"
 #include "gv/releases.h"
@@ -24,6 +26,8 @@ typedef struct gv_analysis_opts {
 	const char *const *advisories;
 	size_t nadvisories;
 	gv_metrics_opts metrics;
+	const char *const *gates;     /* --fail-if expressions */
+	size_t ngates;
 } gv_analysis_opts;
 
 typedef struct gv_analysis {
@@ -32,6 +36,8 @@ typedef struct gv_analysis {
 	gv_releases *releases;
 	gv_metrics *metrics;
 	gv_metrics_opts metrics_opts;
+	gv_gate *gates;               /* evaluated, in the order given */
+	size_t ngates;
 	gv_warnings warnings;
 } gv_analysis;
 

@@ -1,12 +1,19 @@
 /*
  * metrics.h - the numbers: derived from the history, the classification and
- * the releases, in memory, with no I/O.
+ * the releases, in memory, with no I/O. docs/METRICS.md defines each one.
  *
  * Conventions for every duration summary: samples are integer seconds;
  * percentiles use the nearest-rank method (the value at 1-based rank
  * ceil(q*n) of the sorted samples); with no samples every statistic is absent
  * (reported as null, never 0). Rates are in [0, 1] and absent when their
- * denominator is 0.
+ * denominator is 0. A DORA level is absent, and `insufficient` set, when its
+ * metric has fewer than GV_LEVEL_MIN_SAMPLES samples.
+ *
+ * Scope (the core issue): release-level numbers (releases, failures, rework,
+ * deployment frequency) use every commit walked; commit-level numbers (lead
+ * time, counts, rollbacks, fix latency, security) use the commits reachable
+ * from the analysed revs whose committer time is in the window, without bots
+ * under exclude_bots.
  */
 #ifndef GV_METRICS_H
 #define GV_METRICS_H
@@ -23,10 +30,23 @@ typedef struct gv_bound {
 	int64_t value; /* UTC seconds, or a span in seconds */
 } gv_bound;
 
+enum gv_period_kind {
+	GV_PERIOD_NONE = 0,
+	GV_PERIOD_WEEK,     /* ISO 8601 weeks: "2024-W19", Monday 00:00Z */
+	GV_PERIOD_MONTH,    /* "2024-05" */
+	GV_PERIOD_QUARTER   /* "2024-Q2" */
+};
+
+#define GV_HOTFIX_WINDOW_DEFAULT (14 * INT64_C(86400))
+
 typedef struct gv_metrics_opts {
 	gv_bound since, until;
 	int lead_from_commit; /* --lead-time-from commit */
 	int64_t now;          /* "the future" starts after this; 0: time(NULL) */
+	int64_t hotfix_window;/* seconds; < 0: the default, 14 days */
+	int exclude_bots;     /* --exclude-bots */
+	int merges;           /* --changes merges: first-parent merges */
+	int period;           /* enum gv_period_kind: --period */
 } gv_metrics_opts;
 
 typedef struct gv_stats {
@@ -34,43 +54,156 @@ typedef struct gv_stats {
 	int64_t median_s, p75_s, p90_s, mean_s; /* valid when samples > 0 */
 } gv_stats;
 
+/* DORA performance levels (DORA State of DevOps 2023, as DevLake uses). */
+enum gv_level {
+	GV_LEVEL_NONE = -1,  /* insufficient data, or no value */
+	GV_LEVEL_LOW = 0,
+	GV_LEVEL_MEDIUM,
+	GV_LEVEL_HIGH,
+	GV_LEVEL_ELITE
+};
+#define GV_LEVEL_MIN_SAMPLES 5
+/* "low", "medium", "high", "elite"; NULL for GV_LEVEL_NONE. */
+const char *gv_level_name(int level);
+/* The level of a name, or GV_LEVEL_NONE. */
+int gv_level_from_name(const char *name, size_t len);
+
+typedef struct gv_level_of {
+	int level;         /* enum gv_level */
+	int insufficient;  /* fewer than GV_LEVEL_MIN_SAMPLES samples */
+} gv_level_of;
+
+/* One failure of a release: a remediation (a commit with a ref of kind
+ * revert, fixes or advisory) of a commit the release first shipped that the
+ * release does not ship itself. */
+typedef struct gv_failure {
+	gv_idx culprit, remediation;
+	uint8_t kind;    /* enum gv_ref_kind: revert, fixes or advisory */
+	uint8_t urgent;  /* a revert or rollback, or shipped as a hotfix */
+} gv_failure;
+
+/* One vulnerability: security fixes linked through shared ids (an OSV
+ * record's id and aliases land on its fixes together), or one fix without
+ * an id. Index ranges point into the gv_metrics pools. */
+typedef struct gv_vuln {
+	size_t ids_at, nids;            /* into vuln_ids: sorted, distinct */
+	size_t fixes_at, nfixes;        /* into vuln_commits: oldest first */
+	size_t culprits_at, nculprits;  /* into vuln_commits: oldest first */
+	uint32_t introduced, fixed;     /* release indexes, or GV_NONE */
+	int has_exposure;
+	int64_t exposure_s;
+} gv_vuln;
+
+/* One period of --period: [start, next start). */
+typedef struct gv_period {
+	int64_t start;
+	char name[16];  /* "2024-05", "2024-W19", "2024-Q2" */
+	uint64_t commits, releases, reverts, fixes, security;
+	gv_stats lead_time;       /* changes whose first release is here */
+	uint64_t failed, escaped; /* of `releases` */
+} gv_period;
+
 typedef struct gv_metrics {
 	/* The window actually used: [since, until), each present or not. */
 	int has_since, has_until;
 	int64_t since, until;
 	/* The newest commit time that is not in the future (0 if none). */
 	int64_t newest;
+	int64_t hotfix_window;
 
 	struct {
 		uint64_t commits, merges, releases, fixes, reverts, rollbacks,
-			security;
+			security, bots;
 	} counts;
 
 	struct {
 		gv_stats stats;
 		uint64_t unreleased, clamped;
+		gv_level_of level;
 	} lead_time;
 
 	struct {
 		uint64_t releases;
 		int has_days;
 		double days, per_week;
+		gv_level_of level;
 	} deployment_frequency;
+
+	struct {
+		uint64_t releases, failed;
+		gv_level_of level;
+	} change_failure_rate;
+	struct { uint64_t releases, escaped; } escaped_defect_rate;
+	struct {
+		gv_stats stats;
+		uint64_t unrestored;
+		gv_level_of level;
+	} time_to_restore;
+	struct { uint64_t changes, rollbacks; } rollback_rate;
+	struct { uint64_t releases, rework; } rework_rate;
+	gv_stats fix_latency, time_to_revert;
+
+	struct {
+		uint64_t patches, high_confidence, unreleased_fixes;
+		const char **ids;   /* sorted, distinct; point into the
+		                       classification */
+		size_t nids;
+		gv_stats fix_to_release, exposure;
+		gv_vuln *vulns;     /* by their earliest fix, oldest first */
+		size_t nvulns;
+	} security;
+	const char **vuln_ids;
+	gv_idx *vuln_commits;
+
+	/* Per release (every release, indexed like gv_releases_list()): its
+	 * failures are failures[failures_at[r] .. failures_at[r + 1]), by
+	 * remediation committer time; rework[r] is 1 for a release whose new
+	 * non-merge commits (at least one) are all fixes, reverts, rollbacks or
+	 * security fixes; restore_s[r] the time to restore of a failed release,
+	 * or -1 when it has none. */
+	uint32_t *failures_at;
+	gv_failure *failures;
+	uint8_t *rework;
+	int64_t *restore_s;
+
+	/* --period: one entry per period spanning the window, oldest first. */
+	gv_period *series;
+	size_t nseries;
 
 	/* Releases in the window, as indexes into gv_releases_list(). */
 	uint32_t *releases;
 	size_t nreleases;
 	/* Commits reachable from the revs in the window, newest first (ties by
-	 * id ascending): the `commits` list of the report. */
+	 * id ascending): the `commits` list of the report. Bots stay in it. */
 	gv_idx *commits;
 	size_t ncommits;
 } gv_metrics;
 
+/* What the metrics read, as plain arrays, so that they can be tested without
+ * a repository. gv_metrics_compute() fills one from the real modules. */
+typedef struct gv_metrics_input {
+	const gv_commit *commits;
+	size_t ncommits;
+	const gv_idx *parents;        /* see gv_history_parents() */
+	const gv_release *releases;   /* oldest first, ties by tag name */
+	size_t nreleases;
+	const uint32_t *first;        /* per commit: first release, or GV_NONE */
+	/* The classification of commit i (NULL: nothing is classified). */
+	void (*classes)(const void *ctx, gv_idx i, gv_class_view *out);
+	/* GV_OID_RAWSZ bytes of commit i's id (for stable ordering). */
+	const unsigned char *(*id)(const void *ctx, gv_idx i);
+	const void *ctx;
+} gv_metrics_input;
+
 /* `classes` may be NULL (nothing classified). Caller frees with
- * gv_metrics_free(). */
+ * gv_metrics_free(). The history, releases and classes must outlive the
+ * result (it points into them). */
 int gv_metrics_compute(gv_metrics **out, const gv_history *h,
 		       const gv_classes *classes, const gv_releases *rel,
 		       const gv_metrics_opts *opts, gv_error *err);
+/* The same from plain arrays. */
+int gv_metrics_compute_input(gv_metrics **out, const gv_metrics_input *in,
+			     const gv_metrics_opts *opts, gv_error *err);
 void gv_metrics_free(gv_metrics *m);
 
 /* Lead time of one commit: 0 and *out set when it is a non-merge commit with
@@ -81,5 +214,17 @@ int gv_metrics_lead_time(const gv_history *h, const gv_releases *rel,
 
 /* Fills a summary from unsorted samples (sorts them in place). */
 void gv_stats_from(gv_stats *s, int64_t *samples, size_t n);
+
+/* DORA levels from the raw numbers (see docs/METRICS.md). */
+gv_level_of gv_level_deployment(uint64_t releases, int has_days,
+				int64_t window_s);
+gv_level_of gv_level_lead_time(const gv_stats *s);
+gv_level_of gv_level_change_failure(uint64_t releases, uint64_t failed);
+gv_level_of gv_level_restore(const gv_stats *s);
+
+/* The period containing t: its start and name (>= 16 bytes). */
+int64_t gv_period_start(int kind, int64_t t, char *name, size_t size);
+/* The start of the period after the one starting at `start`. */
+int64_t gv_period_next(int kind, int64_t start);
 
 #endif

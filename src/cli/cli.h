@@ -22,6 +22,10 @@ enum {
  * NULL) on stderr and returns the exit code for err->code. */
 int gv_cli_fail(const char *what, const gv_error *err);
 int gv_cli_exit_code(int status);
+/* Names every gate that fired ("git-vitals: gate failed: EXPR (value V)")
+ * or could not be evaluated on stderr; GV_EXIT_GATE when one fired, else
+ * GV_EXIT_OK. Call after the report is written. */
+int gv_cli_gates(const gv_analysis *a);
 
 typedef struct gv_strv {
 	char **v;  /* borrowed strings (argv, manifest, config) */
@@ -39,6 +43,9 @@ typedef struct gv_settings {
 	int all;                  /* -1: not set */
 	int include_prereleases;  /* -1: not set */
 	const char *release_pattern, *since, *until, *lead_from;
+	const char *hotfix_window, *changes, *period;
+	int exclude_bots;         /* -1: not set */
+	gv_strv fail_if;          /* --fail-if expressions */
 	const char *format, *output;
 	int pretty, commits;
 	char **config;            /* vitals.* name/value pairs read */
@@ -52,7 +59,8 @@ void gv_settings_free(gv_settings *s);
  * GV_EREPO when the path is not a repository. */
 int gv_settings_apply_config(gv_settings *s, int override, gv_error *err);
 /* Fills the analysis options from the settings (everything but rules).
- * Borrowed strings: s must outlive ao. GV_EUSAGE for a bad date or value. */
+ * Borrowed strings: s must outlive ao. GV_EUSAGE for a bad date or value,
+ * or a malformed --fail-if expression. */
 int gv_settings_to_analysis(const gv_settings *s, gv_analysis_opts *ao,
 			    gv_error *err);
 

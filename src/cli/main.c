@@ -42,6 +42,16 @@ static const char usage_text[] =
 	"  --lead-time-from author|commit\n"
 	"                           start lead time at the author (default) or\n"
 	"                           committer date\n"
+	"  --changes commits|merges each commit is a change (default), or each\n"
+	"                           first-parent merge (the pull-request view)\n"
+	"  --hotfix-window SPAN     a fix released this soon after the release it\n"
+	"                           fixes is urgent: a failure (default 14d)\n"
+	"  --exclude-bots           leave bot commits out of commit-level numbers\n"
+	"  --period week|month|quarter\n"
+	"                           add a series of the numbers per period\n"
+	"  --fail-if EXPR           exit 4 when EXPR holds, e.g.\n"
+	"                           'change_failure_rate > 0.15',\n"
+	"                           'lead_time.median_s > 7d' (repeatable)\n"
 	"Classification:\n"
 	"  --rules PATH             use these rule files instead of the default set\n"
 	"                           (repeatable; file or directory)\n"
@@ -57,9 +67,11 @@ static const char usage_text[] =
 	"\n"
 	"Git config of the repository (the command line wins): vitals.rev,\n"
 	"vitals.all, vitals.releasePattern, vitals.includePrereleases,\n"
-	"vitals.since, vitals.until, vitals.leadTimeFrom.\n"
+	"vitals.since, vitals.until, vitals.leadTimeFrom, vitals.changes,\n"
+	"vitals.hotfixWindow, vitals.excludeBots, vitals.period.\n"
 	"\n"
-	"Exit status: 0 ok, 1 usage error, 2 repository or input error.\n";
+	"Exit status: 0 ok, 1 usage error, 2 repository or input error,\n"
+	"4 a --fail-if gate fired (after the report is written).\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -96,7 +108,8 @@ static int parse_args(gv_settings *o, int argc, char **argv)
 	static const char *const valued[] = {
 		"--rev", "--release-pattern", "--since", "--until",
 		"--lead-time-from", "--format", "--output", "--rules",
-		"--rules-add", "--advisories",
+		"--rules-add", "--advisories", "--hotfix-window", "--changes",
+		"--period", "--fail-if",
 	};
 	int i, only_args = 0;
 
@@ -139,6 +152,10 @@ static int parse_args(gv_settings *o, int argc, char **argv)
 			o->commits = 1;
 			continue;
 		}
+		if (!strcmp(a, "--exclude-bots")) {
+			o->exclude_bots = 1;
+			continue;
+		}
 		for (k = 0; k < sizeof(valued) / sizeof(valued[0]); k++)
 			if ((r = opt_value(argc, argv, &i, valued[k], &val)))
 				break;
@@ -163,6 +180,13 @@ static int parse_args(gv_settings *o, int argc, char **argv)
 			if (gv_strv_push(k == 7 ? &o->rules : k == 8 ? &o->rules_add
 							      : &o->advisories,
 				      (char *)val))
+				return usage_error("%s", "out of memory");
+			break;
+		case 10: o->hotfix_window = val; break;
+		case 11: o->changes = val; break;
+		case 12: o->period = val; break;
+		case 13:
+			if (gv_strv_push(&o->fail_if, (char *)val))
 				return usage_error("%s", "out of memory");
 			break;
 		default:
@@ -222,6 +246,7 @@ static int run(gv_settings *o)
 				     strerror(errno));
 		goto fail;
 	}
+	code = gv_cli_gates(a);
 	goto done;
 fail:
 	code = gv_cli_fail(NULL, &err);

@@ -3,6 +3,9 @@
  * the repository's vitals.* git config and the command line (or, in a batch,
  * a manifest line), and the atomic file writer every output uses.
  *
+ * The --fail-if gates are parsed here, so a malformed one is a usage error
+ * before any history is read, and reported on stderr by gv_cli_gates().
+ *
  * Precedence is the caller's choice (gv_settings_apply_config's override):
  * a single run lets the command line win; a batch lets each repository's own
  * config beat the shared command line, and the manifest beat both.
@@ -29,6 +32,7 @@ void gv_settings_init(gv_settings *s)
 	memset(s, 0, sizeof(*s));
 	s->all = -1;
 	s->include_prereleases = -1;
+	s->exclude_bots = -1;
 }
 
 void gv_settings_free(gv_settings *s)
@@ -37,6 +41,7 @@ void gv_settings_free(gv_settings *s)
 	free(s->rules.v);
 	free(s->rules_add.v);
 	free(s->advisories.v);
+	free(s->fail_if.v);
 	gv_strv_free(s->config);
 	memset(s, 0, sizeof(*s));
 }
@@ -104,6 +109,16 @@ int gv_settings_apply_config(gv_settings *s, int override, gv_error *err)
 			set_str(&s->until, v, override);
 		} else if (!strcmp(k, "vitals.leadtimefrom")) {
 			set_str(&s->lead_from, v, override);
+		} else if (!strcmp(k, "vitals.hotfixwindow")) {
+			set_str(&s->hotfix_window, v, override);
+		} else if (!strcmp(k, "vitals.changes")) {
+			set_str(&s->changes, v, override);
+		} else if (!strcmp(k, "vitals.period")) {
+			set_str(&s->period, v, override);
+		} else if (!strcmp(k, "vitals.excludebots")) {
+			if ((error = set_bool(&s->exclude_bots, "vitals.excludeBots",
+					      v, override, err)))
+				goto done;
 		}
 	}
 	/* Revs from config apply when nothing stronger chose what to walk:
@@ -141,6 +156,7 @@ static int parse_bound(gv_bound *b, const char *s, const char *what,
 int gv_settings_to_analysis(const gv_settings *s, gv_analysis_opts *ao,
 			    gv_error *err)
 {
+	size_t i;
 	int error;
 
 	memset(ao, 0, sizeof(*ao));
@@ -162,7 +178,62 @@ int gv_settings_to_analysis(const gv_settings *s, gv_analysis_opts *ao,
 	if ((error = parse_bound(&ao->metrics.since, s->since, "--since", err)) ||
 	    (error = parse_bound(&ao->metrics.until, s->until, "--until", err)))
 		return error;
+	ao->metrics.hotfix_window = -1;
+	if (s->hotfix_window &&
+	    gv_span_parse(&ao->metrics.hotfix_window, s->hotfix_window))
+		return gv_error_set(err, GV_EUSAGE,
+				    "--hotfix-window '%s': not a span (14d, 2w, 36h)",
+				    s->hotfix_window);
+	ao->metrics.exclude_bots = s->exclude_bots > 0;
+	if (s->changes && strcmp(s->changes, "commits") &&
+	    strcmp(s->changes, "merges"))
+		return gv_error_set(err, GV_EUSAGE,
+				    "--changes '%s': expected commits or merges",
+				    s->changes);
+	ao->metrics.merges = s->changes && !strcmp(s->changes, "merges");
+	if (!s->period)
+		ao->metrics.period = GV_PERIOD_NONE;
+	else if (!strcmp(s->period, "week"))
+		ao->metrics.period = GV_PERIOD_WEEK;
+	else if (!strcmp(s->period, "month"))
+		ao->metrics.period = GV_PERIOD_MONTH;
+	else if (!strcmp(s->period, "quarter"))
+		ao->metrics.period = GV_PERIOD_QUARTER;
+	else
+		return gv_error_set(err, GV_EUSAGE,
+				    "--period '%s': expected week, month or quarter",
+				    s->period);
+	/* a malformed gate is a usage error now, not after the analysis */
+	for (i = 0; i < s->fail_if.n; i++) {
+		gv_gate g;
+		if ((error = gv_gate_parse(&g, s->fail_if.v[i], err)))
+			return error;
+		gv_gate_free(&g);
+	}
+	ao->gates = (const char *const *)s->fail_if.v;
+	ao->ngates = s->fail_if.n;
 	return 0;
+}
+
+int gv_cli_gates(const gv_analysis *a)
+{
+	char v[64];
+	size_t i;
+	int code = GV_EXIT_OK;
+
+	for (i = 0; i < a->ngates; i++) {
+		const gv_gate *g = &a->gates[i];
+		gv_gate_format(v, sizeof(v), g, 1);
+		if (g->status == GV_GATE_FIRED) {
+			fprintf(stderr, "git-vitals: gate failed: %s (value %s)\n",
+				g->expr, v);
+			code = GV_EXIT_GATE;
+		} else if (g->status != GV_GATE_PASSED) {
+			fprintf(stderr, "git-vitals: gate not evaluated: %s "
+				"(value null: no samples)\n", g->expr);
+		}
+	}
+	return code;
 }
 
 int gv_write_atomic(const char *path, const char *data, size_t len,
