@@ -823,13 +823,17 @@ static int urgent(const calc *k, const cand *c)
 {
 	const gv_release *list = k->in->releases;
 	uint32_t fr = k->in->first[c->f.remediation];
-	int64_t w = k->m->hotfix_window;
+	int64_t w = k->m->hotfix_window, d;
 
 	if (c->f.kind == GV_REF_REVERT || (k->labels[c->f.remediation] & UNDO_LABELS))
 		return 1;
-	if (fr != GV_NONE)
-		return k->m->rework[fr] || list[fr].time - list[c->rel].time <= w;
-	return k->in->commits[c->f.remediation].commit_time - list[c->rel].time <= w;
+	/* "within the window after the release": [0, w] */
+	if (fr != GV_NONE) {
+		d = list[fr].time - list[c->rel].time;
+		return k->m->rework[fr] || (d >= 0 && d <= w);
+	}
+	d = k->in->commits[c->f.remediation].commit_time - list[c->rel].time;
+	return d >= 0 && d <= w;
 }
 
 static int failures(calc *k)

@@ -1,11 +1,15 @@
 /*
- * report_text.c - the summary for people: a headline table that fits in 80
- * columns, then the latest releases and any warnings. Durations are shown
+ * report_text.c - the summary for people: a headline table (metric, value,
+ * DORA level, samples) that fits in 80 columns, then the evidence behind the
+ * worst numbers (the most recent failed releases with culprit and
+ * remediation, the longest-exposed vulnerabilities, the slowest security
+ * fixes to ship), the latest releases and any warnings. Durations are shown
  * humanised ("3d 4h"); the exact numbers are in the JSON report.
  */
 #include "gv/report.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void human(char *buf, size_t size, int64_t s)
@@ -40,20 +44,263 @@ static int put_safe(gv_buf *out, const char *s)
 	return error;
 }
 
+/* One headline row: 2 + 22 + 1 + 30 + 1 + 8 + 1 + 15 = 80 columns. */
 static int row(gv_buf *out, const char *metric, const char *value,
-	       const char *samples)
+	       const char *level, const char *samples)
 {
-	return gv_buf_printf(out, "  %-22s %-34s %s\n", metric, value, samples);
+	return gv_buf_printf(out, "  %-22.22s %-30.30s %-8.8s %.15s\n", metric,
+			     value, level, samples);
+}
+
+static const char *level_text(const gv_level_of *l)
+{
+	if (l->insufficient)
+		return "too few";
+	return l->level == GV_LEVEL_NONE ? "n/a" : gv_level_name(l->level);
+}
+
+static void pct(char *buf, size_t size, uint64_t num, uint64_t den,
+		const char *of)
+{
+	if (den)
+		snprintf(buf, size, "%.1f%% (%llu of %llu%s)",
+			 100.0 * (double)num / (double)den, (unsigned long long)num,
+			 (unsigned long long)den, of);
+	else
+		snprintf(buf, size, "n/a");
+}
+
+static void median_p90(char *buf, size_t size, const gv_stats *s)
+{
+	char a[40], b[40];
+
+	if (!s->samples) {
+		snprintf(buf, size, "n/a");
+		return;
+	}
+	human(a, sizeof(a), s->median_s);
+	human(b, sizeof(b), s->p90_s);
+	snprintf(buf, size, "median %s, p90 %s", a, b);
+}
+
+static void count(char *buf, size_t size, uint64_t n, const char *what)
+{
+	snprintf(buf, size, "%llu %s", (unsigned long long)n, what);
+}
+
+static int headline(gv_buf *out, const gv_metrics *m)
+{
+	char v[128], s[64];
+	int error = 0;
+
+	error |= row(out, "METRIC", "VALUE", "LEVEL", "SAMPLES");
+	if (m->deployment_frequency.has_days)
+		snprintf(v, sizeof(v), "%.2f/week (%llu in %.0f days)",
+			 m->deployment_frequency.per_week,
+			 (unsigned long long)m->deployment_frequency.releases,
+			 m->deployment_frequency.days);
+	else
+		snprintf(v, sizeof(v), "n/a (no releases)");
+	count(s, sizeof(s), m->deployment_frequency.releases, "releases");
+	error |= row(out, "deployment frequency", v,
+		     level_text(&m->deployment_frequency.level), s);
+	median_p90(v, sizeof(v), &m->lead_time.stats);
+	count(s, sizeof(s), m->lead_time.stats.samples, "changes");
+	error |= row(out, "lead time for changes", v,
+		     level_text(&m->lead_time.level), s);
+	pct(v, sizeof(v), m->change_failure_rate.failed,
+	    m->change_failure_rate.releases, "");
+	count(s, sizeof(s), m->change_failure_rate.releases, "releases");
+	error |= row(out, "change failure rate", v,
+		     level_text(&m->change_failure_rate.level), s);
+	median_p90(v, sizeof(v), &m->time_to_restore.stats);
+	count(s, sizeof(s), m->time_to_restore.stats.samples, "restored");
+	error |= row(out, "time to restore", v,
+		     level_text(&m->time_to_restore.level), s);
+	pct(v, sizeof(v), m->escaped_defect_rate.escaped,
+	    m->escaped_defect_rate.releases, "");
+	count(s, sizeof(s), m->escaped_defect_rate.releases, "releases");
+	error |= row(out, "escaped defect rate", v, "", s);
+	pct(v, sizeof(v), m->rework_rate.rework, m->rework_rate.releases, "");
+	count(s, sizeof(s), m->rework_rate.releases, "releases");
+	error |= row(out, "rework rate", v, "", s);
+	pct(v, sizeof(v), m->rollback_rate.rollbacks, m->rollback_rate.changes, "");
+	count(s, sizeof(s), m->rollback_rate.changes, "commits");
+	error |= row(out, "rollback rate", v, "", s);
+	median_p90(v, sizeof(v), &m->fix_latency);
+	count(s, sizeof(s), m->fix_latency.samples, "fixes");
+	error |= row(out, "fix latency", v, "", s);
+	median_p90(v, sizeof(v), &m->time_to_revert);
+	count(s, sizeof(s), m->time_to_revert.samples, "reverts");
+	error |= row(out, "time to revert", v, "", s);
+	median_p90(v, sizeof(v), &m->security.fix_to_release);
+	count(s, sizeof(s), m->security.fix_to_release.samples, "fixes");
+	error |= row(out, "security fix to ship", v, "", s);
+	median_p90(v, sizeof(v), &m->security.exposure);
+	count(s, sizeof(s), m->security.exposure.samples, "vulns");
+	error |= row(out, "vulnerability exposure", v, "", s);
+	return error;
+}
+
+static int short_sha(gv_buf *out, const gv_analysis *a, gv_idx i)
+{
+	char hex[GV_OID_HEXSZ + 1];
+
+	gv_history_hex(a->history, i, hex);
+	hex[12] = '\0';
+	return gv_buf_puts(out, hex);
+}
+
+/* The most recent failed releases, with culprit and remediation. */
+static int failed_releases(gv_buf *out, const gv_analysis *a)
+{
+	const gv_metrics *m = a->metrics;
+	size_t nrel, i, shown = 0;
+	const gv_release *list = gv_releases_list(a->releases, &nrel);
+	char t[40], d[40];
+	int error = 0;
+
+	for (i = m->nreleases; i-- > 0 && shown < 5;) {
+		uint32_t r = m->releases[i], f, listed = 0, urgent = 0;
+		for (f = m->failures_at[r]; f < m->failures_at[r + 1]; f++)
+			urgent += m->failures[f].urgent;
+		if (!urgent)
+			continue;
+		if (!shown++)
+			error |= gv_buf_puts(out, "\n  recent failed releases\n");
+		gv_time_iso(t, sizeof(t), list[r].time);
+		t[10] = '\0';
+		error |= gv_buf_printf(out, "    %s  ", t);
+		error |= put_safe(out, list[r].tag->name);
+		if (m->restore_s[r] >= 0) {
+			human(d, sizeof(d), m->restore_s[r]);
+			error |= gv_buf_printf(out, "  restored in %s\n", d);
+		} else {
+			error |= gv_buf_puts(out, "  not restored\n");
+		}
+		for (f = m->failures_at[r]; f < m->failures_at[r + 1] && listed < 3; f++) {
+			const gv_failure *x = &m->failures[f];
+			if (!x->urgent)
+				continue;
+			listed++;
+			error |= gv_buf_puts(out, "      ");
+			error |= short_sha(out, a, x->culprit);
+			error |= gv_buf_printf(out, " %s by ",
+					       x->kind == GV_REF_REVERT ? "reverted"
+					       : x->kind == GV_REF_ADVISORY ? "patched"
+					       : "fixed");
+			error |= short_sha(out, a, x->remediation);
+			error |= gv_buf_puts(out, "\n");
+		}
+		if (urgent > listed)
+			error |= gv_buf_printf(out, "      ... and %u more\n",
+					       urgent - listed);
+	}
+	return error;
+}
+
+/* Picks up to `max` indexes of the largest keys (key < 0: skipped). */
+static size_t top(const int64_t *key, size_t n, size_t *pick, size_t max)
+{
+	size_t i, j, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (key[i] < 0)
+			continue;
+		for (j = k; j > 0 && key[pick[j - 1]] < key[i]; j--)
+			if (j < max)
+				pick[j] = pick[j - 1];
+		if (j < max) {
+			pick[j] = i;
+			if (k < max)
+				k++;
+		}
+	}
+	return k;
+}
+
+static int vulnerabilities(gv_buf *out, const gv_analysis *a)
+{
+	const gv_metrics *m = a->metrics;
+	size_t nrel, i, n, k, pick[5];
+	const gv_release *list = gv_releases_list(a->releases, &nrel);
+	const uint32_t *first = gv_releases_first(a->releases);
+	const gv_commit *cs = gv_history_commits(a->history);
+	int64_t *key;
+	gv_idx *fix;
+	char d[40];
+	int error = 0;
+
+	if (!m->security.nvulns)
+		return 0;
+	if (!(key = malloc(m->security.nvulns * sizeof(*key))))
+		return GV_ENOMEM;
+	for (i = 0; i < m->security.nvulns; i++)
+		key[i] = m->security.vulns[i].has_exposure
+				 ? m->security.vulns[i].exposure_s : -1;
+	n = top(key, m->security.nvulns, pick, 5);
+	if (n)
+		error |= gv_buf_puts(out, "\n  longest-exposed vulnerabilities\n");
+	for (i = 0; i < n; i++) {
+		const gv_vuln *v = &m->security.vulns[pick[i]];
+		human(d, sizeof(d), v->exposure_s);
+		error |= gv_buf_puts(out, "    ");
+		if (v->nids)
+			error |= put_safe(out, m->vuln_ids[v->ids_at]);
+		else
+			error |= short_sha(out, a, m->vuln_commits[v->fixes_at]);
+		error |= gv_buf_printf(out, "  %s  ", d);
+		error |= put_safe(out, list[v->introduced].tag->name);
+		error |= gv_buf_puts(out, " .. ");
+		error |= put_safe(out, list[v->fixed].tag->name);
+		error |= gv_buf_puts(out, "\n");
+	}
+	free(key);
+
+	/* every security fix is the fix of exactly one vulnerability */
+	n = m->security.vulns[m->security.nvulns - 1].fixes_at +
+	    m->security.vulns[m->security.nvulns - 1].nfixes;
+	if (!(key = malloc((n ? n : 1) * sizeof(*key))) ||
+	    !(fix = malloc((n ? n : 1) * sizeof(*fix)))) {
+		free(key);
+		return GV_ENOMEM;
+	}
+	for (i = k = 0; i < m->security.nvulns; i++) {
+		const gv_vuln *v = &m->security.vulns[i];
+		size_t j;
+		for (j = 0; j < v->nfixes; j++, k++) {
+			gv_idx c = m->vuln_commits[v->fixes_at + j];
+			fix[k] = c;
+			key[k] = first[c] == GV_NONE ? -1
+				 : list[first[c]].time - cs[c].commit_time;
+			if (key[k] < -1)
+				key[k] = 0;
+		}
+	}
+	n = top(key, k, pick, 5);
+	if (n)
+		error |= gv_buf_puts(out, "\n  slowest security fixes to ship\n");
+	for (i = 0; i < n; i++) {
+		human(d, sizeof(d), key[pick[i]]);
+		error |= gv_buf_puts(out, "    ");
+		error |= short_sha(out, a, fix[pick[i]]);
+		error |= gv_buf_printf(out, "  %s  ", d);
+		error |= put_safe(out, list[first[fix[pick[i]]]].tag->name);
+		error |= gv_buf_puts(out, "\n");
+	}
+	free(key);
+	free(fix);
+	return error;
 }
 
 int gv_report_text(gv_buf *out, const gv_analysis *a, const gv_report_opts *o,
 		   gv_error *err)
 {
 	const gv_metrics *m = a->metrics;
-	const gv_stats *lt = &m->lead_time.stats;
 	size_t nrel, i, shown;
 	const gv_release *list = gv_releases_list(a->releases, &nrel);
-	char v[128], s[128], t1[40], t2[40], t3[40];
+	char t1[40], t2[40], t3[40];
+	uint64_t all;
 	int error = 0;
 
 	(void)o->color;
@@ -69,36 +316,26 @@ int gv_report_text(gv_buf *out, const gv_analysis *a, const gv_report_opts *o,
 	error |= gv_buf_printf(out, "  window   %s .. %s\n",
 			       m->has_since ? t1 : "start", m->has_until ? t2 : "now");
 	error |= gv_buf_printf(out,
-			       "  commits  %llu (%llu merges); fixes %llu, reverts %llu, "
-			       "rollbacks %llu, security %llu\n\n",
+			       "  commits  %llu (%llu merges)\n"
+			       "  labels   fixes %llu, reverts %llu, rollbacks %llu, "
+			       "security %llu\n",
 			       (unsigned long long)m->counts.commits,
 			       (unsigned long long)m->counts.merges,
 			       (unsigned long long)m->counts.fixes,
 			       (unsigned long long)m->counts.reverts,
 			       (unsigned long long)m->counts.rollbacks,
 			       (unsigned long long)m->counts.security);
-	error |= row(out, "METRIC", "VALUE", "SAMPLES");
-	if (m->deployment_frequency.has_days)
-		snprintf(v, sizeof(v), "%.2f/week (%llu in %.1f days)",
-			 m->deployment_frequency.per_week,
-			 (unsigned long long)m->deployment_frequency.releases,
-			 m->deployment_frequency.days);
-	else
-		snprintf(v, sizeof(v), "n/a (no releases)");
-	snprintf(s, sizeof(s), "%llu releases",
-		 (unsigned long long)m->deployment_frequency.releases);
-	error |= row(out, "deployment frequency", v, s);
-	if (lt->samples) {
-		human(t1, sizeof(t1), lt->median_s);
-		human(t2, sizeof(t2), lt->p90_s);
-		snprintf(v, sizeof(v), "median %s, p90 %s", t1, t2);
-	} else {
-		snprintf(v, sizeof(v), "n/a");
-	}
-	snprintf(s, sizeof(s), "%llu (%llu unreleased)",
-		 (unsigned long long)lt->samples,
-		 (unsigned long long)m->lead_time.unreleased);
-	error |= row(out, "lead time for changes", v, s);
+	/* the bot share, of every commit in the window */
+	all = m->counts.commits + (a->metrics_opts.exclude_bots ? m->counts.bots : 0);
+	error |= gv_buf_printf(out, "  bots     %llu commits (%.1f%%), %s\n\n",
+			       (unsigned long long)m->counts.bots,
+			       all ? 100.0 * (double)m->counts.bots / (double)all : 0.0,
+			       a->metrics_opts.exclude_bots
+				       ? "excluded from commit-level numbers"
+				       : "counted like everyone");
+	error |= headline(out, m);
+	error |= failed_releases(out, a);
+	error |= vulnerabilities(out, a);
 
 	if (m->nreleases) {
 		error |= gv_buf_puts(out, "\n  latest releases\n");
