@@ -360,7 +360,7 @@ char *fx_tmpdir(const fx_repo *r, const char *name)
 	return d;
 }
 
-static const char *fx_bin(void)
+const char *fx_bin(void)
 {
 	static char bin[PATH_MAX];
 	if (!bin[0]) {

@@ -71,6 +71,8 @@ typedef struct fx_run {
 	cJSON *json;     /* stdout parsed, or NULL when it is not JSON */
 } fx_run;
 
+/* The absolute path of the binary under test: $GV_BIN, else ./git-vitals. */
+const char *fx_bin(void);
 /* Runs $GV_BIN with the NULL-terminated arguments in directory cwd (NULL:
  * the current one). stdin is /dev/null, stdout and stderr are files, so the
  * binary sees no terminal. Caller frees with fx_run_free(). */

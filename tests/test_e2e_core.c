@@ -1242,3 +1242,37 @@ Test(demo, script_builds_the_same_repository_every_time)
 	expect_releases(doc, 5);
 	cr_expect_str_eq(fx_str(doc, "releases.1.tag"), "v0.2.0-rc1");
 }
+
+Test(edge, times_with_offsets_are_reported_in_utc)
+{
+	/* alpha at 2024-01-02T00:00+02:00 = 2024-01-01T22:00Z; v1.0 tagged at
+	 * 2024-01-03T00:00-05:00 = 2024-01-03T05:00Z.
+	 * lead = 1 day 7 hours = 86400 + 25200 = 111600 */
+	repo = fx_repo_new("c alpha 2024-01-02T00:00:00+02:00\n"
+			   "at v1.0 2024-01-03T00:00:00-05:00\n");
+	const cJSON *doc = gv_json(repo->path, "--format", "json", "--commits",
+				   repo->path);
+	expect_release(doc, 0, "v1.0", "HEAD", "2024-01-03T05:00:00Z", 1);
+	cr_expect_str_eq(fx_str(doc, "commits.0.author_time"),
+			 "2024-01-01T22:00:00Z");
+	cr_expect_str_eq(fx_str(doc, "commits.0.commit_time"),
+			 "2024-01-01T22:00:00Z");
+	expect_commit(doc, "HEAD", "v1.0", 111600, 0);
+}
+
+Test(cli, runs_as_a_git_subcommand)
+{
+	/* git finds git-vitals on PATH and runs it for `git vitals`. */
+	repo = fx_repo_new("c alpha 2024-01-02T00:00:00Z\n");
+	char *bindir = own(strdup(fx_bin()));
+	*strrchr(bindir, '/') = '\0';
+	char *out = NULL;
+	int rc = fx_sh(&out, repo->path,
+		       "PATH='%s':\"$PATH\" git vitals --format json --commits",
+		       bindir);
+	own(out);
+	cr_assert_eq(rc, 0, "git vitals failed: %s", out);
+	cJSON *doc = own_json(cJSON_Parse(out));
+	expect_counts(doc, 1, 0);
+	cr_expect_str_eq(fx_str(doc, "repository.path"), ".");
+}
