@@ -35,18 +35,6 @@ typedef struct rule_opts {
 	const char *author;
 } rule_opts;
 
-/* "git-vitals: <what>: <why>" and the exit code for err->code. Kept here
- * rather than calling main.c's gv_cli_fail() so that the test runner, which
- * links every CLI object but main.o, links. */
-static int fail(const char *what, const gv_error *err)
-{
-	if (what)
-		fprintf(stderr, "git-vitals: %s: %s\n", what, err->msg);
-	else
-		fprintf(stderr, "git-vitals: %s\n", err->msg);
-	return err->code == GV_EUSAGE ? GV_EXIT_USAGE : GV_EXIT_INPUT;
-}
-
 static int usage_error(const char *what, const char *msg)
 {
 	fprintf(stderr, "git-vitals: %s: %s\n", what, msg);
@@ -229,7 +217,7 @@ int gv_cmd_rules(int argc, char **argv)
 				       &err);
 	}
 	if (rc) {
-		ret = fail(what, &err);
+		ret = gv_cli_fail(what, &err);
 		goto done;
 	}
 	ret = GV_EXIT_OK;
@@ -250,7 +238,7 @@ int gv_cmd_rules(int argc, char **argv)
 	if (rc) {
 		if (!err.msg[0])
 			gv_error_set(&err, rc, "out of memory");
-		ret = fail(what, &err);
+		ret = gv_cli_fail(what, &err);
 		goto done;
 	}
 	if (out.len)
@@ -513,7 +501,7 @@ static int classify_and_print(const rule_opts *o, const gv_buf *message,
 	if ((rc = gv_cli_load_rules(&rs, o->rules, o->nrules, o->add, o->nadd,
 				    &err)) ||
 	    (rc = gv_classes_new(&c, rs, &err))) {
-		ret = fail(what, &err);
+		ret = gv_cli_fail(what, &err);
 		goto done;
 	}
 	memset(&m, 0, sizeof(m));
@@ -527,13 +515,13 @@ static int classify_and_print(const rule_opts *o, const gv_buf *message,
 	if ((rc = gv_classify_message(c, &m, on_hit, &t))) {
 		gv_error_set(&err, rc, rc == GV_ENOMEM ? "out of memory" :
 			     "classification failed (%d)", rc);
-		ret = fail(what, &err);
+		ret = gv_cli_fail(what, &err);
 		goto done;
 	}
 	gv_classes_get(c, 0, &v);
 	if (print_result(&out, &v, &t, commit, repo, t.json)) {
 		gv_error_set(&err, GV_ENOMEM, "out of memory");
-		ret = fail(what, &err);
+		ret = gv_cli_fail(what, &err);
 		goto done;
 	}
 	fwrite(out.ptr, 1, out.len, stdout);
@@ -577,12 +565,12 @@ int gv_cmd_classify(int argc, char **argv)
 	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
 		if (gv_buf_put(&msg, chunk, n)) {
 			gv_error_set(&err, GV_ENOMEM, "out of memory");
-			ret = fail("classify", &err);
+			ret = gv_cli_fail("classify", &err);
 			goto done;
 		}
 	if (ferror(stdin)) {
 		gv_error_set(&err, GV_EIO, "cannot read stdin");
-		ret = fail("classify", &err);
+		ret = gv_cli_fail("classify", &err);
 		goto done;
 	}
 	if (o.author) {
@@ -634,7 +622,7 @@ int gv_cmd_explain(int argc, char **argv)
 	repo = o.nargs > 1 ? o.args[1] : ".";
 	if (gv_repo_read_commit(&msg, &name, &email, hex, repo, o.args[0],
 				&err)) {
-		ret = fail("explain", &err);
+		ret = gv_cli_fail("explain", &err);
 		goto done;
 	}
 	ret = classify_and_print(&o, &msg, name.ptr ? name.ptr : "", name.len,
