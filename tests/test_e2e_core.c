@@ -60,6 +60,15 @@ static void teardown(void)
 	repo = NULL;
 }
 
+/* A suite whose tests share one read-only fixture repository built from
+ * `script` (once per run of the test runner). */
+#define SHARED_SUITE(suite, script)                                  \
+	static void setup_##suite(void)                              \
+	{                                                            \
+		repo = fx_repo_shared(#suite, script);               \
+	}                                                            \
+	TestSuite(suite, .init = setup_##suite, .fini = teardown)
+
 /* Runs git-vitals with the arguments, expects exit 0 and a JSON document. */
 #define gv_json(cwd, ...) \
 	gv_json_argv(cwd, (const char *const[]){ __VA_ARGS__, NULL })
@@ -234,12 +243,7 @@ static const char MAINT[] =
 	"c echo 2024-01-11T00:00:00Z\n"
 	"mkdir sub && : > sub/.keep\n";
 
-static void setup_maint(void)
-{
-	repo = fx_repo_shared("maint", MAINT);
-}
-
-TestSuite(maint, .init = setup_maint, .fini = teardown);
+SHARED_SUITE(maint, MAINT);
 
 Test(maint, releases_are_listed_oldest_first_including_unreachable_ones)
 {
@@ -544,12 +548,7 @@ static const char TIE[] =
 	"c charlie 2024-01-06T00:00:00Z\n"
 	"c delta 2024-01-06T00:00:00Z\n";
 
-static void setup_tie(void)
-{
-	repo = fx_repo_shared("tie", TIE);
-}
-
-TestSuite(tie, .init = setup_tie, .fini = teardown);
+SHARED_SUITE(tie, TIE);
 
 Test(tie, same_second_releases_are_ordered_by_tag_name)
 {
@@ -606,12 +605,7 @@ static const char KINDS[] =
 	"git tag v9.8 'HEAD^{tree}'\n"
 	"c echo 2024-01-14T00:00:00Z\n";
 
-static void setup_kinds(void)
-{
-	repo = fx_repo_shared("kinds", KINDS);
-}
-
-TestSuite(kinds, .init = setup_kinds, .fini = teardown);
+SHARED_SUITE(kinds, KINDS);
 
 Test(kinds, lightweight_annotated_and_taggerless_release_times)
 {
@@ -665,12 +659,7 @@ static const char CLAMP[] =
 	"c bravo 2024-01-04T00:00:00Z 2024-01-07T00:00:00Z\n"
 	"at v1.0 2024-01-05T00:00:00Z\n";
 
-static void setup_clamp(void)
-{
-	repo = fx_repo_shared("clamp", CLAMP);
-}
-
-TestSuite(clamp, .init = setup_clamp, .fini = teardown);
+SHARED_SUITE(clamp, CLAMP);
 
 Test(clamp, commit_authored_after_its_release_is_clamped_to_zero)
 {
@@ -717,12 +706,7 @@ static const char PCT[] =
 	"c c01 2024-01-31T22:59:55Z\n"
 	"at v1.0 2024-02-01T00:00:00Z\n";
 
-static void setup_pct(void)
-{
-	repo = fx_repo_shared("pct", PCT);
-}
-
-TestSuite(pct, .init = setup_pct, .fini = teardown);
+SHARED_SUITE(pct, PCT);
 
 Test(pct, nearest_rank_percentiles_and_mean_rounded_half_up)
 {
@@ -755,12 +739,7 @@ static const char WIN[] =
 	"c delta 2024-04-10T00:00:00Z\n"
 	"c future 2099-01-01T00:00:00Z\n";
 
-static void setup_win(void)
-{
-	repo = fx_repo_shared("win", WIN);
-}
-
-TestSuite(window, .init = setup_win, .fini = teardown);
+SHARED_SUITE(window, WIN);
 
 Test(window, whole_history_by_default)
 {
@@ -919,12 +898,7 @@ static const char NAMES[] =
 	" v2.45.0-rc0 v1.0-beta.2 v3.0.0-alpha1 nightly latest backup; do"
 	" git tag \"$t\"; done\n";
 
-static void setup_names(void)
-{
-	repo = fx_repo_shared("names", NAMES);
-}
-
-TestSuite(names, .init = setup_names, .fini = teardown);
+SHARED_SUITE(names, NAMES);
 
 static void expect_tag_list(const cJSON *doc, const char *const *tags)
 {
