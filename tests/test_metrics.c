@@ -1,0 +1,631 @@
+/*
+ * test_metrics.c - the metrics on hand-built histories: plain arrays of
+ * commits, parents, releases and labels fed to gv_metrics_compute_input(),
+ * no repository and no classifier. Each expected number is worked out in a
+ * comment. Times are days after T0 = 2024-01-01T00:00:00Z (a Monday).
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gv/metrics.h"
+
+#define DAY INT64_C(86400)
+#define T0 INT64_C(1704067200)
+#define MAXC 32
+
+static gv_commit C[MAXC];
+static gv_idx P[MAXC * 2];
+static size_t nc, np;
+static uint32_t L[MAXC];
+static gv_ref R[MAXC][4];
+static size_t NR[MAXC];
+static const char *IDS[MAXC][4];
+static size_t NI[MAXC];
+static unsigned char ID[MAXC][GV_OID_RAWSZ];
+static gv_tag T[8];
+static gv_release REL[8];
+static size_t nrel;
+static uint32_t FIRST[MAXC];
+static gv_metrics *M;
+
+static void reset(void)
+{
+	memset(C, 0, sizeof(C));
+	memset(L, 0, sizeof(L));
+	memset(NR, 0, sizeof(NR));
+	memset(NI, 0, sizeof(NI));
+	nc = np = nrel = 0;
+	M = NULL;
+}
+
+static void done(void)
+{
+	gv_metrics_free(M);
+	M = NULL;
+}
+
+TestSuite(metrics, .init = reset, .fini = done);
+
+/* A commit authored and committed at T0 + days, with 0..2 parents. */
+static gv_idx commit(double days, uint32_t labels, gv_idx p0, gv_idx p1)
+{
+	gv_commit *c = &C[nc];
+
+	c->author_time = c->commit_time = T0 + (int64_t)(days * (double)DAY);
+	c->flags = GV_COMMIT_IN_REVS;
+	c->parents_at = (uint32_t)np;
+	if (p0 != GV_NONE)
+		P[np++] = p0;
+	if (p1 != GV_NONE) {
+		P[np++] = p1;
+		c->flags |= GV_COMMIT_MERGE;
+	}
+	c->nparents = (uint32_t)np - c->parents_at;
+	L[nc] = labels;
+	memset(ID[nc], 0, GV_OID_RAWSZ);
+	ID[nc][0] = (unsigned char)nc;
+	return (gv_idx)nc++;
+}
+
+static void ref(gv_idx from, gv_idx to, int kind)
+{
+	gv_ref *r = &R[from][NR[from]++];
+
+	memset(r, 0, sizeof(*r));
+	r->commit = to;
+	r->kind = (uint8_t)kind;
+	r->resolved = 1;
+}
+
+static void vid(gv_idx c, const char *id)
+{
+	IDS[c][NI[c]++] = id;
+}
+
+/* Releases must be added oldest first. */
+static void release(const char *name, gv_idx c, double days)
+{
+	T[nrel].name = (char *)name;
+	T[nrel].commit = c;
+	REL[nrel].tag = &T[nrel];
+	REL[nrel].commit = c;
+	REL[nrel].time = T0 + (int64_t)(days * (double)DAY);
+	nrel++;
+}
+
+/* First releases as releases.c computes them: releases oldest first, each
+ * marks its unmarked ancestors. */
+static void mark(gv_idx c, uint32_t r)
+{
+	uint32_t p;
+
+	if (FIRST[c] != GV_NONE)
+		return;
+	FIRST[c] = r;
+	for (p = 0; p < C[c].nparents; p++)
+		mark(P[C[c].parents_at + p], r);
+}
+
+static void view(const void *ctx, gv_idx i, gv_class_view *v)
+{
+	(void)ctx;
+	memset(v, 0, sizeof(*v));
+	v->labels = L[i];
+	if (L[i] & GV_LABEL(GV_CAT_SECURITY))
+		v->conf[GV_CAT_SECURITY] = NI[i] ? GV_CONF_HIGH : GV_CONF_LOW;
+	v->refs = R[i];
+	v->nrefs = NR[i];
+	v->ids = IDS[i];
+	v->nids = NI[i];
+}
+
+static const unsigned char *idof(const void *ctx, gv_idx i)
+{
+	(void)ctx;
+	return ID[i];
+}
+
+static void opts_init(gv_metrics_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->now = T0 + 1000 * DAY;
+	o->hotfix_window = -1;
+}
+
+static const gv_metrics *run(const gv_metrics_opts *o)
+{
+	gv_metrics_input in;
+	gv_error err = {0};
+	size_t i;
+
+	for (i = 0; i < nc; i++)
+		FIRST[i] = GV_NONE;
+	for (i = 0; i < nrel; i++)
+		mark(REL[i].commit, (uint32_t)i);
+	memset(&in, 0, sizeof(in));
+	in.commits = C;
+	in.ncommits = nc;
+	in.parents = P;
+	in.releases = REL;
+	in.nreleases = nrel;
+	in.first = FIRST;
+	in.classes = view;
+	in.id = idof;
+	gv_metrics_free(M);
+	M = NULL;
+	cr_assert_eq(gv_metrics_compute_input(&M, &in, o, &err), 0, "%s", err.msg);
+	return M;
+}
+
+static size_t nfail(const gv_metrics *m, uint32_t r)
+{
+	return m->failures_at[r + 1] - m->failures_at[r];
+}
+
+#define FIX GV_LABEL(GV_CAT_FIX)
+#define REV GV_LABEL(GV_CAT_REVERT)
+#define SEC GV_LABEL(GV_CAT_SECURITY)
+#define BOT GV_LABEL(GV_CAT_BOT)
+#define N GV_NONE
+
+/* ---- levels ---- */
+
+Test(metrics, change_failure_levels_in_integers)
+{
+	/* 1/20 = 5% elite, 2/20 = 10% high, 3/20 = 15% medium, 4/20 low */
+	cr_expect_eq(gv_level_change_failure(20, 1).level, GV_LEVEL_ELITE);
+	cr_expect_eq(gv_level_change_failure(20, 2).level, GV_LEVEL_HIGH);
+	cr_expect_eq(gv_level_change_failure(20, 3).level, GV_LEVEL_MEDIUM);
+	cr_expect_eq(gv_level_change_failure(20, 4).level, GV_LEVEL_LOW);
+	/* 5/100 elite but 6/100 high; 0 failures elite */
+	cr_expect_eq(gv_level_change_failure(100, 5).level, GV_LEVEL_ELITE);
+	cr_expect_eq(gv_level_change_failure(100, 6).level, GV_LEVEL_HIGH);
+	cr_expect_eq(gv_level_change_failure(5, 0).level, GV_LEVEL_ELITE);
+	/* 1 of 7 is 14.3%: 100 <= 15 * 7 = 105, medium; 3 of 7 low */
+	cr_expect_eq(gv_level_change_failure(7, 1).level, GV_LEVEL_MEDIUM);
+	cr_expect_eq(gv_level_change_failure(7, 3).level, GV_LEVEL_LOW);
+	/* fewer than 5 releases: no level, insufficient */
+	cr_expect_eq(gv_level_change_failure(4, 0).level, GV_LEVEL_NONE);
+	cr_expect(gv_level_change_failure(4, 0).insufficient);
+	cr_expect_not(gv_level_change_failure(5, 0).insufficient);
+}
+
+static gv_stats same(int64_t v, size_t n)
+{
+	int64_t s[8];
+	gv_stats st;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		s[i] = v;
+	gv_stats_from(&st, s, n);
+	return st;
+}
+
+Test(metrics, lead_time_and_restore_levels)
+{
+	gv_stats s;
+
+	/* lead time: < 1 day elite, < 1 week high, < 30 days medium */
+	s = same(DAY - 1, 5);
+	cr_expect_eq(gv_level_lead_time(&s).level, GV_LEVEL_ELITE);
+	s = same(DAY, 5);
+	cr_expect_eq(gv_level_lead_time(&s).level, GV_LEVEL_HIGH);
+	s = same(7 * DAY - 1, 5);
+	cr_expect_eq(gv_level_lead_time(&s).level, GV_LEVEL_HIGH);
+	s = same(7 * DAY, 5);
+	cr_expect_eq(gv_level_lead_time(&s).level, GV_LEVEL_MEDIUM);
+	s = same(30 * DAY - 1, 5);
+	cr_expect_eq(gv_level_lead_time(&s).level, GV_LEVEL_MEDIUM);
+	s = same(30 * DAY, 5);
+	cr_expect_eq(gv_level_lead_time(&s).level, GV_LEVEL_LOW);
+	s = same(0, 4);
+	cr_expect_eq(gv_level_lead_time(&s).level, GV_LEVEL_NONE);
+	cr_expect(gv_level_lead_time(&s).insufficient);
+
+	/* restore: < 1 hour elite, < 1 day high, < 1 week medium */
+	s = same(3599, 5);
+	cr_expect_eq(gv_level_restore(&s).level, GV_LEVEL_ELITE);
+	s = same(3600, 5);
+	cr_expect_eq(gv_level_restore(&s).level, GV_LEVEL_HIGH);
+	s = same(DAY - 1, 5);
+	cr_expect_eq(gv_level_restore(&s).level, GV_LEVEL_HIGH);
+	s = same(DAY, 5);
+	cr_expect_eq(gv_level_restore(&s).level, GV_LEVEL_MEDIUM);
+	s = same(7 * DAY - 1, 5);
+	cr_expect_eq(gv_level_restore(&s).level, GV_LEVEL_MEDIUM);
+	s = same(7 * DAY, 5);
+	cr_expect_eq(gv_level_restore(&s).level, GV_LEVEL_LOW);
+	s = same(0, 0);
+	cr_expect_eq(gv_level_restore(&s).level, GV_LEVEL_NONE);
+	cr_expect(gv_level_restore(&s).insufficient);
+}
+
+Test(metrics, deployment_levels)
+{
+	/* 7 releases in 7 days: 7/week elite; 6 in 7 days: high */
+	cr_expect_eq(gv_level_deployment(7, 1, 7 * DAY).level, GV_LEVEL_ELITE);
+	cr_expect_eq(gv_level_deployment(6, 1, 7 * DAY).level, GV_LEVEL_HIGH);
+	/* 5 in 35 days: exactly 1/week, high; one second more: medium */
+	cr_expect_eq(gv_level_deployment(5, 1, 35 * DAY).level, GV_LEVEL_HIGH);
+	cr_expect_eq(gv_level_deployment(5, 1, 35 * DAY + 1).level,
+		     GV_LEVEL_MEDIUM);
+	/* 5 in 150 days: exactly 1 per 30 days, medium; a second more: low */
+	cr_expect_eq(gv_level_deployment(5, 1, 150 * DAY).level, GV_LEVEL_MEDIUM);
+	cr_expect_eq(gv_level_deployment(5, 1, 150 * DAY + 1).level, GV_LEVEL_LOW);
+	/* 4 releases: insufficient */
+	cr_expect_eq(gv_level_deployment(4, 1, DAY).level, GV_LEVEL_NONE);
+	cr_expect(gv_level_deployment(4, 1, DAY).insufficient);
+	cr_expect_str_eq(gv_level_name(GV_LEVEL_ELITE), "elite");
+	cr_expect_null(gv_level_name(GV_LEVEL_NONE));
+	cr_expect_eq(gv_level_from_name("medium", 6), GV_LEVEL_MEDIUM);
+}
+
+/* ---- periods ---- */
+
+static void expect_period(int kind, const char *iso_t, int64_t t,
+			  const char *name, int64_t start)
+{
+	char buf[16];
+
+	cr_expect_eq(gv_period_start(kind, t, buf, sizeof(buf)), start,
+		     "start of %s", iso_t);
+	cr_expect_str_eq(buf, name, "period of %s", iso_t);
+}
+
+Test(metrics, period_names_and_starts)
+{
+	/* 2021-01-03 is a Sunday: ISO week 2020-W53, from Monday 2020-12-28
+	 * (1609113600) */
+	expect_period(GV_PERIOD_WEEK, "2021-01-03", 1609632000, "2020-W53",
+		      1609113600);
+	/* 2024-12-30 is a Monday in 2025-W01 */
+	expect_period(GV_PERIOD_WEEK, "2024-12-30", 1735516800, "2025-W01",
+		      1735516800);
+	/* 2024-05-08T12:00Z: week 19 from Monday 2024-05-06 (1714953600) */
+	expect_period(GV_PERIOD_WEEK, "2024-05-08", 1715169600, "2024-W19",
+		      1714953600);
+	expect_period(GV_PERIOD_MONTH, "2024-05-08", 1715169600, "2024-05",
+		      1714521600);
+	/* Q2 starts 2024-04-01 (1711929600) */
+	expect_period(GV_PERIOD_QUARTER, "2024-05-08", 1715169600, "2024-Q2",
+		      1711929600);
+	/* before 1970 */
+	expect_period(GV_PERIOD_MONTH, "1969-12-31", -DAY, "1969-12", -31 * DAY);
+	/* the month after December 2024 is January 2025 (1735689600); the
+	 * quarter after Q4 2024 is Q1 2025 */
+	cr_expect_eq(gv_period_next(GV_PERIOD_MONTH, 1733011200), 1735689600);
+	cr_expect_eq(gv_period_next(GV_PERIOD_QUARTER, 1727740800), 1735689600);
+	cr_expect_eq(gv_period_next(GV_PERIOD_WEEK, 1714953600),
+		     1714953600 + 7 * DAY);
+}
+
+/* ---- failures ---- */
+
+/* c0 -- c1 [v1 @2] -- c2 revert c1 [v2 @4] -- c3 Fixes c0 -- c4 [v3 @60]
+ *    -- c5 -- c6 Fixes c5 [v4 @63] */
+Test(metrics, failures_urgent_escaped_and_fixed_before_release)
+{
+	gv_metrics_opts o;
+	const gv_metrics *m;
+	gv_idx c0, c1, c2, c3, c4, c5, c6;
+
+	c0 = commit(0, 0, N, N);
+	c1 = commit(1, 0, c0, N);
+	release("v1", c1, 2);
+	c2 = commit(3, REV, c1, N);
+	ref(c2, c1, GV_REF_REVERT);
+	release("v2", c2, 4);
+	c3 = commit(5, FIX, c2, N);
+	ref(c3, c0, GV_REF_FIXES);
+	c4 = commit(6, 0, c3, N);
+	release("v3", c4, 60);
+	c5 = commit(61, 0, c4, N);
+	c6 = commit(62, FIX, c5, N);
+	ref(c6, c5, GV_REF_FIXES);
+	release("v4", c6, 63);
+	opts_init(&o);
+	m = run(&o);
+
+	/* v1 first shipped c0 and c1: the revert c2 (urgent) and the fix c3,
+	 * first released in v3, 58 days after v1 and not a hotfix release
+	 * (c4 is not a fix): escaped, not urgent. Sorted by remediation
+	 * time: c2 then c3. */
+	cr_assert_eq(nfail(m, 0), 2);
+	cr_expect_eq(m->failures[0].culprit, c1);
+	cr_expect_eq(m->failures[0].remediation, c2);
+	cr_expect_eq(m->failures[0].kind, GV_REF_REVERT);
+	cr_expect(m->failures[0].urgent);
+	cr_expect_eq(m->failures[1].culprit, c0);
+	cr_expect_eq(m->failures[1].remediation, c3);
+	cr_expect_not(m->failures[1].urgent);
+	/* v4 ships both c5 and its fix c6: no failure */
+	cr_expect_eq(nfail(m, 1), 0);
+	cr_expect_eq(nfail(m, 2), 0);
+	cr_expect_eq(nfail(m, 3), 0);
+	/* 4 releases, 1 failed (v1), 1 escaped; insufficient for a level */
+	cr_expect_eq(m->change_failure_rate.releases, 4);
+	cr_expect_eq(m->change_failure_rate.failed, 1);
+	cr_expect_eq(m->escaped_defect_rate.escaped, 1);
+	cr_expect(m->change_failure_rate.level.insufficient);
+	/* restored by v2 (first release of c2): 4 - 2 = 2 days */
+	cr_expect_eq(m->time_to_restore.stats.samples, 1);
+	cr_expect_eq(m->time_to_restore.stats.median_s, 2 * DAY);
+	cr_expect_eq(m->restore_s[0], 2 * DAY);
+	/* rework: v2's only new commit is a revert; v4's new commits are c5
+	 * (not a fix) and c6: not rework */
+	cr_expect_eq(m->rework_rate.rework, 1);
+	cr_expect(m->rework[1]);
+	/* fix latency: c3 - c0 = 5 d, c6 - c5 = 1 d: median rank ceil(1) =
+	 * 1 d, p90 rank 2 = 5 d; time to revert c2 - c1 = 2 d */
+	cr_expect_eq(m->fix_latency.samples, 2);
+	cr_expect_eq(m->fix_latency.median_s, 1 * DAY);
+	cr_expect_eq(m->fix_latency.p90_s, 5 * DAY);
+	cr_expect_eq(m->time_to_revert.samples, 1);
+	cr_expect_eq(m->time_to_revert.median_s, 2 * DAY);
+	/* rollbacks: 1 revert among 7 non-merge commits */
+	cr_expect_eq(m->rollback_rate.changes, 7);
+	cr_expect_eq(m->rollback_rate.rollbacks, 1);
+
+	/* a 60-day hotfix window makes c3 (58 days after v1) urgent */
+	o.hotfix_window = 60 * DAY;
+	m = run(&o);
+	cr_expect(m->failures[1].urgent);
+	/* restore is still the earliest: v2 at 2 days */
+	cr_expect_eq(m->restore_s[0], 2 * DAY);
+}
+
+/* Branches diverge: the fix's first release is older than the culprit's.
+ *
+ *   c0 [v1.0 @1] -- c1 culprit (main) ------------- [v2.0 @5 at c1]
+ *     \-- c2 Fixes c1 (maint) [m1.1 @3]
+ * v2.0 first ships c1 and does not contain c2: a failure, found by the
+ * ancestry walk (first[c2] = m1.1 < v2.0). m1.1's only new commit is a fix:
+ * a hotfix release, so urgent. Then main merges maint (c3) and v2.1 @7; a
+ * second culprit c4 on main is fixed on maint by c5 [m1.2 @9], and main
+ * merges maint (c6) before v2.2 @10: v2.2 ships c5, so c4 is no failure of
+ * v2.2 although first[c5] = m1.2 comes before v2.2. */
+Test(metrics, failures_across_diverged_branches)
+{
+	gv_metrics_opts o;
+	const gv_metrics *m;
+	gv_idx c0, c1, c2, c3, c4, c5, c6;
+
+	c0 = commit(0, 0, N, N);
+	release("v1.0", c0, 1);
+	c1 = commit(2, 0, c0, N);
+	c2 = commit(2.5, FIX, c0, N);
+	ref(c2, c1, GV_REF_FIXES);
+	release("m1.1", c2, 3);
+	release("v2.0", c1, 5);
+	c3 = commit(6, 0, c1, c2);
+	release("v2.1", c3, 7);
+	c4 = commit(7.5, 0, c3, N);
+	c5 = commit(8, FIX, c2, N);
+	ref(c5, c4, GV_REF_FIXES);
+	release("m1.2", c5, 9);
+	c6 = commit(9.5, 0, c4, c5);
+	release("v2.2", c6, 10);
+	opts_init(&o);
+	m = run(&o);
+
+	/* releases: 0 v1.0, 1 m1.1, 2 v2.0, 3 v2.1, 4 m1.2, 5 v2.2 */
+	cr_assert_eq(nfail(m, 2), 1);
+	cr_expect_eq(m->failures[m->failures_at[2]].culprit, c1);
+	cr_expect_eq(m->failures[m->failures_at[2]].remediation, c2);
+	cr_expect(m->failures[m->failures_at[2]].urgent);
+	/* c4's first release is v2.2 (c3's merge does not contain it), and
+	 * v2.2 ships c5 through the merge c6 */
+	cr_expect_eq(FIRST[c4], 5);
+	cr_expect_eq(FIRST[c5], 4);
+	cr_expect_eq(nfail(m, 5), 0);
+	cr_expect_eq(m->change_failure_rate.failed, 1);
+	/* restore: m1.1 (3) is before v2.0 (5): clamped to 0 */
+	cr_expect_eq(m->restore_s[2], 0);
+}
+
+/* A revert of a revert: c2 reverts c1, c3 reverts c2 (the revert is the
+ * culprit). An unreleased remediation leaves its release unrestored. */
+Test(metrics, revert_of_revert_and_unrestored)
+{
+	gv_metrics_opts o;
+	const gv_metrics *m;
+	gv_idx c0, c1, c2, c3, c4;
+
+	c0 = commit(0, 0, N, N);
+	c1 = commit(1, 0, c0, N);
+	release("v1", c1, 2);
+	c2 = commit(3, REV, c1, N);
+	ref(c2, c1, GV_REF_REVERT);
+	c4 = commit(3.5, 0, c2, N);
+	release("v2", c4, 4);
+	c3 = commit(5, REV, c4, N);
+	ref(c3, c2, GV_REF_REVERT);
+	opts_init(&o);
+	m = run(&o);
+
+	/* v1: c1 reverted by c2, released in v2 (restored in 2 days); v2
+	 * first shipped c2, reverted by c3, never released: unrestored */
+	cr_assert_eq(nfail(m, 0), 1);
+	cr_assert_eq(nfail(m, 1), 1);
+	cr_expect_eq(m->failures[1].culprit, c2);
+	cr_expect_eq(m->failures[1].remediation, c3);
+	cr_expect_eq(m->change_failure_rate.failed, 2);
+	cr_expect_eq(m->time_to_restore.stats.samples, 1);
+	cr_expect_eq(m->time_to_restore.unrestored, 1);
+	cr_expect_eq(m->restore_s[1], -1);
+	/* time to revert: c2 - c1 = 2 d, c3 - c2 = 2 d */
+	cr_expect_eq(m->time_to_revert.samples, 2);
+	cr_expect_eq(m->time_to_revert.median_s, 2 * DAY);
+	/* rework: v2's new commits are c2 (revert) and c4 (not): no */
+	cr_expect_eq(m->rework_rate.rework, 0);
+}
+
+/* ---- security ---- */
+
+Test(metrics, vulnerabilities_merge_through_shared_ids)
+{
+	gv_metrics_opts o;
+	const gv_metrics *m;
+	gv_idx c0, c1, c2, c3, c4, c5;
+
+	c0 = commit(0, 0, N, N);             /* culprit of the GHSA */
+	release("v1", c0, 1);
+	c1 = commit(10, SEC, c0, N);         /* GHSA-x and its CVE alias */
+	vid(c1, "CVE-2024-0001");
+	vid(c1, "GHSA-2222-3333-4444");
+	ref(c1, c0, GV_REF_ADVISORY);
+	c2 = commit(11, SEC, c1, N);         /* the same CVE, a second fix */
+	vid(c2, "CVE-2024-0001");
+	c3 = commit(12, SEC, c2, N);         /* no id: its own vulnerability */
+	release("v2", c3, 21);
+	c4 = commit(30, SEC, c3, N);         /* another CVE, never released */
+	vid(c4, "CVE-2024-0002");
+	c5 = commit(31, 0, c4, N);
+	(void)c5;
+	opts_init(&o);
+	m = run(&o);
+
+	cr_expect_eq(m->security.patches, 4);
+	/* ids: only the fixes with an id are high confidence here */
+	cr_expect_eq(m->security.high_confidence, 3);
+	cr_assert_eq(m->security.nids, 3);
+	cr_expect_str_eq(m->security.ids[0], "CVE-2024-0001");
+	cr_expect_str_eq(m->security.ids[1], "CVE-2024-0002");
+	cr_expect_str_eq(m->security.ids[2], "GHSA-2222-3333-4444");
+	/* fix to release: c1 21-10 = 11 d, c2 10 d, c3 9 d; c4 unreleased.
+	 * sorted 9, 10, 11: median rank 2 = 10 d */
+	cr_expect_eq(m->security.unreleased_fixes, 1);
+	cr_expect_eq(m->security.fix_to_release.samples, 3);
+	cr_expect_eq(m->security.fix_to_release.median_s, 10 * DAY);
+	/* vulnerabilities, by earliest fix: {CVE-1, GHSA} fixed by c1 and
+	 * c2, culprit c0; {c3}; {CVE-2} */
+	cr_assert_eq(m->security.nvulns, 3);
+	cr_expect_eq(m->security.vulns[0].nids, 2);
+	cr_expect_eq(m->security.vulns[0].nfixes, 2);
+	cr_expect_eq(m->security.vulns[0].nculprits, 1);
+	cr_expect_eq(m->vuln_commits[m->security.vulns[0].culprits_at], c0);
+	/* exposure: introduced v1 (1), fixed v2 (21): 20 days */
+	cr_expect_eq(m->security.vulns[0].introduced, 0);
+	cr_expect_eq(m->security.vulns[0].fixed, 1);
+	cr_expect_eq(m->security.vulns[0].exposure_s, 20 * DAY);
+	cr_expect_eq(m->security.vulns[1].nids, 0);
+	cr_expect_eq(m->vuln_commits[m->security.vulns[1].fixes_at], c3);
+	cr_expect_not(m->security.vulns[1].has_exposure);
+	cr_expect_eq(m->security.vulns[2].fixed, GV_NONE);
+	cr_expect_eq(m->security.exposure.samples, 1);
+	cr_expect_eq(m->security.exposure.median_s, 20 * DAY);
+	/* v1 failed? c0 has an advisory remediation c1 first released in v2,
+	 * 20 days later, and v2 is all security fixes: a hotfix release */
+	cr_expect_eq(nfail(m, 0), 1);
+	cr_expect(m->failures[0].urgent);
+	cr_expect_eq(m->failures[0].kind, GV_REF_ADVISORY);
+}
+
+/* ---- whose changes ---- */
+
+Test(metrics, bots_excluded_and_merges_mode)
+{
+	gv_metrics_opts o;
+	const gv_metrics *m;
+	gv_idx c0, b1, f1, f2, mg;
+
+	/* main: c0 @0; branch: f1 @1, f2 @2 (authored); bot b1 @3 on main;
+	 * merge mg @4 (first parent b1, second f2); v1 @5 at mg */
+	c0 = commit(0, 0, N, N);
+	f1 = commit(1, 0, c0, N);
+	f2 = commit(2, 0, f1, N);
+	b1 = commit(3, BOT, c0, N);
+	mg = commit(4, 0, b1, f2);
+	release("v1", mg, 5);
+	opts_init(&o);
+	m = run(&o);
+	/* commits: 4 non-merge; lead times 5, 4, 3, 2 d: median rank 2 = 3 d */
+	cr_expect_eq(m->counts.commits, 5);
+	cr_expect_eq(m->counts.bots, 1);
+	cr_expect_eq(m->lead_time.stats.samples, 4);
+	cr_expect_eq(m->lead_time.stats.median_s, 3 * DAY);
+	cr_expect_eq(m->rollback_rate.changes, 4);
+
+	/* without bots: 3 samples 5, 4, 3: median 4 d; counts drop b1 but
+	 * counts.bots stays; the commits list keeps it */
+	o.exclude_bots = 1;
+	m = run(&o);
+	cr_expect_eq(m->counts.commits, 4);
+	cr_expect_eq(m->counts.bots, 1);
+	cr_expect_eq(m->lead_time.stats.samples, 3);
+	cr_expect_eq(m->lead_time.stats.median_s, 4 * DAY);
+	cr_expect_eq(m->rollback_rate.changes, 3);
+	cr_expect_eq(m->ncommits, 5);
+
+	/* merges: the first-parent chain mg, b1, c0 holds the changes; mg
+	 * brought in f1 and f2 and starts at f1 (1): 5 - 1 = 4 d; b1 2 d;
+	 * c0 5 d. sorted 2, 4, 5: median 4 d */
+	o.exclude_bots = 0;
+	o.merges = 1;
+	m = run(&o);
+	cr_expect_eq(m->lead_time.stats.samples, 3);
+	cr_expect_eq(m->lead_time.stats.median_s, 4 * DAY);
+	cr_expect_eq(m->lead_time.stats.p90_s, 5 * DAY);
+}
+
+/* ---- series ---- */
+
+Test(metrics, series_spans_the_window_with_empty_periods)
+{
+	gv_metrics_opts o;
+	const gv_metrics *m;
+	gv_idx c0, c1, c2;
+
+	/* c0 2024-01-01, c1 2024-01-20 revert of c0 [v1 2024-01-21];
+	 * c2 2024-04-10 [v2 2024-04-11] */
+	c0 = commit(0, 0, N, N);
+	release("v0", c0, 0.5);
+	c1 = commit(19, REV, c0, N);
+	ref(c1, c0, GV_REF_REVERT);
+	release("v1", c1, 20);
+	c2 = commit(100, FIX, c1, N);
+	release("v2", c2, 101);
+	opts_init(&o);
+	o.period = GV_PERIOD_MONTH;
+	m = run(&o);
+	/* January .. April: 4 months, February and March empty */
+	cr_assert_eq(m->nseries, 4);
+	cr_expect_str_eq(m->series[0].name, "2024-01");
+	cr_expect_str_eq(m->series[3].name, "2024-04");
+	cr_expect_eq(m->series[0].commits, 2);
+	cr_expect_eq(m->series[0].releases, 2);
+	cr_expect_eq(m->series[0].reverts, 1);
+	cr_expect_eq(m->series[0].failed, 1);   /* v0 */
+	/* lead times by release: v0 ships c0 (0.5 d = 43200 s), v1 c1 (1 d) */
+	cr_expect_eq(m->series[0].lead_time.samples, 2);
+	cr_expect_eq(m->series[0].lead_time.median_s, DAY / 2);
+	cr_expect_eq(m->series[1].commits, 0);
+	cr_expect_eq(m->series[1].releases, 0);
+	cr_expect_eq(m->series[1].lead_time.samples, 0);
+	cr_expect_eq(m->series[3].fixes, 1);
+
+	/* quarters: v0 and v1 in Q1, v2 in Q2 */
+	o.period = GV_PERIOD_QUARTER;
+	m = run(&o);
+	cr_assert_eq(m->nseries, 2);
+	cr_expect_str_eq(m->series[0].name, "2024-Q1");
+	cr_expect_eq(m->series[0].releases, 2);
+	cr_expect_eq(m->series[1].releases, 1);
+
+	/* weeks with a window: [2024-01-08, 2024-01-29): W02, W03, W04 */
+	o.period = GV_PERIOD_WEEK;
+	o.since.kind = GV_BOUND_TIME;
+	o.since.value = T0 + 7 * DAY;
+	o.until.kind = GV_BOUND_TIME;
+	o.until.value = T0 + 28 * DAY;
+	m = run(&o);
+	cr_assert_eq(m->nseries, 3);
+	cr_expect_str_eq(m->series[0].name, "2024-W02");
+	cr_expect_str_eq(m->series[2].name, "2024-W04");
+	/* c1 on 2024-01-20 (Saturday, W03), v1 on 2024-01-21 (Sunday, W03) */
+	cr_expect_eq(m->series[1].commits, 1);
+	cr_expect_eq(m->series[1].releases, 1);
+	cr_expect_eq(m->series[0].commits, 0);
+}
