@@ -288,11 +288,22 @@ static const char *fx_tmp_parent(void)
 	return tmp && *tmp ? tmp : "/tmp";
 }
 
+/* The runner's cache when there is one, so that even a repository whose
+ * test crashed before its .fini is removed at the end. */
+static const char *fx_parent(void)
+{
+	const char *cache = getenv("GV_FX_CACHE");
+	struct stat st;
+	if (cache && *cache && stat(cache, &st) == 0)
+		return cache;
+	return fx_tmp_parent();
+}
+
 fx_repo *fx_repo_new(const char *script)
 {
 	fx_repo *r = calloc(1, sizeof(*r));
 	cr_assert_not_null(r, "out of memory");
-	r->root = fx_mkdtemp(fx_tmp_parent(), "gv-fx-");
+	r->root = fx_mkdtemp(fx_parent(), "gv-fx-");
 	r->path = fx_printf("%s/repo", r->root);
 	fx_build(r->root, script);
 	return r;
@@ -346,11 +357,8 @@ char *fx_rev(const fx_repo *r, const char *rev)
 char *fx_tmpdir(const fx_repo *r, const char *name)
 {
 	if (!r) {
-		/* In the runner's cache, so the runner removes it. */
-		const char *cache = getenv("GV_FX_CACHE");
 		char *prefix = fx_printf("%s-", name);
-		char *t = fx_mkdtemp(cache && *cache ? cache : fx_tmp_parent(),
-				     prefix);
+		char *t = fx_mkdtemp(fx_parent(), prefix);
 		free(prefix);
 		return t;
 	}
