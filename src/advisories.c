@@ -18,14 +18,11 @@
 #include "gv/classify.h"
 
 #include <cJSON.h>
-#include <dirent.h>
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "rules_classes.h"
+#include "rules_files.h"
 
 /* What one record contributes, before it is merged. */
 typedef struct record {
@@ -262,28 +259,16 @@ done:
 	return rc;
 }
 
-static int read_osv_file(adv_ctx *a, const char *path, gv_error *err)
+static int read_osv_file(void *payload, const char *path, gv_error *err)
 {
+	adv_ctx *a = payload;
 	gv_buf b = { 0 };
-	char chunk[65536];
 	const char *end = NULL;
 	cJSON *root = NULL, *it;
-	FILE *f;
-	size_t n;
-	int rc = 0;
+	int rc;
 
-	if (!(f = fopen(path, "rb")))
-		return gv_error_set(err, GV_EIO, "%s: %s", path,
-				    strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (gv_buf_put(&b, chunk, n)) {
-			rc = gv_error_set(err, GV_ENOMEM, "out of memory");
-			goto done;
-		}
-	if (ferror(f)) {
-		rc = gv_error_set(err, GV_EIO, "%s: read error", path);
+	if ((rc = gv_rules_read_file(&b, path, err)))
 		goto done;
-	}
 	/* The length includes the NUL gv_buf keeps: cJSON wants to see it to
 	 * accept trailing whitespace only. */
 	root = cJSON_ParseWithLengthOpts(b.ptr ? b.ptr : "", b.len + 1, &end,
@@ -307,13 +292,7 @@ static int read_osv_file(adv_ctx *a, const char *path, gv_error *err)
 done:
 	cJSON_Delete(root);
 	gv_buf_free(&b);
-	fclose(f);
 	return rc;
-}
-
-static int cmp_name(const void *x, const void *y)
-{
-	return strcmp(*(char *const *)x, *(char *const *)y);
 }
 
 int gv_classes_add_advisories(gv_classes *c, const gv_history *h,
@@ -321,55 +300,6 @@ int gv_classes_add_advisories(gv_classes *c, const gv_history *h,
 			      gv_error *err)
 {
 	adv_ctx a = { c, h, warnings, path };
-	char **names = NULL;
-	size_t n = 0, i, len;
-	struct dirent *de;
-	struct stat st;
-	gv_buf full = { 0 };
-	DIR *d = NULL;
-	int rc = 0;
 
-	if (stat(path, &st))
-		return gv_error_set(err, GV_EIO, "%s: %s", path,
-				    strerror(errno));
-	if (!S_ISDIR(st.st_mode))
-		return read_osv_file(&a, path, err);
-	if (!(d = opendir(path)))
-		return gv_error_set(err, GV_EIO, "%s: %s", path,
-				    strerror(errno));
-	while ((de = readdir(d))) {
-		char *nm;
-
-		len = strlen(de->d_name);
-		if (len < 6 || strcmp(de->d_name + len - 5, ".json") ||
-		    de->d_name[0] == '.')
-			continue;
-		if (!(nm = strdup(de->d_name)) ||
-		    push((void **)&names, &n, sizeof(char *), &nm)) {
-			free(nm);
-			rc = gv_error_set(err, GV_ENOMEM, "out of memory");
-			goto done;
-		}
-	}
-	qsort(names, n, sizeof(*names), cmp_name);
-	for (i = 0; i < n; i++) {
-		full.len = 0;
-		len = strlen(path);
-		if (gv_buf_printf(&full, "%s%s%s", path,
-				  len && path[len - 1] == '/' ? "" : "/",
-				  names[i])) {
-			rc = gv_error_set(err, GV_ENOMEM, "out of memory");
-			goto done;
-		}
-		if ((rc = read_osv_file(&a, full.ptr, err)))
-			goto done;
-	}
-done:
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	gv_buf_free(&full);
-	if (d)
-		closedir(d);
-	return rc;
+	return gv_rules_each_file(path, ".json", 0, read_osv_file, &a, err);
 }

@@ -19,6 +19,7 @@
  * which is the order they run and print in.
  */
 #include "rules_int.h"
+#include "rules_files.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -726,7 +727,7 @@ done:
 	return rc;
 }
 
-static int read_file(gv_buf *out, const char *path, gv_error *err)
+int gv_rules_read_file(gv_buf *out, const char *path, gv_error *err)
 {
 	char chunk[65536];
 	FILE *f = fopen(path, "rb");
@@ -748,28 +749,18 @@ done:
 	return rc;
 }
 
-static int add_file(gv_ruleset *rs, const char *path, gv_error *err)
-{
-	gv_buf b = { 0 };
-	int rc;
-
-	if ((rc = read_file(&b, path, err)))
-		goto done;
-	rc = gv_rules_add_buffer(rs, path, b.ptr ? b.ptr : "", b.len, err);
-done:
-	gv_buf_free(&b);
-	return rc;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int gv_rules_add_path(gv_ruleset *rs, const char *path, gv_error *err)
+int gv_rules_each_file(const char *path, const char *ext, int need_one,
+		       int (*fn)(void *payload, const char *file,
+				 gv_error *err),
+		       void *payload, gv_error *err)
 {
 	char **names = NULL;
-	size_t n = 0, alloc = 0, i, len;
+	size_t n = 0, alloc = 0, i, len, elen = strlen(ext);
 	struct dirent *de;
 	struct stat st;
 	DIR *d = NULL;
@@ -780,13 +771,13 @@ int gv_rules_add_path(gv_ruleset *rs, const char *path, gv_error *err)
 		return gv_error_set(err, GV_EIO, "%s: %s", path,
 				    strerror(errno));
 	if (!S_ISDIR(st.st_mode))
-		return add_file(rs, path, err);
+		return fn(payload, path, err);
 	if (!(d = opendir(path)))
 		return gv_error_set(err, GV_EIO, "%s: %s", path,
 				    strerror(errno));
 	while ((de = readdir(d))) {
 		len = strlen(de->d_name);
-		if (len < 7 || strcmp(de->d_name + len - 6, ".rules") ||
+		if (len <= elen || strcmp(de->d_name + len - elen, ext) ||
 		    de->d_name[0] == '.')
 			continue;
 		if (gv_grow((void **)&names, &alloc, n + 1, sizeof(*names)) ||
@@ -796,22 +787,23 @@ int gv_rules_add_path(gv_ruleset *rs, const char *path, gv_error *err)
 		}
 		n++;
 	}
-	if (!n) {
-		rc = gv_error_set(err, GV_EINPUT, "%s: no *.rules file in "
-				  "this directory", path);
+	if (!n && need_one) {
+		rc = gv_error_set(err, GV_EINPUT, "%s: no *%s file in this "
+				  "directory", path, ext);
 		goto done;
 	}
-	qsort(names, n, sizeof(*names), cmp_str);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_str);
+	len = strlen(path);
 	for (i = 0; i < n; i++) {
 		full.len = 0;
-		len = strlen(path);
 		if (gv_buf_printf(&full, "%s%s%s", path,
 				  len && path[len - 1] == '/' ? "" : "/",
 				  names[i])) {
 			rc = gv_error_set(err, GV_ENOMEM, "out of memory");
 			goto done;
 		}
-		if ((rc = add_file(rs, full.ptr, err)))
+		if ((rc = fn(payload, full.ptr, err)))
 			goto done;
 	}
 done:
@@ -822,6 +814,25 @@ done:
 	if (d)
 		closedir(d);
 	return rc;
+}
+
+static int add_file(void *payload, const char *path, gv_error *err)
+{
+	gv_buf b = { 0 };
+	int rc;
+
+	if ((rc = gv_rules_read_file(&b, path, err)))
+		goto done;
+	rc = gv_rules_add_buffer(payload, path, b.ptr ? b.ptr : "", b.len,
+				 err);
+done:
+	gv_buf_free(&b);
+	return rc;
+}
+
+int gv_rules_add_path(gv_ruleset *rs, const char *path, gv_error *err)
+{
+	return gv_rules_each_file(path, ".rules", 1, add_file, rs, err);
 }
 
 int gv_rules_add_default(gv_ruleset *rs, gv_error *err)
