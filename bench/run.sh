@@ -1,5 +1,6 @@
 #!/bin/sh
-# bench/run.sh [REPO] - the git-vitals benchmark (issues 6 and 7); `make bench`.
+# bench/run.sh [--profile] [REPO] - the git-vitals benchmark (issues 6 and
+# 7); `make bench`.
 #
 # Without REPO it builds a synthetic repository once with bench/gen.c (cached
 # outside the source tree, in ${XDG_CACHE_HOME:-~/.cache}/git-vitals-bench/,
@@ -11,16 +12,31 @@
 # `git-vitals batch` exists, the issue 6 numbers: warm/cold with --cache, and
 # the -j1/-j2 speedup of a batch of generated repositories.
 #
+# --profile instead runs both commands once under callgrind (default: on a
+# synthetic repository of 20000 commits) and prints their instruction counts,
+# a ratio that does not move with the machine's load, and where git-vitals
+# spends them. The callgrind files are kept for callgrind_annotate/kcachegrind.
+#
 # Knobs (environment): BENCH_COMMITS (200000), BENCH_ROUNDS (5),
 # BENCH_BATCH_REPOS (40), BENCH_BATCH_COMMITS (5000), BENCH_BATCH_ROUNDS (3),
-# GV_BIN (./git-vitals), CC (cc). See bench/RESULTS.md for the method.
+# BENCH_PROFILE_COMMITS (20000), GV_BIN (./git-vitals), CC (cc). See
+# bench/RESULTS.md for the method and the results so far.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 bin=${GV_BIN:-$root/git-vitals}
+profile=0
+if [ "${1:-}" = --profile ]; then
+	profile=1
+	shift
+fi
 repo=${1:-}
-commits=${BENCH_COMMITS:-200000}
+if [ $profile = 1 ]; then
+	commits=${BENCH_PROFILE_COMMITS:-20000}
+else
+	commits=${BENCH_COMMITS:-200000}
+fi
 rounds=${BENCH_ROUNDS:-5}
 batch_repos=${BENCH_BATCH_REPOS:-40}
 batch_commits=${BENCH_BATCH_COMMITS:-5000}
@@ -74,8 +90,8 @@ make_repo() {
 median() {
 	cut -d' ' -f"$2" "$1" | sort -n | awk '{ v[NR] = $1 }
 		END { if (NR == 0) print "nan";
-		      else if (NR % 2) print v[(NR + 1) / 2];
-		      else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+		      else if (NR % 2) printf "%.3f\n", v[(NR + 1) / 2];
+		      else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 # ratio A B: A/B to 2 decimals, "n/a" when either is unknown.
@@ -89,14 +105,18 @@ mib() {
 	awk -v k="$1" 'BEGIN { if (k < 0) print "n/a"; else printf "%.1f\n", k / 1024 }'
 }
 
-# run LOG [-a] -- COMMAND...: time COMMAND, append the rusage line to LOG;
-# a failing command stops the benchmark.
+# run LOG [-a] [-o OUT] -- COMMAND...: time COMMAND, append the rusage line
+# to LOG; its stderr goes to $work/stderr. A failing command stops the
+# benchmark, showing that stderr.
 run() {
 	log=$1
 	shift
-	line=$("$rusage" "$@") || die "rusage failed: $*"
+	line=$("$rusage" -e "$work/stderr" "$@") || die "rusage failed: $*"
 	status=${line##* }
-	[ "$status" = 0 ] || die "exit status $status: $*"
+	if [ "$status" != 0 ]; then
+		tail -n 20 "$work/stderr" >&2
+		die "exit status $status: $*"
+	fi
 	echo "$line" >>"$log"
 }
 
@@ -132,6 +152,56 @@ gv_ok=1
 "$bin" --version >/dev/null 2>&1 || gv_ok=0
 [ -x "$bin" ] || gv_ok=0
 
+# -- --profile: instruction counts under callgrind ---------------------------
+# Ir totals: callgrind_annotate's "PROGRAM TOTALS" line, commas removed.
+ir_total() {
+	callgrind_annotate "$1" 2>/dev/null |
+		awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }'
+}
+if [ $profile = 1 ]; then
+	command -v valgrind >/dev/null 2>&1 ||
+		die "--profile needs valgrind (apt-get install valgrind)"
+	[ $gv_ok = 1 ] || die "'$bin --version' failed: build git-vitals first"
+	pdir=$cache/profile
+	mkdir -p "$pdir"
+	rm -f "$pdir/callgrind.git" "$pdir/callgrind.git-vitals"
+	echo "  method      one run each under valgrind --tool=callgrind"
+	valgrind -q --tool=callgrind --callgrind-out-file="$pdir/callgrind.git" \
+		git -C "$repo" log --all --format='%H %P %at %ct%n%B' >/dev/null
+	valgrind -q --tool=callgrind \
+		--callgrind-out-file="$pdir/callgrind.git-vitals" \
+		"$bin" --all --format json "$repo" >/dev/null 2>"$work/stderr" || {
+		tail -n 20 "$work/stderr" >&2
+		die "git-vitals failed under valgrind"
+	}
+	g_ir=$(ir_total "$pdir/callgrind.git")
+	v_ir=$(ir_total "$pdir/callgrind.git-vitals")
+	echo
+	printf '  %-12s %16s %12s\n' "" "instructions" "per commit"
+	printf '  %-12s %16s %12.0f\n' "git log" "$g_ir" \
+		"$(awk -v a="$g_ir" -v n="$ncommits" 'BEGIN { print a / n }')"
+	printf '  %-12s %16s %12.0f\n' "git-vitals" "$v_ir" \
+		"$(awk -v a="$v_ir" -v n="$ncommits" 'BEGIN { print a / n }')"
+	echo
+	echo "instruction ratio $(ratio "$v_ir" "$g_ir") (load-independent" \
+		"proxy for the time ratio)"
+	echo
+	echo "git-vitals, inclusive (JIT-compiled regex code shows as ???:0x...):"
+	callgrind_annotate --inclusive=yes "$pdir/callgrind.git-vitals" \
+		2>/dev/null | sed -n '/file:function/,$p' | sed -n '3,200p' |
+		grep -v -e '^ *$' -e '???:0x[0-9a-f]*.2 \[???\]' -e '(below main)' \
+			-e 'libc-start' -e 'start_thread' -e 'ld-linux' |
+		awk '!seen[$NF $(NF-1)]++' | head -n 30 | cut -c1-110
+	echo
+	echo "git-vitals, self:"
+	callgrind_annotate --inclusive=no "$pdir/callgrind.git-vitals" \
+		2>/dev/null | sed -n '/file:function/,$p' | sed -n '3,22p' |
+		cut -c1-110
+	echo
+	echo "callgrind files: $pdir/callgrind.git-vitals, $pdir/callgrind.git"
+	exit 0
+fi
+
 git_cmd() {
 	run "$1" -- git -C "$repo" log --all --format='%H %P %at %ct%n%B'
 }
@@ -143,7 +213,14 @@ gv_cmd() {
 echo "  method      $rounds rounds after 1 warm-up each, A/B order alternating;"
 echo "              medians; anon memory from one extra sampled run each"
 git_cmd "$work/warm"
-[ $gv_ok = 0 ] || gv_cmd "$work/warm"
+if [ $gv_ok = 1 ]; then
+	gv_cmd "$work/warm"
+	if [ -s "$work/stderr" ]; then
+		echo "  stderr      of git-vitals ($(wc -l <"$work/stderr" | tr -d ' ')" \
+			"lines, first 3):"
+		head -n 3 "$work/stderr" | cut -c1-150 | sed 's/^/    /'
+	fi
+fi
 i=1
 while [ "$i" -le "$rounds" ]; do
 	if [ $((i % 2)) = 1 ] || [ $gv_ok = 0 ]; then

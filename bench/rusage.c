@@ -2,10 +2,10 @@
  * rusage.c - run one command and report its wall time and memory, for
  * bench/run.sh (which must not depend on /usr/bin/time being installed).
  *
- *   rusage [-a] [-o OUT] -- COMMAND [ARG...]
+ *   rusage [-a] [-o OUT] [-e ERR] -- COMMAND [ARG...]
  *
- * COMMAND runs with stdin from /dev/null and stdout to /dev/null (or to OUT),
- * stderr inherited. One line goes to stdout:
+ * COMMAND runs with stdin from /dev/null, stdout to /dev/null (or to OUT),
+ * stderr inherited (or to ERR). One line goes to stdout:
  *
  *   <wall s> <user s> <sys s> <peak RSS KiB> <peak anon KiB> <exit status>
  *
@@ -62,13 +62,14 @@ static long rss_anon(pid_t pid)
 
 static void usage(void)
 {
-	fputs("usage: rusage [-a] [-o OUT] -- COMMAND [ARG...]\n", stderr);
+	fputs("usage: rusage [-a] [-o OUT] [-e ERR] -- COMMAND [ARG...]\n",
+	      stderr);
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	const char *out = "/dev/null";
+	const char *out = "/dev/null", *errpath = NULL;
 	struct rusage ru;
 	struct timespec tick = { 0, 1000000 };
 	double t0, t1;
@@ -76,11 +77,13 @@ int main(int argc, char **argv)
 	int sample = 0, opt, st, code;
 	pid_t pid, r;
 
-	while ((opt = getopt(argc, argv, "ao:")) != -1) {
+	while ((opt = getopt(argc, argv, "ao:e:")) != -1) {
 		if (opt == 'a')
 			sample = 1;
 		else if (opt == 'o')
 			out = optarg;
+		else if (opt == 'e')
+			errpath = optarg;
 		else
 			usage();
 	}
@@ -95,15 +98,21 @@ int main(int argc, char **argv)
 	if (pid == 0) {
 		int in = open("/dev/null", O_RDONLY);
 		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+		int ed = errpath ? open(errpath, O_WRONLY | O_CREAT | O_TRUNC,
+					0666) : 2;
 
-		if (in < 0 || fd < 0) {
-			fprintf(stderr, "rusage: %s: %s\n", out, strerror(errno));
+		if (in < 0 || fd < 0 || ed < 0) {
+			fprintf(stderr, "rusage: %s: %s\n", fd < 0 ? out : errpath,
+				strerror(errno));
 			_exit(127);
 		}
 		dup2(in, 0);
 		dup2(fd, 1);
+		dup2(ed, 2);
 		close(in);
 		close(fd);
+		if (ed != 2)
+			close(ed);
 		execvp(argv[optind], argv + optind);
 		fprintf(stderr, "rusage: %s: %s\n", argv[optind], strerror(errno));
 		_exit(127);
