@@ -141,10 +141,18 @@ Test(schema, broken_documents_fail_validation)
 		  "a fractional duration" },
 		{ ",\"metrics\":{\"lead_time\":{\"samples\":0,\"unreleased\":0,"
 		  "\"clamped\":0,\"median_s\":null,\"p75_s\":null,"
-		  "\"p90_s\":null,\"mean_s\":null,\"p50_s\":null},"
+		  "\"p90_s\":null},"
 		  "\"deployment_frequency\":{\"releases\":0,\"days\":null,"
 		  "\"per_week\":null}}",
-		  "an unknown lead_time member" },
+		  "a lead_time without mean_s" },
+		{ ",\"repository\":{\"path\":\".\",\"head\":null,\"revs\":[],"
+		  "\"shallow\":false,\"branch\":\"main\"}",
+		  "an unknown repository member" },
+		{ ",\"releases\":[{\"tag\":\"v1\",\"commit\":\"" SHA "\","
+		  "\"time\":\"2024-01-02T00:00:00Z\",\"new_commits\":1,"
+		  "\"failures\":[{\"culprit\":\"x\",\"remediation\":\"" SHA "\","
+		  "\"kind\":\"fixes\"}]}]",
+		  "a failure whose culprit is not a sha" },
 		{ ",\"repository\":{\"path\":\".\",\"head\":0,\"revs\":[],"
 		  "\"shallow\":false}",
 		  "a numeric head" },
