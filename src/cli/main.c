@@ -185,10 +185,18 @@ static int parse_args(gv_settings *o, int argc, char **argv)
 		case 10: o->hotfix_window = val; break;
 		case 11: o->changes = val; break;
 		case 12: o->period = val; break;
-		case 13:
+		case 13: {
+			/* a malformed gate is a usage error before anything
+			 * else is looked at */
+			gv_gate g;
+			gv_error err = {0};
+			if (gv_gate_parse(&g, val, &err))
+				return gv_cli_fail(NULL, &err);
+			gv_gate_free(&g);
 			if (gv_strv_push(&o->fail_if, (char *)val))
 				return usage_error("%s", "out of memory");
 			break;
+		}
 		default:
 			break;
 		}
