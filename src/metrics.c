@@ -412,8 +412,9 @@ static int sort_commits(const calc *k, gv_idx *v, size_t n, int newest_first)
 		return GV_ENOMEM;
 	for (i = 0; i < n; i++)
 		fill_key(k, &key[i], v[i]);
-	qsort(key, n, sizeof(*key), newest_first ? cmp_newest_first
-						 : cmp_oldest_first);
+	if (n > 1)
+		qsort(key, n, sizeof(*key),
+		      newest_first ? cmp_newest_first : cmp_oldest_first);
 	for (i = 0; i < n; i++)
 		v[i] = key[i].idx;
 	free(key);
@@ -506,7 +507,8 @@ static int changes_merges(calc *k)
 			t = parent(k, t, 0);
 		}
 	}
-	qsort(order, nmain, sizeof(*order), cmp_gen_idx);
+	if (nmain > 1)
+		qsort(order, nmain, sizeof(*order), cmp_gen_idx);
 	for (i = 0; i < nmain; i++) {
 		gv_idx mc = (gv_idx)(order[i] & 0xffffffffu);
 		int64_t start = 0;
@@ -847,7 +849,8 @@ static int failures(calc *k)
 
 	if ((error = collect_candidates(k, &c, &nc)))
 		return error;
-	qsort(c, nc, sizeof(*c), cmp_cand_rel);
+	if (nc > 1)
+		qsort(c, nc, sizeof(*c), cmp_cand_rel);
 	for (i = 0; i < nc; i++)
 		any_pending |= c[i].pending;
 	if (any_pending) {
@@ -1032,7 +1035,8 @@ static int vulnerability(calc *k, gv_vuln *vu, const gv_idx *patch,
 				return GV_ENOMEM;
 	}
 	cu = m->vuln_commits + vu->culprits_at;
-	qsort(cu, *ncom - vu->culprits_at, sizeof(gv_idx), cmp_u32);
+	if (*ncom - vu->culprits_at > 1)
+		qsort(cu, *ncom - vu->culprits_at, sizeof(gv_idx), cmp_u32);
 	for (t = o = 0; t < *ncom - vu->culprits_at; t++)
 		if (!o || cu[o - 1] != cu[t])
 			cu[o++] = cu[t];
@@ -1103,7 +1107,8 @@ static int security(calc *k)
 	gv_stats_from(&m->security.fix_to_release, ftr,
 		      (size_t)m->security.fix_to_release.samples);
 
-	qsort(ip, nip, sizeof(*ip), cmp_id_patch);
+	if (nip > 1)
+		qsort(ip, nip, sizeof(*ip), cmp_id_patch);
 	if (!(m->security.ids = malloc((nip ? nip : 1) * sizeof(char *))) ||
 	    !(m->vuln_ids = malloc((nip ? nip : 1) * sizeof(char *))))
 		goto done;
@@ -1122,13 +1127,15 @@ static int security(calc *k)
 	m->security.nids = nids;
 	for (i = 0; i < nip; i++)
 		ip[i].patch = uf_find(up, ip[i].patch);
-	qsort(ip, nip, sizeof(*ip), cmp_root_id);
+	if (nip > 1)
+		qsort(ip, nip, sizeof(*ip), cmp_root_id);
 	for (i = 0; i < np; i++) {
 		g[i].root = uf_find(up, i);
 		g[i].pos = i;
 	}
 	/* groups by root, i.e. by their oldest fix */
-	qsort(g, np, sizeof(*g), cmp_grp);
+	if (np > 1)
+		qsort(g, np, sizeof(*g), cmp_grp);
 	for (i = t = 0; i < np; i = j) {
 		size_t t0;
 		for (j = i; j < np && g[j].root == g[i].root; j++)
