@@ -1095,7 +1095,7 @@ static char *dup_str(const char *s)
 	return p;
 }
 
-int gv_repo_config_get(char ***out, const char *path, const char *pattern,
+int gv_repo_config_get(char ***out, const char *path, const char *prefix,
 		       gv_error *err)
 {
 	git_repository *repo = NULL;
@@ -1113,11 +1113,16 @@ int gv_repo_config_get(char ***out, const char *path, const char *pattern,
 		goto done;
 	}
 	if (git_repository_config_snapshot(&cfg, repo) < 0 ||
-	    git_config_iterator_glob_new(&it, cfg, pattern) < 0) {
+	    git_config_iterator_new(&it, cfg) < 0) {
 		error = git_fail(err, GV_EREPO, "reading git config");
 		goto done;
 	}
 	while ((r = git_config_next(&e, it)) == 0) {
+		/* a prefix test, not git_config_iterator_glob_new: libgit2 1.5
+		 * leaks a PCRE2 match block per entry the glob rejects (fixed
+		 * upstream in 1.6, libgit2 PR #6382) */
+		if (strncmp(e->name, prefix, strlen(prefix)))
+			continue;
 		if (gv_grow((void **)&v, &alloc, n + 3, sizeof(*v))) {
 			error = gv_error_set(err, GV_ENOMEM, "out of memory");
 			goto done;

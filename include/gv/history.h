@@ -137,12 +137,12 @@ int gv_history_is_shallow(const gv_history *h);
 const char *const *gv_history_revs(const gv_history *h, size_t *count);
 
 /* Reads the git config of the repository at `path` (all its levels, as git
- * does) for every variable whose name matches the regular expression
- * `pattern` (e.g. "^vitals\\."). *out is a NULL-terminated array of
- * alternating names (lower case, as git normalises them) and values, in
- * config order; the caller frees it with gv_strv_free(). *out is NULL when
- * nothing matched. GV_EREPO when path is not a repository. */
-int gv_repo_config_get(char ***out, const char *path, const char *pattern,
+ * does) for every variable whose name starts with `prefix` (lower case, e.g.
+ * "vitals."). *out is a NULL-terminated array of alternating names (lower
+ * case, as git normalises them) and values, in config order; the caller
+ * frees it with gv_strv_free(). *out is NULL when nothing matched.
+ * GV_EREPO when path is not a repository. */
+int gv_repo_config_get(char ***out, const char *path, const char *prefix,
 		       gv_error *err);
 void gv_strv_free(char **v);
 

@@ -84,7 +84,7 @@ int gv_settings_apply_config(gv_settings *s, int override, gv_error *err)
 
 	gv_strv_free(s->config);
 	s->config = NULL;
-	if ((error = gv_repo_config_get(&s->config, s->path, "^vitals\\.", err)))
+	if ((error = gv_repo_config_get(&s->config, s->path, "vitals.", err)))
 		return error;
 	for (i = 0; s->config && s->config[i]; i += 2) {
 		const char *k = s->config[i], *v = s->config[i + 1];
