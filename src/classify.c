@@ -1097,3 +1097,207 @@ int gv_classes_merge(gv_classes *c, gv_idx commit, int cat, int conf,
 	rec->nrefs = (uint32_t)nr;
 	return 0;
 }
+
+/* ---- cache blobs ---- */
+
+/* Blob layout (version 1), integers little-endian:
+ *   u8 version, u32 labels, u32 packed confidences, u64 subject hash,
+ *   u16 nrefs, then per ref: u8 kind, u8 text length, text, u64 subject hash
+ *   (0 unless the ref is a pending subject-only revert),
+ *   u16 nids + (u16 length, bytes)..., the same for issues and rule ids. */
+#define BLOB_VERSION 1
+
+static int put_le(gv_buf *b, uint64_t v, unsigned bytes)
+{
+	unsigned char t[8];
+	unsigned i;
+
+	for (i = 0; i < bytes; i++)
+		t[i] = (unsigned char)(v >> (8 * i));
+	return gv_buf_put(b, (const char *)t, bytes);
+}
+
+static int put_strs(gv_buf *b, const char *const *v, size_t n)
+{
+	size_t i, len;
+	int rc = put_le(b, n, 2);
+
+	for (i = 0; i < n && !rc; i++) {
+		len = strlen(v[i]);
+		rc = put_le(b, len, 2);
+		if (!rc)
+			rc = gv_buf_put(b, v[i], len);
+	}
+	return rc;
+}
+
+int gv_classes_blob(void *payload, gv_idx commit, gv_buf *out)
+{
+	gv_classes *c = payload;
+	const crec *rec = NULL;
+	size_t i, k;
+	uint64_t h;
+	int rc;
+
+	if (commit >= c->n)
+		return put_le(out, BLOB_VERSION, 1) || put_le(out, 0, 4) ||
+		       put_le(out, 0, 4) || put_le(out, 0, 8) ||
+		       put_le(out, 0, 2) || put_le(out, 0, 2) ||
+		       put_le(out, 0, 2) || put_le(out, 0, 2) ? GV_ENOMEM : 0;
+	if (c->rec[commit])
+		rec = &c->recs[c->rec[commit] - 1];
+	rc = put_le(out, BLOB_VERSION, 1);
+	rc = rc ? rc : put_le(out, c->labels[commit], 4);
+	rc = rc ? rc : put_le(out, c->conf[commit], 4);
+	rc = rc ? rc : put_le(out, c->subj[commit], 8);
+	rc = rc ? rc : put_le(out, rec ? rec->nrefs : 0, 2);
+	for (i = 0; rec && i < rec->nrefs && !rc; i++) {
+		const gv_ref *r = &rec->refs[i];
+
+		h = 0;
+		if (!r->text[0])
+			for (k = 0; k < c->npend; k++)
+				if (c->pend[k].commit == commit &&
+				    c->pend[k].ref == i)
+					h = c->pend[k].hash;
+		rc = put_le(out, r->kind, 1);
+		rc = rc ? rc : put_le(out, strlen(r->text), 1);
+		rc = rc ? rc : gv_buf_put(out, r->text, strlen(r->text));
+		rc = rc ? rc : put_le(out, h, 8);
+	}
+	rc = rc ? rc : put_strs(out, rec ? rec->ids : NULL, rec ? rec->nids : 0);
+	rc = rc ? rc : put_strs(out, rec ? rec->issues : NULL,
+				rec ? rec->nissues : 0);
+	rc = rc ? rc : put_strs(out, rec ? rec->rules : NULL,
+				rec ? rec->nrules : 0);
+	return rc ? GV_ENOMEM : 0;
+}
+
+typedef struct reader {
+	const unsigned char *p;
+	size_t left;
+	int bad;
+} reader;
+
+static uint64_t get_le(reader *r, unsigned bytes)
+{
+	uint64_t v = 0;
+	unsigned i;
+
+	if (r->bad || r->left < bytes) {
+		r->bad = 1;
+		return 0;
+	}
+	for (i = 0; i < bytes; i++)
+		v |= (uint64_t)r->p[i] << (8 * i);
+	r->p += bytes;
+	r->left -= bytes;
+	return v;
+}
+
+static const char *get_bytes(reader *r, size_t n)
+{
+	const char *s = (const char *)r->p;
+
+	if (r->bad || r->left < n) {
+		r->bad = 1;
+		return NULL;
+	}
+	r->p += n;
+	r->left -= n;
+	return s;
+}
+
+/* Reads a u16-counted list of strings into the scratch list `arr`. */
+static int get_strs(reader *r, scratch *s, size_t **arr, size_t *n,
+		    size_t *alloc)
+{
+	size_t k, count = (size_t)get_le(r, 2), len;
+	const char *t;
+
+	for (k = 0; k < count && !r->bad; k++) {
+		len = (size_t)get_le(r, 2);
+		if ((t = get_bytes(r, len)) &&
+		    add_str(s, arr, n, alloc, t, len, 0))
+			return GV_ENOMEM;
+	}
+	return 0;
+}
+
+static const char *rule_id(const gv_ruleset *rs, const char *t, size_t len)
+{
+	size_t i;
+
+	for (i = 0; rs && i < rs->count; i++)
+		if (strlen(rs->rules[i].id) == len &&
+		    !memcmp(rs->rules[i].id, t, len))
+			return rs->rules[i].id;
+	return NULL;
+}
+
+int gv_classes_restore(void *payload, gv_idx commit, const void *data,
+		       size_t len)
+{
+	gv_classes *c = payload;
+	reader r = { data, len, 0 };
+	scratch *s;
+	uint64_t subj, h;
+	uint32_t conf;
+	size_t k, n, tl, nrules = 0, arules = 0, *rules = NULL;
+	const char *t;
+	int cat, rc = 0;
+
+	if (!(s = scratch_get(c)))
+		return GV_ENOMEM;
+	scratch_reset(s);
+	if (get_le(&r, 1) != BLOB_VERSION) {
+		rc = GV_EINPUT;
+		goto done;
+	}
+	s->labels = (uint32_t)get_le(&r, 4);
+	conf = (uint32_t)get_le(&r, 4);
+	for (cat = 0; cat < GV_CAT__COUNT; cat++)
+		s->conf[cat] = (uint8_t)((conf >> (2 * cat)) & 3u);
+	subj = get_le(&r, 8);
+	n = (size_t)get_le(&r, 2);
+	for (k = 0; k < n && !r.bad; k++) {
+		int kind = (int)get_le(&r, 1);
+
+		tl = (size_t)get_le(&r, 1);
+		t = get_bytes(&r, tl);
+		h = get_le(&r, 8);
+		if (r.bad || kind >= GV_REF__COUNT || tl > 40)
+			r.bad = 1;
+		else if (add_ref(s, kind, t, tl, !tl && h, h))
+			rc = GV_ENOMEM;
+	}
+	if (!rc)
+		rc = get_strs(&r, s, &s->ids, &s->nids, &s->aids);
+	if (!rc)
+		rc = get_strs(&r, s, &s->issues, &s->nissues, &s->aissues);
+	if (!rc)
+		rc = get_strs(&r, s, &rules, &nrules, &arules);
+	if (!rc && (r.bad || r.left))
+		rc = GV_EINPUT;
+	for (k = 0; !rc && k < nrules; k++) {
+		const char *id = rule_id(c->rs, s->strs.ptr + rules[k],
+					 strlen(s->strs.ptr + rules[k]));
+
+		if (!id)
+			continue;
+		if (gv_grow((void **)&s->rules, &s->arules, s->nrules + 1,
+			    sizeof(*s->rules)))
+			rc = GV_ENOMEM;
+		else
+			s->rules[s->nrules++] = id;
+	}
+	if (rc)
+		goto done;
+	pthread_mutex_lock(&c->lock);
+	rc = store(c, s, commit, subj);
+	pthread_mutex_unlock(&c->lock);
+done:
+	free(rules);
+	scratch_put(c, s);
+	return rc;
+}

@@ -796,3 +796,107 @@ Test(resolve, end_to_end_fixture_gets_every_label)
 	cr_assert_eq(warns.count, 0, "%s", warns.count ?
 		     warns.items[0].message : "");
 }
+
+/* ---- the cache's blobs ---- */
+
+static int same_view(const gv_class_view *a, const gv_class_view *b)
+{
+	size_t i;
+
+	if (a->labels != b->labels || memcmp(a->conf, b->conf, sizeof(a->conf))
+	    || a->nrefs != b->nrefs || a->nids != b->nids ||
+	    a->nissues != b->nissues || a->nrules != b->nrules)
+		return 0;
+	for (i = 0; i < a->nrefs; i++)
+		if (a->refs[i].kind != b->refs[i].kind ||
+		    strcmp(a->refs[i].text, b->refs[i].text))
+			return 0;
+	for (i = 0; i < a->nids; i++)
+		if (strcmp(a->ids[i], b->ids[i]))
+			return 0;
+	for (i = 0; i < a->nissues; i++)
+		if (strcmp(a->issues[i], b->issues[i]))
+			return 0;
+	for (i = 0; i < a->nrules; i++)
+		if (strcmp(a->rules[i], b->rules[i]))
+			return 0;
+	return 1;
+}
+
+Test(classify, blob_round_trip_restores_the_same_classification)
+{
+	const char *msgs[] = {
+		"Fix CVE-2024-20002 and cve-2024-10001\n\nFixes: 0123456789ab\n"
+		"closes #12",
+		"Update README",
+		"Revert \"Add foo\"",
+	};
+	gv_classes *back = NULL;
+	gv_class_view a, b;
+	gv_error err = { 0, "" };
+	gv_buf blob = { 0 };
+	gv_idx i;
+
+	for (i = 0; i < 3; i++)
+		classify_as(i, msgs[i], strlen(msgs[i]), NULL, NULL);
+	cr_assert_eq(gv_classes_new(&back, rs, &err), 0);
+	for (i = 0; i < 4; i++) {   /* 3 was never classified */
+		blob.len = 0;
+		cr_assert_eq(gv_classes_blob(cls, i, &blob), 0);
+		cr_assert_eq(gv_classes_restore(back, i, blob.ptr, blob.len),
+			     0);
+		gv_classes_get(cls, i, &a);
+		gv_classes_get(back, i, &b);
+		cr_assert(same_view(&a, &b), "commit %u differs", i);
+	}
+	gv_classes_get(back, 0, &b);
+	cr_assert_eq(b.nids, 2);
+	cr_assert_str_eq(b.ids[0], "CVE-2024-10001");
+	/* Truncated or foreign bytes are refused. */
+	cr_assert_eq(gv_classes_restore(back, 5, blob.ptr, blob.len - 1),
+		     GV_EINPUT);
+	cr_assert_eq(gv_classes_restore(back, 5, "\x07", 1), GV_EINPUT);
+	gv_buf_free(&blob);
+	gv_classes_free(back);
+}
+
+Test(resolve, restored_subject_revert_still_resolves)
+{
+	gv_classes *back = NULL;
+	gv_history_opts o;
+	gv_error err = { 0, "" };
+	gv_buf blob = { 0 };
+	size_t i, n;
+
+	load_repo("c 'Add foo (#1)' 2024-01-01T00:00:00Z\n"
+		  "c 'Revert \"Add foo (#1)\"' 2024-01-02T00:00:00Z\n");
+	/* A second run restores every commit from blobs written before
+	 * resolution... of a fresh table, as the cache does. */
+	gv_classes_free(cls);
+	cls = NULL;
+	gv_history_free(hist);
+	hist = NULL;
+	gv_rules_free(rs);
+	rs = NULL;
+	setup_rules(NULL);
+	memset(&o, 0, sizeof(o));
+	o.path = repo->path;
+	o.on_message = gv_classify_cb;
+	o.msg_payload = cls;
+	cr_assert_eq(gv_history_load(&hist, &o, &warns, &err), 0);
+	cr_assert_eq(gv_classes_new(&back, rs, &err), 0);
+	n = gv_history_count(hist);
+	for (i = 0; i < n; i++) {
+		blob.len = 0;
+		cr_assert_eq(gv_classes_blob(cls, (gv_idx)i, &blob), 0);
+		cr_assert_eq(gv_classes_restore(back, (gv_idx)i, blob.ptr,
+						blob.len), 0);
+	}
+	cr_assert_eq(gv_classes_resolve(back, hist, &warns, &err), 0);
+	gv_classes_get(back, idx_of("HEAD"), &v);
+	cr_assert_eq(v.labels, GV_LABEL(GV_CAT_REVERT));
+	cr_assert_eq(v.refs[0].resolved, 1);
+	cr_assert_eq(v.refs[0].commit, idx_of("HEAD~1"));
+	gv_buf_free(&blob);
+	gv_classes_free(back);
+}

@@ -120,6 +120,18 @@ typedef int (*gv_hit_cb)(const gv_rule_hit *hit, void *payload);
 int gv_classify_message(gv_classes *c, const gv_message *msg,
 			gv_hit_cb on_hit, void *payload);
 
+/* The incremental cache's callbacks (gv_cache_blob_cb, gv_cache_restore_cb
+ * of cache.h; payload is the gv_classes). blob appends commit's
+ * classification as bytes; restore stores such bytes as commit's
+ * classification instead of classifying its message, and is thread-safe
+ * like gv_classify_cb. Refs are restored unresolved (a subject-only revert
+ * with its subject hash), so call gv_classes_resolve() after the load as
+ * usual. Rule ids unknown to the table's rule set are dropped; bytes that
+ * do not decode are GV_EINPUT. */
+int gv_classes_blob(void *payload, gv_idx commit, gv_buf *out);
+int gv_classes_restore(void *payload, gv_idx commit, const void *data,
+		       size_t len);
+
 /* The classification of one commit; an unclassified commit gives an empty
  * view. Pointers stay valid until the table is freed. */
 void gv_classes_get(const gv_classes *c, gv_idx commit, gv_class_view *out);
