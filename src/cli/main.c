@@ -7,6 +7,7 @@
  * codes (0 ok, 1 usage, 2 repository or input error, 3 partial batch
  * failure, 4 a gate fired).
  */
+#include "cli/batch_cli.h"
 #include "cli/cli.h"
 #include "gv/analysis.h"
 #include "gv/report.h"
@@ -26,6 +27,7 @@ static const char usage_text[] =
 	"       git-vitals rules (test|check|show) [--rules PATH] [FILE|DIR]\n"
 	"       git-vitals classify [--format text|json] < MESSAGE\n"
 	"       git-vitals explain REV [PATH]\n"
+	"       git-vitals batch [OPTIONS] MANIFEST\n"
 	"\n"
 	"Reads the history of the repository at PATH (default: .) and reports\n"
 	"lead time, release frequency and, with classification, failure and\n"
@@ -71,7 +73,8 @@ static const char usage_text[] =
 	"vitals.hotfixWindow, vitals.excludeBots, vitals.period.\n"
 	"\n"
 	"Exit status: 0 ok, 1 usage error, 2 repository or input error,\n"
-	"4 a --fail-if gate fired (after the report is written).\n";
+	"3 some repositories of a batch failed, 4 a --fail-if gate fired (after\n"
+	"the report is written).\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -276,6 +279,8 @@ int main(int argc, char **argv)
 		return gv_cmd_classify(argc - 2, argv + 2);
 	if (argc > 1 && !strcmp(argv[1], "explain"))
 		return gv_cmd_explain(argc - 2, argv + 2);
+	if (argc > 1 && !strcmp(argv[1], "batch"))
+		return gv_cmd_batch(argc - 2, argv + 2);
 	gv_settings_init(&o);
 	r = parse_args(&o, argc, argv);
 	if (r < 0)
