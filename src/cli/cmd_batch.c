@@ -72,6 +72,7 @@ typedef struct batch {
 	size_t failed;         /* main thread only */
 	atomic_uint_fast64_t commits;
 	int show_progress, drawn;
+	size_t shown;          /* repositories done at the last draw */
 	double start, last_draw;
 } batch;
 
@@ -343,8 +344,10 @@ static void progress(void *payload, size_t done, size_t total)
 	double commits = (double)atomic_load(&b->commits);
 	char eta[32];
 
-	if (!b->show_progress || (done < total && t - b->last_draw < 0.1))
+	if (!b->show_progress || (done < total && t - b->last_draw < 0.1) ||
+	    (b->drawn && done == total && b->shown == total))
 		return;
+	b->shown = done;
 	b->last_draw = t;
 	b->drawn = 1;
 	if (done == total)
