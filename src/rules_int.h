@@ -42,8 +42,8 @@ typedef struct gv_cap {
 	uint8_t kind;     /* enum gv_ref_kind for REF and SUBJECT */
 } gv_cap;
 
-/* A bit of the category field that is not a gv_category: the rule only
- * records captures and labels nothing (backport and follow-up refs). */
+/* The category of a rule that labels nothing and only records what it
+ * captures (`category = none`: backport and follow-up refs). */
 #define GV_CAT_NONE (-1)
 
 typedef struct gv_example {
