@@ -1,0 +1,351 @@
+/*
+ * test_history.c - the history walker through its library API: the model it
+ * builds, the same whatever the number of reading threads; abbreviated ids;
+ * the seed an incremental run uses; shallow boundaries; .mailmap; config.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixture.h"
+#include "gv/history.h"
+
+/*
+ *   a1 -- a2 ------- M -- a3        (main)
+ *     \             /
+ *      t1 -- t2 ---                 (topic, merged at M)
+ *   plus side1 -- side2 on branch "side", never merged.
+ */
+static const char GRAPH[] =
+	"c a1 2024-01-01T00:00:00Z\n"
+	"git checkout -q -b topic\n"
+	"c t1 2024-01-02T00:00:00Z\n"
+	"c t2 2024-01-03T00:00:00Z\n"
+	"git checkout -q main\n"
+	"c a2 2024-01-04T00:00:00Z\n"
+	"m topic 2024-01-05T00:00:00Z 'merge topic'\n"
+	"c a3 2024-01-06T00:00:00Z 2024-01-05T12:00:00Z\n"
+	"git checkout -q -b side HEAD~2\n"
+	"c side1 2024-01-07T00:00:00Z\n"
+	"c side2 2024-01-08T00:00:00Z\n"
+	"git checkout -q main\n";
+
+static int count_cb(const gv_message *m, void *payload)
+{
+	(void)m;
+	__atomic_add_fetch((int *)payload, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+static gv_history *load(const char *path, int threads, int all,
+			const gv_history_seed *seed, int *messages)
+{
+	gv_history_opts o;
+	gv_history *h = NULL;
+	gv_warnings w = {0};
+	gv_error err = {0};
+
+	memset(&o, 0, sizeof(o));
+	o.path = path;
+	o.all = all;
+	o.threads = threads;
+	o.seed = seed;
+	o.on_message = messages ? count_cb : NULL;
+	o.msg_payload = messages;
+	cr_assert_eq(gv_history_load(&h, &o, &w, &err), 0, "%s", err.msg);
+	gv_warnings_free(&w);
+	return h;
+}
+
+/* Same ids, times, flags and parents (by id, in order) in both models. */
+static void assert_same_model(const gv_history *a, const gv_history *b)
+{
+	size_t i, k;
+
+	cr_assert_eq(gv_history_count(a), gv_history_count(b));
+	for (i = 0; i < gv_history_count(a); i++) {
+		gv_idx j = gv_history_find(b, gv_history_id(a, (gv_idx)i));
+		const gv_commit *ca = &gv_history_commits(a)[i];
+		const gv_commit *cb;
+		cr_assert_neq(j, GV_NONE);
+		cb = &gv_history_commits(b)[j];
+		cr_expect_eq(ca->author_time, cb->author_time);
+		cr_expect_eq(ca->commit_time, cb->commit_time);
+		cr_expect_eq(ca->flags, cb->flags);
+		cr_assert_eq(ca->nparents, cb->nparents);
+		for (k = 0; k < ca->nparents; k++)
+			cr_expect_eq(memcmp(gv_history_id(a, gv_history_parents(a)[ca->parents_at + k]),
+					    gv_history_id(b, gv_history_parents(b)[cb->parents_at + k]),
+					    GV_OID_RAWSZ), 0);
+	}
+}
+
+Test(history, head_walk_flags_revs_merges_and_times)
+{
+	fx_repo *r = fx_repo_new(GRAPH);
+	int messages = 0;
+	gv_history *h = load(r->path, 1, 0, NULL, &messages);
+	char *a3 = fx_rev(r, "main"), *m = fx_rev(r, "main~1");
+	unsigned char id[GV_OID_RAWSZ];
+	gv_idx i;
+	size_t k;
+
+	/* main reaches a1 a2 t1 t2 M a3: 6 commits, each message seen once */
+	cr_expect_eq(gv_history_count(h), 6);
+	cr_expect_eq(messages, 6);
+	for (k = 0; k < GV_OID_RAWSZ; k++)
+		sscanf(a3 + 2 * k, "%2hhx", &id[k]);
+	i = gv_history_find(h, id);
+	cr_assert_neq(i, GV_NONE);
+	/* a3: committed 2024-01-06 (1704499200), authored 2024-01-05T12:00Z */
+	cr_expect_eq(gv_history_commits(h)[i].commit_time, 1704499200);
+	cr_expect_eq(gv_history_commits(h)[i].author_time, 1704456000);
+	cr_expect(gv_history_commits(h)[i].flags & GV_COMMIT_IN_REVS);
+	cr_expect_eq(gv_history_find_hex(h, m, 40, &i), 0);
+	cr_expect(gv_history_commits(h)[i].flags & GV_COMMIT_MERGE);
+	cr_expect_eq(gv_history_commits(h)[i].nparents, 2);
+	cr_expect_str_eq(gv_history_head(h), a3);
+	free(a3);
+	free(m);
+	gv_history_free(h);
+	fx_repo_free(r);
+}
+
+Test(history, thread_count_does_not_change_the_model)
+{
+	fx_repo *r = fx_repo_new(GRAPH);
+	gv_history *one = load(r->path, 1, 1, NULL, NULL);
+	gv_history *four = load(r->path, 4, 1, NULL, NULL);
+
+	/* --all adds side1 and side2: 8 commits */
+	cr_expect_eq(gv_history_count(one), 8);
+	assert_same_model(one, four);
+	gv_history_free(one);
+	gv_history_free(four);
+	fx_repo_free(r);
+}
+
+Test(history, abbreviated_ids_resolve_and_bad_ones_say_why)
+{
+	fx_repo *r = fx_repo_new(GRAPH);
+	gv_history *h = load(r->path, 2, 1, NULL, NULL);
+	char *side1 = fx_rev(r, "side~1");
+	gv_idx full, i;
+	size_t n;
+
+	cr_assert_eq(gv_history_find_hex(h, side1, 40, &full), 0);
+	/* every length from 6 (the hash table path) to 39 finds the same one */
+	for (n = 6; n < 40; n++) {
+		cr_expect_eq(gv_history_find_hex(h, side1, n, &i), 0, "len %zu", n);
+		cr_expect_eq(i, full);
+	}
+	cr_expect_eq(gv_history_find_hex(h, "zzzzzzz", 7, &i), GV_EINPUT);
+	cr_expect_eq(gv_history_find_hex(h, side1, 3, &i), GV_EINPUT);
+	cr_expect_eq(gv_history_find_hex(h, "0000000000000000", 16, &i),
+		     GV_ENOTFOUND);
+	free(side1);
+	gv_history_free(h);
+	fx_repo_free(r);
+}
+
+/* 4- and 5-digit prefixes take the linear path: with 700 commits at fixed
+ * dates (so fixed ids), some pair shares its first 4 hex digits. */
+Test(history, four_digit_prefix_shared_by_two_commits_is_ambiguous)
+{
+	fx_repo *r = fx_repo_new(
+		"i=0; { while [ $i -lt 700 ]; do i=$((i+1));"
+		" printf 'commit refs/heads/main\\ncommitter c <c@e> %d +0000\\n"
+		"data <<E\\nc%d\\nE\\n\\n' $((1704067200 + i)) $i; done; }"
+		" | git fast-import --quiet\n");
+	gv_history *h = load(r->path, 2, 1, NULL, NULL);
+	size_t n = gv_history_count(h), a, b;
+	char ha[41], hb[41];
+	gv_idx i;
+	int found = 0;
+
+	cr_assert_eq(n, 700);
+	for (a = 0; a < n && !found; a++)
+		for (b = a + 1; b < n && !found; b++)
+			if (!memcmp(gv_history_id(h, (gv_idx)a), gv_history_id(h, (gv_idx)b), 2)) {
+				gv_history_hex(h, (gv_idx)a, ha);
+				gv_history_hex(h, (gv_idx)b, hb);
+				found = 1;
+			}
+	cr_assert(found, "no two of 700 ids share 4 hex digits");
+	cr_expect_eq(gv_history_find_hex(h, ha, 4, &i), GV_EAMBIGUOUS);
+	/* long enough to tell them apart, each finds itself */
+	cr_expect_eq(gv_history_find_hex(h, ha, 40, &i), 0);
+	cr_expect_eq(gv_history_find_hex(h, hb, 40, &i), 0);
+	gv_history_free(h);
+	fx_repo_free(r);
+}
+
+/* A seed made from a first load: the second load reads no object. */
+typedef struct seed_data {
+	const gv_history *h;
+	unsigned char *parents; /* per commit, its parent ids */
+	int known;
+} seed_data;
+
+static int seed_lookup(void *payload, const unsigned char *id, gv_commit *c,
+		       const unsigned char **parents, uint32_t *nparents)
+{
+	seed_data *s = payload;
+	gv_idx i = gv_history_find(s->h, id);
+
+	if (i == GV_NONE)
+		return 0;
+	*c = gv_history_commits(s->h)[i];
+	*nparents = c->nparents;
+	*parents = s->parents + (size_t)gv_history_commits(s->h)[i].parents_at * GV_OID_RAWSZ;
+	return 1;
+}
+
+static int seed_known(void *payload, gv_idx commit, const unsigned char *id)
+{
+	seed_data *s = payload;
+	(void)commit;
+	(void)id;
+	__atomic_add_fetch(&s->known, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+Test(history, seeded_commits_are_not_read_and_give_the_same_model)
+{
+	fx_repo *r = fx_repo_new(GRAPH);
+	gv_history *cold = load(r->path, 1, 1, NULL, NULL), *warm;
+	seed_data sd = {cold, NULL, 0};
+	gv_history_seed seed = {seed_lookup, seed_known, &sd};
+	size_t i, np = 0;
+	int messages = 0;
+
+	for (i = 0; i < gv_history_count(cold); i++)
+		np += gv_history_commits(cold)[i].nparents;
+	sd.parents = malloc(np * GV_OID_RAWSZ + 1);
+	for (i = 0; i < np; i++)
+		memcpy(sd.parents + i * GV_OID_RAWSZ,
+		       gv_history_id(cold, gv_history_parents(cold)[i]), GV_OID_RAWSZ);
+	cr_expect_eq(gv_history_objects_read(cold), 8);
+	warm = load(r->path, 2, 1, &seed, &messages);
+	cr_expect_eq(gv_history_objects_read(warm), 0);
+	cr_expect_eq(messages, 0, "no message is classified again");
+	cr_expect_eq(sd.known, 8);
+	assert_same_model(cold, warm);
+	free(sd.parents);
+	gv_history_free(cold);
+	gv_history_free(warm);
+	fx_repo_free(r);
+}
+
+Test(history, shallow_boundary_has_no_parents_and_is_flagged)
+{
+	fx_repo *r = fx_repo_new(GRAPH);
+	char *dir = fx_tmpdir(r, "shallow"), *out = NULL;
+	gv_history_opts o;
+	gv_history *h = NULL;
+	gv_warnings w = {0};
+	gv_error err = {0};
+	size_t i, boundary = 0;
+
+	cr_assert_eq(fx_sh(&out, r->root, "git clone -q --depth 1 file://%s %s/c",
+			   r->path, dir), 0);
+	memset(&o, 0, sizeof(o));
+	strcat(dir, "/c");
+	o.path = dir;
+	o.threads = 2;
+	cr_assert_eq(gv_history_load(&h, &o, &w, &err), 0, "%s", err.msg);
+	cr_expect(gv_history_is_shallow(h));
+	cr_expect_eq(gv_history_count(h), 1);
+	for (i = 0; i < gv_history_count(h); i++)
+		if (gv_history_commits(h)[i].flags & GV_COMMIT_SHALLOW) {
+			boundary++;
+			cr_expect_eq(gv_history_commits(h)[i].nparents, 0);
+		}
+	cr_expect_eq(boundary, 1);
+	cr_assert_eq(w.count, 1);
+	cr_expect_str_eq(w.items[0].code, "shallow");
+	gv_warnings_free(&w);
+	gv_history_free(h);
+	free(out);
+	free(dir);
+	fx_repo_free(r);
+}
+
+static int author_cb(const gv_message *m, void *payload)
+{
+	char *seen = payload;
+	snprintf(seen, 128, "%.*s <%.*s>", (int)m->author_name_len, m->author_name,
+		 (int)m->author_email_len, m->author_email);
+	return 0;
+}
+
+Test(history, messages_carry_the_mailmapped_author)
+{
+	fx_repo *r = fx_repo_new(
+		/* the fixture's identity is A U Thor <author@example.com> */
+		"printf 'Real Name <real@example.com> <author@example.com>\\n' > .mailmap\n"
+		"git add .mailmap\n"
+		"GIT_AUTHOR_DATE=2024-01-01T00:00:00Z GIT_COMMITTER_DATE=2024-01-01T00:00:00Z"
+		" git commit -q -m one\n");
+	gv_history_opts o;
+	gv_history *h = NULL;
+	gv_warnings w = {0};
+	gv_error err = {0};
+	char seen[128] = "";
+
+	memset(&o, 0, sizeof(o));
+	o.path = r->path;
+	o.on_message = author_cb;
+	o.msg_payload = seen;
+	cr_assert_eq(gv_history_load(&h, &o, &w, &err), 0, "%s", err.msg);
+	cr_expect_str_eq(seen, "Real Name <real@example.com>");
+	gv_warnings_free(&w);
+	gv_history_free(h);
+	fx_repo_free(r);
+}
+
+Test(history, a_rev_that_does_not_resolve_is_a_repository_error)
+{
+	fx_repo *r = fx_repo_new(GRAPH);
+	const char *revs[] = {"no-such-branch"};
+	gv_history_opts o;
+	gv_history *h = NULL;
+	gv_warnings w = {0};
+	gv_error err = {0};
+
+	memset(&o, 0, sizeof(o));
+	o.path = r->path;
+	o.revs = revs;
+	o.nrevs = 1;
+	cr_expect_eq(gv_history_load(&h, &o, &w, &err), GV_EREPO);
+	cr_expect_null(h);
+	cr_expect_not_null(strstr(err.msg, "no-such-branch"), "%s", err.msg);
+	gv_warnings_free(&w);
+	fx_repo_free(r);
+}
+
+Test(history, config_lists_only_the_prefix_in_order)
+{
+	fx_repo *r = fx_repo_new(
+		"c a 2024-01-01T00:00:00Z\n"
+		"git config vitals.releasePattern '^v'\n"
+		"git config core.other x\n"
+		"git config --add vitals.rev main\n"
+		"git config --add vitals.rev topic\n");
+	char **v = NULL;
+	gv_error err = {0};
+
+	cr_assert_eq(gv_repo_config_get(&v, r->path, "vitals.", &err), 0, "%s",
+		     err.msg);
+	cr_assert_not_null(v);
+	cr_expect_str_eq(v[0], "vitals.releasepattern");
+	cr_expect_str_eq(v[1], "^v");
+	cr_expect_str_eq(v[2], "vitals.rev");
+	cr_expect_str_eq(v[3], "main");
+	cr_expect_str_eq(v[4], "vitals.rev");
+	cr_expect_str_eq(v[5], "topic");
+	cr_expect_null(v[6]);
+	gv_strv_free(v);
+	fx_repo_free(r);
+}
