@@ -270,11 +270,10 @@ static int vulnerabilities(gv_buf *out, const gv_analysis *a)
 		size_t j;
 		for (j = 0; j < v->nfixes; j++, k++) {
 			gv_idx c = m->vuln_commits[v->fixes_at + j];
+			int64_t dt = first[c] == GV_NONE ? 0
+				    : list[first[c]].time - cs[c].commit_time;
 			fix[k] = c;
-			key[k] = first[c] == GV_NONE ? -1
-				 : list[first[c]].time - cs[c].commit_time;
-			if (key[k] < -1)
-				key[k] = 0;
+			key[k] = first[c] == GV_NONE ? -1 : dt < 0 ? 0 : dt;
 		}
 	}
 	n = top(key, k, pick, 5);
