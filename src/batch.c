@@ -141,8 +141,8 @@ static const char *set_once(char **dst, const char *v, size_t len,
 	return NULL;
 }
 
-/* Applies key=value to e. Returns NULL or a problem message (static text
- * naming the key is built by the caller). */
+/* Applies key=value to e. Returns NULL, or what is wrong with it (the
+ * caller names the key); *nomem on allocation failure. */
 static const char *apply_key(gv_manifest_entry *e, const char *key,
 			     size_t klen, const char *v, size_t vlen,
 			     int *nomem)
@@ -199,8 +199,10 @@ static int add_problem(gv_manifest *m, size_t line, const char *path,
 	memset(p, 0, sizeof(*p));
 	p->line = line;
 	if (field ? gv_buf_printf(&b, "%s '%s': %s", what, field, msg)
-		  : gv_buf_printf(&b, "%s", msg))
+		  : gv_buf_printf(&b, "%s", msg)) {
+		gv_buf_free(&b);
 		return GV_ENOMEM;
+	}
 	p->message = b.ptr;
 	if (path && !(p->path = dup_bytes(path, strlen(path)))) {
 		problem_clear(p);

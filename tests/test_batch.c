@@ -630,7 +630,7 @@ static void free_lines(char **v, size_t n)
  * what a batch line must be, byte for byte. Caller frees. */
 static char *single_with_name(const char *name, const char *const *args)
 {
-	const char *argv[16] = { "--format", "json" };
+	const char *argv[32] = { "--format", "json" };
 	size_t n = 2;
 	static const char head[] = "{\"schema\":\"git-vitals/report/1\",";
 
@@ -783,6 +783,30 @@ Test(batch, all_good_is_exit_0)
 	char **l;
 	size_t n = split_lines(&l, run.out, run.out_len);
 	cr_expect_eq(n, 2);
+	free_lines(l, n);
+}
+
+Test(batch, analysis_options_reach_every_repository)
+{
+	char **l;
+
+	gv(&run, "batch", "-j2", "--since", "2024-01-02", "--until", "30d",
+	   "--lead-time-from", "commit", "--period", "week", "--exclude-bots",
+	   "--hotfix-window", "3d", "--changes", "merges", "--commits",
+	   "--release-pattern", "^v[0-9.]+$", "good.manifest");
+	cr_assert_eq(run.status, 0, "exit %d: %s", run.status, run.err);
+	size_t n = split_lines(&l, run.out, run.out_len);
+	cr_assert_eq(n, 2);
+	static const char *const paths[] = { "repo", "with space" };
+	for (size_t i = 0; i < 2; i++) {
+		char *want = single(paths[i], "--since", "2024-01-02", "--until",
+				    "30d", "--lead-time-from", "commit", "--period",
+				    "week", "--exclude-bots", "--hotfix-window", "3d",
+				    "--changes", "merges", "--commits",
+				    "--release-pattern", "^v[0-9.]+$", paths[i]);
+		cr_expect_str_eq(l[i], want, "%s", paths[i]);
+		free(want);
+	}
 	free_lines(l, n);
 }
 

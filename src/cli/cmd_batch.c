@@ -49,6 +49,9 @@ static const char usage_text[] =
 	"  --since DATE|SPAN        window start\n"
 	"  --until DATE|SPAN        window end (exclusive)\n"
 	"  --lead-time-from author|commit\n"
+	"  --hotfix-window SPAN, --changes commits|merges,\n"
+	"  --period week|month|quarter, --exclude-bots\n"
+	"                           as for a single run\n"
 	"  --rules PATH             rule files instead of the default set\n"
 	"  --rules-add PATH         add rule files (repeatable)\n"
 	"  --advisories PATH        OSV records (repeatable)\n"
@@ -127,6 +130,7 @@ static int parse_args(gv_batch_settings *bs, int argc, char **argv)
 		"--rev", "--release-pattern", "--since", "--until",
 		"--lead-time-from", "--rules", "--rules-add", "--advisories",
 		"--jobs", "-j", "--shard", "--summary", "--cache",
+		"--hotfix-window", "--changes", "--period",
 	};
 	gv_settings *o = &bs->base;
 	gv_error err = {0};
@@ -161,6 +165,10 @@ static int parse_args(gv_batch_settings *bs, int argc, char **argv)
 		}
 		if (!strcmp(a, "--commits")) {
 			o->commits = 1;
+			continue;
+		}
+		if (!strcmp(a, "--exclude-bots")) {
+			o->exclude_bots = 1;
 			continue;
 		}
 		if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
@@ -204,6 +212,9 @@ static int parse_args(gv_batch_settings *bs, int argc, char **argv)
 			break;
 		case 11: bs->summary = val; break;
 		case 12: bs->cache_dir = val; break;
+		case 13: o->hotfix_window = val; break;
+		case 14: o->changes = val; break;
+		case 15: o->period = val; break;
 		default: break;
 		}
 	}
@@ -221,16 +232,18 @@ static int entry_settings(gv_settings *s, const gv_settings *cl,
 	size_t k;
 	int error;
 
-	gv_settings_init(s);
+	/* Every option as given, including any added to gv_settings later;
+	 * then arrays of its own, since gv_settings_free frees them and
+	 * apply_config may replace revs. Rules are compiled once, elsewhere;
+	 * gates are not a batch option. */
+	*s = *cl;
+	memset(&s->revs, 0, sizeof(s->revs));
+	memset(&s->rules, 0, sizeof(s->rules));
+	memset(&s->rules_add, 0, sizeof(s->rules_add));
+	memset(&s->advisories, 0, sizeof(s->advisories));
+	memset(&s->fail_if, 0, sizeof(s->fail_if));
+	s->config = NULL;
 	s->path = e->path;
-	s->all = cl->all;
-	s->include_prereleases = cl->include_prereleases;
-	s->release_pattern = cl->release_pattern;
-	s->since = cl->since;
-	s->until = cl->until;
-	s->lead_from = cl->lead_from;
-	s->commits = cl->commits;
-	/* own arrays: apply_config may replace revs */
 	for (k = 0; k < cl->revs.n; k++)
 		if (gv_strv_push(&s->revs, cl->revs.v[k]))
 			goto nomem;
