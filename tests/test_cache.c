@@ -1,0 +1,315 @@
+/*
+ * test_cache.c - the incremental cache file: round trip, what invalidates it,
+ * what it survives (truncation, random bytes, a run killed mid-write), and
+ * pruning of commits a rewritten history no longer reaches.
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixture.h"
+#include "gv/cache.h"
+#include "gv/history.h"
+
+static const char LINE[] =
+	"c a1 2024-01-01T00:00:00Z\n"
+	"c a2 2024-01-02T00:00:00Z\n"
+	"c a3 2024-01-03T00:00:00Z\n"
+	"c a4 2024-01-04T00:00:00Z\n";
+
+static const gv_cache_key KEY = {1, 2, 3, 4};
+
+static gv_history *load(const char *path, const gv_history_seed *seed)
+{
+	gv_history_opts o;
+	gv_history *h = NULL;
+	gv_warnings w = {0};
+	gv_error err = {0};
+
+	memset(&o, 0, sizeof(o));
+	o.path = path;
+	o.threads = 2;
+	o.seed = seed;
+	cr_assert_eq(gv_history_load(&h, &o, &w, &err), 0, "%s", err.msg);
+	gv_warnings_free(&w);
+	return h;
+}
+
+/* The blob of commit i is "c<commit_time>", so a restore can check it got
+ * back exactly the bytes of that commit. */
+static int blob_cb(void *payload, gv_idx i, gv_buf *out)
+{
+	const gv_history *h = payload;
+	return gv_buf_printf(out, "c%lld",
+			     (long long)gv_history_commits(h)[i].commit_time);
+}
+
+typedef struct restored {
+	const gv_history *h; /* the warm history, filled by the time we check */
+	int calls, bad;
+	char seen[16][32];
+	gv_idx idx[16];
+} restored;
+
+static int restore_cb(void *payload, gv_idx commit, const void *data, size_t len)
+{
+	restored *r = payload;
+	int n = __atomic_fetch_add(&r->calls, 1, __ATOMIC_SEQ_CST);
+
+	if (n < 16 && len < 32) {
+		memcpy(r->seen[n], data, len);
+		r->seen[n][len] = '\0';
+		r->idx[n] = commit;
+	}
+	return 0;
+}
+
+static gv_cache *open_cache(const char *dir, const char *repo,
+			    const gv_cache_key *key, gv_warnings *w)
+{
+	gv_cache *c = NULL;
+	gv_error err = {0};
+
+	cr_assert_eq(gv_cache_open(&c, dir, repo, key, w, &err), 0, "%s", err.msg);
+	return c;
+}
+
+static void save(gv_cache *c, const gv_history *h)
+{
+	gv_error err = {0};
+	cr_assert_eq(gv_cache_save(c, h, blob_cb, (void *)h, &err), 0, "%s", err.msg);
+}
+
+/* The one cache file in dir (its name is a hash of the repository path). */
+static char *cache_file(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char *path = NULL;
+
+	cr_assert_not_null(d);
+	while ((e = readdir(d)))
+		if (strstr(e->d_name, ".cache") && !strstr(e->d_name, ".tmp.")) {
+			path = malloc(strlen(dir) + strlen(e->d_name) + 2);
+			sprintf(path, "%s/%s", dir, e->d_name);
+		}
+	closedir(d);
+	cr_assert_not_null(path, "no cache file in %s", dir);
+	return path;
+}
+
+Test(cache, round_trip_serves_every_commit_and_its_classification)
+{
+	fx_repo *r = fx_repo_new(LINE);
+	char *dir = fx_tmpdir(r, "cache");
+	gv_warnings w = {0};
+	gv_history *cold = load(r->path, NULL), *warm;
+	gv_cache *c = open_cache(dir, r->path, &KEY, &w);
+	gv_history_seed seed;
+	restored rs;
+	int i;
+
+	cr_expect_eq(gv_cache_count(c), 0);
+	cr_expect_eq(w.count, 0, "a missing cache file is no warning");
+	save(c, cold);
+	gv_cache_free(c);
+
+	c = open_cache(dir, r->path, &KEY, &w);
+	cr_expect_eq(gv_cache_count(c), 4);
+	memset(&rs, 0, sizeof(rs));
+	gv_cache_seed(c, &seed, restore_cb, &rs);
+	warm = load(r->path, &seed);
+	cr_expect_eq(gv_history_objects_read(warm), 0);
+	cr_assert_eq(rs.calls, 4);
+	for (i = 0; i < 4; i++) {
+		char want[32];
+		snprintf(want, sizeof(want), "c%lld",
+			 (long long)gv_history_commits(warm)[rs.idx[i]].commit_time);
+		cr_expect_str_eq(rs.seen[i], want);
+	}
+	cr_expect_eq(w.count, 0);
+	gv_cache_free(c);
+	gv_history_free(cold);
+	gv_history_free(warm);
+	gv_warnings_free(&w);
+	free(dir);
+	fx_repo_free(r);
+}
+
+Test(cache, new_commits_are_read_and_known_ones_are_not)
+{
+	fx_repo *r = fx_repo_new(LINE);
+	char *dir = fx_tmpdir(r, "cache"), *out = NULL;
+	gv_warnings w = {0};
+	gv_history *cold = load(r->path, NULL), *warm;
+	gv_cache *c = open_cache(dir, r->path, &KEY, &w);
+	gv_history_seed seed;
+	restored rs;
+
+	save(c, cold);
+	gv_cache_free(c);
+	cr_assert_eq(fx_sh(&out, r->path, "c a5 2024-01-05T00:00:00Z\n"
+					   "c a6 2024-01-06T00:00:00Z"), 0);
+	c = open_cache(dir, r->path, &KEY, &w);
+	memset(&rs, 0, sizeof(rs));
+	gv_cache_seed(c, &seed, restore_cb, &rs);
+	warm = load(r->path, &seed);
+	cr_expect_eq(gv_history_count(warm), 6);
+	cr_expect_eq(gv_history_objects_read(warm), 2, "only a5 and a6 are read");
+	cr_expect_eq(rs.calls, 4);
+	gv_cache_free(c);
+	gv_history_free(cold);
+	gv_history_free(warm);
+	gv_warnings_free(&w);
+	free(out);
+	free(dir);
+	fx_repo_free(r);
+}
+
+Test(cache, another_key_ignores_the_file)
+{
+	fx_repo *r = fx_repo_new(LINE);
+	char *dir = fx_tmpdir(r, "cache");
+	gv_warnings w = {0};
+	gv_history *h = load(r->path, NULL);
+	gv_cache *c = open_cache(dir, r->path, &KEY, &w);
+	gv_cache_key rules_changed = KEY;
+
+	save(c, h);
+	gv_cache_free(c);
+	rules_changed.rules++;
+	c = open_cache(dir, r->path, &rules_changed, &w);
+	cr_expect_eq(gv_cache_count(c), 0);
+	gv_cache_free(c);
+	gv_history_free(h);
+	gv_warnings_free(&w);
+	free(dir);
+	fx_repo_free(r);
+}
+
+static void damaged_file_is_ignored_with_a_warning(int truncate)
+{
+	fx_repo *r = fx_repo_new(LINE);
+	char *dir = fx_tmpdir(r, "cache"), *file;
+	gv_warnings w = {0};
+	gv_history *h = load(r->path, NULL);
+	gv_cache *c = open_cache(dir, r->path, &KEY, &w);
+	FILE *f;
+	size_t len;
+	char *data;
+
+	save(c, h);
+	gv_cache_free(c);
+	file = cache_file(dir);
+	data = fx_read_file(file, &len);
+	cr_assert_not_null(data);
+	f = fopen(file, "wb");
+	if (truncate) {
+		fwrite(data, 1, len / 2, f);
+	} else {
+		size_t i;
+		srand(7);
+		for (i = 0; i < len; i++)
+			fputc(rand() & 0xff, f);
+	}
+	fclose(f);
+	c = open_cache(dir, r->path, &KEY, &w);
+	cr_expect_eq(gv_cache_count(c), 0);
+	cr_assert_eq(w.count, 1);
+	cr_expect_str_eq(w.items[0].code, "cache-ignored");
+	/* and the next save repairs it */
+	save(c, h);
+	gv_cache_free(c);
+	gv_warnings_free(&w);
+	c = open_cache(dir, r->path, &KEY, &w);
+	cr_expect_eq(gv_cache_count(c), 4);
+	cr_expect_eq(w.count, 0);
+	gv_cache_free(c);
+	gv_history_free(h);
+	gv_warnings_free(&w);
+	free(data);
+	free(file);
+	free(dir);
+	fx_repo_free(r);
+}
+
+Test(cache, truncated_file_is_ignored_with_a_warning)
+{
+	damaged_file_is_ignored_with_a_warning(1);
+}
+
+Test(cache, random_bytes_are_ignored_with_a_warning)
+{
+	damaged_file_is_ignored_with_a_warning(0);
+}
+
+/* A run killed mid-write leaves only its temporary file: the cache that
+ * was there is still whole and used. */
+Test(cache, a_run_killed_mid_write_leaves_the_old_cache_usable)
+{
+	fx_repo *r = fx_repo_new(LINE);
+	char *dir = fx_tmpdir(r, "cache"), *file, tmp[4096];
+	gv_warnings w = {0};
+	gv_history *h = load(r->path, NULL);
+	gv_cache *c = open_cache(dir, r->path, &KEY, &w);
+	FILE *f;
+
+	save(c, h);
+	gv_cache_free(c);
+	file = cache_file(dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp.Xk1ll3", file);
+	f = fopen(tmp, "wb");
+	fputs("GVCACHE\nhalf a file", f);
+	fclose(f);
+	c = open_cache(dir, r->path, &KEY, &w);
+	cr_expect_eq(gv_cache_count(c), 4);
+	cr_expect_eq(w.count, 0);
+	gv_cache_free(c);
+	gv_history_free(h);
+	gv_warnings_free(&w);
+	free(file);
+	free(dir);
+	fx_repo_free(r);
+}
+
+/* After a force-push the old commits stay cached (the branch may come back)
+ * while they are at most a quarter of the file; past that they go. */
+Test(cache, unreachable_commits_are_pruned_past_a_quarter)
+{
+	fx_repo *r = fx_repo_new(LINE);
+	char *dir = fx_tmpdir(r, "cache"), *out = NULL;
+	gv_warnings w = {0};
+	gv_history *h = load(r->path, NULL), *h2, *h3;
+	gv_cache *c = open_cache(dir, r->path, &KEY, &w);
+
+	save(c, h);
+	gv_cache_free(c);
+	/* drop a4: 1 stale of 4 in all = a quarter: kept */
+	cr_assert_eq(fx_sh(&out, r->path, "git reset -q --hard HEAD~1"), 0);
+	h2 = load(r->path, NULL);
+	c = open_cache(dir, r->path, &KEY, &w);
+	save(c, h2);
+	gv_cache_free(c);
+	c = open_cache(dir, r->path, &KEY, &w);
+	cr_expect_eq(gv_cache_count(c), 4);
+	gv_cache_free(c);
+	/* drop a3 too: 2 stale of 4 is more than a quarter: both pruned */
+	free(out);
+	cr_assert_eq(fx_sh(&out, r->path, "git reset -q --hard HEAD~1"), 0);
+	h3 = load(r->path, NULL);
+	c = open_cache(dir, r->path, &KEY, &w);
+	save(c, h3);
+	gv_cache_free(c);
+	c = open_cache(dir, r->path, &KEY, &w);
+	cr_expect_eq(gv_cache_count(c), 2);
+	gv_cache_free(c);
+	gv_history_free(h);
+	gv_history_free(h2);
+	gv_history_free(h3);
+	gv_warnings_free(&w);
+	free(out);
+	free(dir);
+	fx_repo_free(r);
+}
