@@ -170,6 +170,14 @@ Test(classify, reapply_is_a_revert)
 	assert_one_ref(GV_REF_REVERT, "1a2b3c4d5e6f7a8b");
 }
 
+Test(classify, quoted_subject_of_a_revert_is_not_read_as_a_fix_or_cve)
+{
+	classify("Revert \"Fix CVE-2024-1234 crash (fix #736)\"\n\n"
+		 "This reverts commit 0123456789abcdef.\n");
+	cr_assert_eq(v.labels, GV_LABEL(GV_CAT_REVERT));
+	cr_assert_eq(v.nids + v.nissues, 0);
+}
+
 /* ---- fixes ---- */
 
 Test(classify, fixes_trailer_with_eight_hex_digits)
