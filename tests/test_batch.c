@@ -1064,6 +1064,15 @@ Test(batch, help_is_exit_0)
  * twice (crash). Enable when history.c is fixed. */
 Test(batch, corrupt_head_commit_is_an_error_line, .disabled = true)
 {
-	gv(&run, "--format", "json", "corrupt-head");
-	cr_expect_eq(run.status, 2, "single run: exit %d", run.status);
+	const char *bin = getenv("GV_BIN");
+	char *abs = realpath(bin && *bin ? bin : "./git-vitals", NULL);
+	char *out = NULL;
+
+	cr_assert_not_null(abs, "set GV_BIN");
+	int rc = fx_sh(&out, root, "echo corrupt-head | '%s' batch -q - 2>/dev/null",
+		       abs);
+	cr_expect_eq(rc, 3);
+	expect_error_line(out, "corrupt-head", "corrupt-head", "");
+	free(out);
+	free(abs);
 }
