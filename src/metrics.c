@@ -889,6 +889,23 @@ done:
 	return error;
 }
 
+/* A release fails with an urgent failure; any failure is an escaped
+ * defect. */
+static int release_failed(const gv_metrics *m, uint32_t r)
+{
+	uint32_t f;
+
+	for (f = m->failures_at[r]; f < m->failures_at[r + 1]; f++)
+		if (m->failures[f].urgent)
+			return 1;
+	return 0;
+}
+
+static int release_escaped(const gv_metrics *m, uint32_t r)
+{
+	return m->failures_at[r + 1] > m->failures_at[r];
+}
+
 /* Change failure rate, escaped defects and time to restore. */
 static int failure_numbers(calc *k)
 {
@@ -914,12 +931,9 @@ static int failure_numbers(calc *k)
 		m->restore_s[r] = best;
 	}
 	for (i = 0; i < m->nreleases; i++) {
-		int failed = 0;
 		r = m->releases[i];
-		for (f = m->failures_at[r]; f < m->failures_at[r + 1]; f++)
-			failed |= m->failures[f].urgent;
-		m->escaped_defect_rate.escaped += m->failures_at[r + 1] > m->failures_at[r];
-		if (!failed)
+		m->escaped_defect_rate.escaped += (uint64_t)release_escaped(m, r);
+		if (!release_failed(m, r))
 			continue;
 		m->change_failure_rate.failed++;
 		if (m->restore_s[r] < 0)
@@ -1189,11 +1203,10 @@ static int series(calc *k, int64_t now)
 {
 	gv_metrics *m = k->m;
 	const gv_release *list = k->in->releases;
-	size_t n = k->in->ncommits, nrel = k->in->nreleases, i, p, cap = 0;
+	size_t n = k->in->ncommits, i, p, cap = 0;
 	int64_t lo = 0, hi = 0, t, **lead = NULL;
 	size_t *nlead = NULL;
 	int have = 0, kind = k->o->period, error = GV_ENOMEM;
-	uint32_t f;
 
 	/* The span: the window's bounds, or else the data in it (commits
 	 * and releases not in the future). */
@@ -1244,14 +1257,11 @@ static int series(calc *k, int64_t now)
 	}
 	for (i = 0; i < m->nreleases; i++) {
 		uint32_t r = m->releases[i];
-		int failed = 0;
 		if ((p = period_of(m, list[r].time)) == SIZE_MAX)
 			continue;
 		m->series[p].releases++;
-		for (f = m->failures_at[r]; f < m->failures_at[r + 1]; f++)
-			failed |= m->failures[f].urgent;
-		m->series[p].failed += (uint64_t)failed;
-		m->series[p].escaped += m->failures_at[r + 1] > m->failures_at[r];
+		m->series[p].failed += (uint64_t)release_failed(m, r);
+		m->series[p].escaped += (uint64_t)release_escaped(m, r);
 	}
 	/* lead times by the release time of the change's first release */
 	if (!(nlead = calloc(m->nseries ? m->nseries : 1, sizeof(*nlead))) ||
@@ -1278,7 +1288,6 @@ static int series(calc *k, int64_t now)
 	}
 	for (p = 0; p < m->nseries; p++)
 		gv_stats_from(&m->series[p].lead_time, lead[p], nlead[p]);
-	(void)nrel;
 	error = 0;
 done:
 	for (p = 0; lead && p < m->nseries; p++)
