@@ -592,3 +592,48 @@ Test(e2e_metrics, empty_repository_has_null_metrics)
 	expect_stat(doc, "metrics.security.exposure.median_s", NUL_STAT);
 	cr_expect_eq(cJSON_GetArraySize(fx_get(doc, "series")), 0);
 }
+
+Test(e2e_metrics, hotfix_window_boundary_is_inclusive)
+{
+	/* v1.0 Jan 1 ships A; FA (Fixes: A) and B ship in v1.1 at exactly
+	 * Jan 15 00:00, 14 days later: within the default window (<= 14 d),
+	 * urgent; v1.1 holds B too, so it is no hotfix release */
+	repo = fx_repo_new(HELPERS
+		"c 'add a' 2023-12-31T00:00:00Z; lt x-A\n"
+		"at v1.0 2024-01-01T00:00:00Z\n"
+		"fixes 'fix a' $(git rev-parse x-A) 'add a' 2024-01-10T00:00:00Z; lt x-FA\n"
+		"c 'add b' 2024-01-11T00:00:00Z\n"
+		"at v1.1 2024-01-15T00:00:00Z\n");
+	const cJSON *doc = gv_json(repo->path, "--format", "json");
+	expect_failure(failures_of(doc, "v1.0", 1), 0, "x-A", "x-FA", "fixes", 1);
+	/* one second shorter (13 d 23 h 59 min 59 s = 1209599 s): escaped */
+	doc = gv_json(repo->path, "--format", "json", "--hotfix-window",
+		      "1209599s");
+	expect_failure(failures_of(doc, "v1.0", 1), 0, "x-A", "x-FA", "fixes", 0);
+	expect_stat(doc, "metrics.change_failure_rate.failed", 0);
+	expect_stat(doc, "metrics.escaped_defect_rate.escaped", 1);
+	/* from git config */
+	cr_assert_eq(fx_sh(NULL, repo->path,
+			   "git config vitals.hotfixWindow 1209599s"), 0);
+	doc = gv_json(repo->path, "--format", "json");
+	expect_stat(doc, "metrics.change_failure_rate.failed", 0);
+	/* the command line wins */
+	doc = gv_json(repo->path, "--format", "json", "--hotfix-window", "2w");
+	expect_stat(doc, "metrics.change_failure_rate.failed", 1);
+}
+
+Test(e2e_metrics, text_report_shows_the_bot_share_either_way)
+{
+	repo = fx_repo_shared("e2e-metrics-bots", BOTS);
+	fx_run_free(&run);
+	fx_gv(&run, repo->path, "--format", "text", NULL);
+	cr_assert_eq(run.status, 0, "%s", run.err);
+	/* 2 of 3 commits */
+	cr_expect_not_null(strstr(run.out, "bots     2 commits (66.7%), counted"),
+			   "%s", run.out);
+	fx_run_free(&run);
+	fx_gv(&run, repo->path, "--format", "text", "--exclude-bots", NULL);
+	cr_assert_eq(run.status, 0, "%s", run.err);
+	cr_expect_not_null(strstr(run.out, "bots     2 commits (66.7%), excluded"),
+			   "%s", run.out);
+}
