@@ -603,7 +603,7 @@ static int run_rule(scratch *s, const gv_ruleset *rs, const gv_rule *r,
 		    void *payload)
 {
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
-	size_t start = 0, g;
+	size_t start = gv_rules_start(r, text, len), g;
 	int rc, fired = 0;
 
 	for (;;) {

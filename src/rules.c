@@ -74,6 +74,22 @@ int gv_rules_is_limit(int rc)
 	       rc == PCRE2_ERROR_NOMEMORY;
 }
 
+size_t gv_rules_start(const gv_rule *r, const char *s, size_t len)
+{
+	const char *nl;
+	size_t i = 0;
+
+	if (!r->skip_revert)
+		return 0;
+	while (i < len && s[i] == '\n')
+		i++;
+	if (!((len - i > 8 && !memcmp(s + i, "Revert \"", 8)) ||
+	      (len - i > 9 && !memcmp(s + i, "Reapply \"", 9))))
+		return 0;
+	nl = memchr(s + i, '\n', len - i);
+	return nl ? (size_t)(nl - s) + 1 : len;
+}
+
 int gv_rules_match(const gv_ruleset *rs, const gv_rule *r, const char *s,
 		   size_t len, size_t start, pcre2_match_data *md)
 {
@@ -167,12 +183,12 @@ typedef struct parser {
 
 enum key {
 	K_CATEGORY, K_FIELD, K_PATTERN, K_FLAGS, K_CONFIDENCE, K_CAPTURES,
-	K_REQUIRES, K_NOT, K_MATCH, K_NOMATCH, K__COUNT
+	K_REQUIRES, K_NOT, K_SKIP, K_MATCH, K_NOMATCH, K__COUNT
 };
 
 static const char *const key_names[K__COUNT] = {
 	"category", "field", "pattern", "flags", "confidence", "captures",
-	"requires", "not", "match", "nomatch"
+	"requires", "not", "skip", "match", "nomatch"
 };
 
 #define perr(p, line, col, ...) parse_error(p, line, col, __VA_ARGS__)
@@ -529,6 +545,12 @@ static int set_key(parser *p, int key, const char *v, size_t n,
 		return set_requires(p, v, n, line, col);
 	case K_NOT:
 		return set_bool(p, &r->veto, v, n, line, col);
+	case K_SKIP:
+		if (n != 14 || memcmp(v, "revert-subject", 14))
+			return perr(p, line, col, "unknown skip '%.*s' "
+				    "(expected revert-subject)", (int)n, v);
+		r->skip_revert = 1;
+		return 0;
 	case K_MATCH:
 	case K_NOMATCH:
 		return add_example(p, v, n, line, key == K_MATCH);
@@ -559,6 +581,9 @@ static int finish_rule(parser *p)
 	    !(p->seen & (1u << K_CONFIDENCE)))
 		return perr(p, r->line, 1, "rule '%s': missing required key "
 			    "'confidence'", r->id);
+	if (r->skip_revert && r->field != GV_FIELD_MESSAGE)
+		return perr(p, r->line, 1, "rule '%s': 'skip = revert-subject' "
+			    "needs 'field = message'", r->id);
 	if (r->veto && r->ncaps)
 		return perr(p, r->caps_line, r->caps_col, "rule '%s': a 'not' "
 			    "rule captures nothing", r->id);
@@ -996,7 +1021,8 @@ static int test_rule(const gv_ruleset *rs, const gv_rule *r,
 		const char *why = NULL;
 
 		nmatch += (size_t)ex->match;
-		rc = gv_rules_match(rs, r, ex->text, ex->len, 0, md);
+		rc = gv_rules_match(rs, r, ex->text, ex->len,
+				    gv_rules_start(r, ex->text, ex->len), md);
 		got = rc >= 0;
 		if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
 			why = "the match hit a limit";
@@ -1094,6 +1120,8 @@ static int show_rule(const gv_rule *r, gv_buf *out)
 				   gv_field_name(r->field));
 	if (!rc && r->veto)
 		rc = gv_buf_puts(out, "not = true\n");
+	if (!rc && r->skip_revert)
+		rc = gv_buf_puts(out, "skip = revert-subject\n");
 	if (!rc && r->confidence)
 		rc = gv_buf_printf(out, "confidence = %s\n",
 				   gv_confidence_name(r->confidence));

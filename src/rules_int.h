@@ -63,6 +63,7 @@ typedef struct gv_rule {
 	size_t trailer_len;
 	int confidence;        /* GV_CONF_LOW or GV_CONF_HIGH (classify.h) */
 	int veto;              /* a `not` rule */
+	int skip_revert;       /* skip = revert-subject */
 	char *pattern;
 	size_t pattern_len;
 	unsigned pattern_line, pattern_col;
@@ -120,6 +121,10 @@ const char *gv_field_name(int field);
  * among them). */
 int gv_rules_match(const gv_ruleset *rs, const gv_rule *r, const char *s,
 		   size_t len, size_t start, pcre2_match_data *md);
+/* Where rule r starts reading its field text: past the first line when the
+ * rule says `skip = revert-subject` and the text opens with `Revert "` or
+ * `Reapply "` (that quoted subject is another commit's), else 0. */
+size_t gv_rules_start(const gv_rule *r, const char *s, size_t len);
 /* 1 when a PCRE2 result code means a resource limit was hit. */
 int gv_rules_is_limit(int rc);
 
