@@ -1322,8 +1322,8 @@ int gv_metrics_compute_input(gv_metrics **out, const gv_metrics_input *in,
 	    !(k.chg = malloc((n ? n : 1) * sizeof(*k.chg))) ||
 	    !(k.chg_start = malloc((n ? n : 1) * sizeof(*k.chg_start))))
 		goto done;
-	m->hotfix_window = opts->hotfix_window < 0 ? GV_HOTFIX_WINDOW_DEFAULT
-						   : opts->hotfix_window;
+	m->hotfix_window = opts->has_hotfix_window ? opts->hotfix_window
+						   : GV_HOTFIX_WINDOW_DEFAULT;
 	for (i = 0; i < n; i++) {
 		gv_class_view v;
 		if (in->commits[i].commit_time <= now &&

@@ -130,7 +130,6 @@ static void opts_init(gv_metrics_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->now = T0 + 1000 * DAY;
-	o->hotfix_window = -1;
 }
 
 static const gv_metrics *run(const gv_metrics_opts *o)
@@ -369,6 +368,7 @@ Test(metrics, failures_urgent_escaped_and_fixed_before_release)
 	cr_expect_eq(m->rollback_rate.rollbacks, 1);
 
 	/* a 60-day hotfix window makes c3 (58 days after v1) urgent */
+	o.has_hotfix_window = 1;
 	o.hotfix_window = 60 * DAY;
 	m = run(&o);
 	cr_expect(m->failures[1].urgent);

@@ -43,7 +43,8 @@ typedef struct gv_metrics_opts {
 	gv_bound since, until;
 	int lead_from_commit; /* --lead-time-from commit */
 	int64_t now;          /* "the future" starts after this; 0: time(NULL) */
-	int64_t hotfix_window;/* seconds; < 0: the default, 14 days */
+	int has_hotfix_window;/* else the default, 14 days */
+	int64_t hotfix_window;/* seconds */
 	int exclude_bots;     /* --exclude-bots */
 	int merges;           /* --changes merges: first-parent merges */
 	int period;           /* enum gv_period_kind: --period */

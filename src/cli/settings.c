@@ -178,7 +178,7 @@ int gv_settings_to_analysis(const gv_settings *s, gv_analysis_opts *ao,
 	if ((error = parse_bound(&ao->metrics.since, s->since, "--since", err)) ||
 	    (error = parse_bound(&ao->metrics.until, s->until, "--until", err)))
 		return error;
-	ao->metrics.hotfix_window = -1;
+	ao->metrics.has_hotfix_window = s->hotfix_window != NULL;
 	if (s->hotfix_window &&
 	    gv_span_parse(&ao->metrics.hotfix_window, s->hotfix_window))
 		return gv_error_set(err, GV_EUSAGE,
