@@ -1059,9 +1059,9 @@ Test(batch, help_is_exit_0)
 }
 
 /* A corrupt HEAD commit must fail like any corrupt object. Disabled: today
- * history.c takes an unreadable HEAD for an unborn one (an empty report,
- * exit 0), and with a tag on that commit load_tags() frees a reference
- * twice (crash). Enable when history.c is fixed. */
+ * history.c takes an unreadable HEAD for an unborn one (git_revparse_single
+ * of HEAD^{commit} fails and is not told apart from an unborn HEAD), so the
+ * report is empty and the exit 0. Enable when history.c is fixed. */
 Test(batch, corrupt_head_commit_is_an_error_line, .disabled = true)
 {
 	const char *bin = getenv("GV_BIN");
