@@ -254,8 +254,10 @@ done:
 
 /* ---- classify and explain ---- */
 
-/* A JSON string: the bytes repaired to UTF-8, then escaped. */
-static int json_str(gv_buf *b, const char *s, size_t len)
+/* Writes message bytes repaired to UTF-8: as a quoted JSON string, or as
+ * text with control characters (C0, DEL, C1) escaped so that a hostile
+ * message cannot drive the terminal. */
+static int put_str(gv_buf *b, const char *s, size_t len, int json)
 {
 	gv_buf u = { 0 };
 	size_t i;
@@ -263,51 +265,41 @@ static int json_str(gv_buf *b, const char *s, size_t len)
 
 	if ((rc = gv_utf8_sanitize(&u, s, len)))
 		goto done;
-	rc = gv_buf_puts(b, "\"");
+	if (json)
+		rc = gv_buf_puts(b, "\"");
 	for (i = 0; i < u.len && !rc; i++) {
 		unsigned char c = (unsigned char)u.ptr[i];
 
-		if (c == '"' || c == '\\')
+		if (json && (c == '"' || c == '\\'))
 			rc = gv_buf_printf(b, "\\%c", c);
 		else if (c == '\n')
 			rc = gv_buf_puts(b, "\\n");
-		else if (c == '\t')
+		else if (c == '\t' && json)
 			rc = gv_buf_puts(b, "\\t");
-		else if (c < 0x20)
-			rc = gv_buf_printf(b, "\\u%04x", c);
+		else if (c < 0x20 || (!json && c == 0x7f))
+			rc = gv_buf_printf(b, json ? "\\u%04x" : "\\x%02x", c);
+		else if (!json && c == 0xc2 && i + 1 < u.len &&
+			 (unsigned char)u.ptr[i + 1] < 0xa0)
+			rc = gv_buf_printf(b, "\\u%04x",
+					   (unsigned char)u.ptr[++i]);
 		else
 			rc = gv_buf_put(b, (const char *)&c, 1);
 	}
-	if (!rc)
+	if (!rc && json)
 		rc = gv_buf_puts(b, "\"");
 done:
 	gv_buf_free(&u);
 	return rc;
 }
 
-/* Text output: control characters shown as escapes, so a hostile message
- * cannot drive the terminal. */
+static int json_str(gv_buf *b, const char *s, size_t len)
+{
+	return put_str(b, s, len, 1);
+}
+
 static int text_str(gv_buf *b, const char *s, size_t len)
 {
-	gv_buf u = { 0 };
-	size_t i;
-	int rc;
-
-	if ((rc = gv_utf8_sanitize(&u, s, len)))
-		goto done;
-	for (i = 0; i < u.len && !rc; i++) {
-		unsigned char c = (unsigned char)u.ptr[i];
-
-		if (c == '\n')
-			rc = gv_buf_puts(b, "\\n");
-		else if (c < 0x20 || c == 0x7f)
-			rc = gv_buf_printf(b, "\\x%02x", c);
-		else
-			rc = gv_buf_put(b, (const char *)&c, 1);
-	}
-done:
-	gv_buf_free(&u);
-	return rc;
+	return put_str(b, s, len, 0);
 }
 
 typedef struct trace {
