@@ -924,13 +924,13 @@ static void resolve_hex(gv_ref *r, const gv_history *h, gv_idx from,
 		r->resolved = 1;
 		gv_history_hex(h, idx, r->text);
 	} else if (rc == GV_EAMBIGUOUS) {
-		gv_warnings_add(w, "ambiguous-ref", "an abbreviated commit id "
+		gv_warnings_add_keyed(w, "ambiguous-ref", hex, "an abbreviated commit id "
 				"in a message matches several commits (kept "
 				"as written, resolved: false), e.g. %s (%s) "
 				"in %.12s", r->text, gv_ref_kind_name(r->kind),
 				hex);
 	} else {
-		gv_warnings_add(w, "unresolved-ref", "a commit named in a "
+		gv_warnings_add_keyed(w, "unresolved-ref", hex, "a commit named in a "
 				"message is not in the loaded history (kept "
 				"as written, resolved: false), e.g. %s (%s) "
 				"in %.12s", r->text, gv_ref_kind_name(r->kind),
@@ -1007,7 +1007,7 @@ int gv_classes_resolve(gv_classes *c, const gv_history *h,
 					 (uint32_t)i + 1, queue);
 		if (t == GV_NONE) {
 			gv_history_hex(h, pd->commit, hex);
-			gv_warnings_add(warnings, "unresolved-revert-subject",
+			gv_warnings_add_keyed(warnings, "unresolved-revert-subject", hex,
 					"a revert names its target only by "
 					"subject, and no ancestor has that "
 					"exact subject (resolved: false), "

@@ -115,6 +115,7 @@ int gv_warnings_add_n(gv_warnings *w, const char *code, uint64_t n,
 	it->code = dup_cstr(code);
 	it->message = dup_cstr(msg);
 	it->count = n;
+	it->key = NULL;
 	if (!it->code || !it->message) {
 		free(it->code);
 		free(it->message);
@@ -135,6 +136,40 @@ int gv_warnings_add(gv_warnings *w, const char *code, const char *fmt, ...)
 	return gv_warnings_add_n(w, code, 1, msg);
 }
 
+int gv_warnings_add_keyed(gv_warnings *w, const char *code, const char *key,
+			  const char *fmt, ...)
+{
+	char msg[512], *m, *k;
+	va_list ap;
+	size_t i;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	for (i = 0; i < w->count; i++) {
+		gv_warning *it = &w->items[i];
+		if (strcmp(it->code, code))
+			continue;
+		it->count++;
+		if (it->key && strcmp(key, it->key) >= 0)
+			return 0;
+		if (!(m = dup_cstr(msg)) || !(k = dup_cstr(key))) {
+			free(m);
+			return GV_ENOMEM;
+		}
+		free(it->message);
+		free(it->key);
+		it->message = m;
+		it->key = k;
+		return 0;
+	}
+	if (gv_warnings_add_n(w, code, 1, msg))
+		return GV_ENOMEM;
+	if (!(w->items[w->count - 1].key = dup_cstr(key)))
+		return GV_ENOMEM;
+	return 0;
+}
+
 void gv_warnings_free(gv_warnings *w)
 {
 	size_t i;
@@ -142,6 +177,7 @@ void gv_warnings_free(gv_warnings *w)
 	for (i = 0; i < w->count; i++) {
 		free(w->items[i].code);
 		free(w->items[i].message);
+		free(w->items[i].key);
 	}
 	free(w->items);
 	memset(w, 0, sizeof(*w));

@@ -349,3 +349,23 @@ Test(error, set_returns_the_code_and_formats_the_message)
 	cr_expect_str_eq(err.msg, "open: /x: not a repository");
 	cr_expect_eq(gv_error_set(NULL, GV_EIO, "ignored"), GV_EIO);
 }
+
+/* Threads visit commits in a different order on every run, so a warning's
+ * example must not depend on which occurrence came first. */
+Test(warnings, keyed_example_is_the_smallest_key_whatever_the_order)
+{
+	gv_warnings a = {0}, b = {0};
+
+	cr_assert_eq(gv_warnings_add_keyed(&a, "unresolved-ref", "bb", "e.g. %s", "bb"), 0);
+	cr_assert_eq(gv_warnings_add_keyed(&a, "unresolved-ref", "aa", "e.g. %s", "aa"), 0);
+	cr_assert_eq(gv_warnings_add_keyed(&a, "unresolved-ref", "cc", "e.g. %s", "cc"), 0);
+	cr_assert_eq(gv_warnings_add_keyed(&b, "unresolved-ref", "cc", "e.g. %s", "cc"), 0);
+	cr_assert_eq(gv_warnings_add_keyed(&b, "unresolved-ref", "aa", "e.g. %s", "aa"), 0);
+	cr_assert_eq(gv_warnings_add_keyed(&b, "unresolved-ref", "bb", "e.g. %s", "bb"), 0);
+	cr_assert_eq(a.count, 1);
+	cr_expect_eq(a.items[0].count, 3);
+	cr_expect_str_eq(a.items[0].message, "e.g. aa");
+	cr_expect_str_eq(b.items[0].message, "e.g. aa");
+	gv_warnings_free(&a);
+	gv_warnings_free(&b);
+}

@@ -55,6 +55,7 @@ typedef struct gv_warning {
 	char *code;
 	char *message;
 	uint64_t count;
+	char *key;      /* the example's sort key (gv_warnings_add_keyed) */
 } gv_warning;
 
 typedef struct gv_warnings {
@@ -70,6 +71,16 @@ int gv_warnings_add(gv_warnings *w, const char *code, const char *fmt, ...)
 #endif
 	;
 int gv_warnings_add_n(gv_warnings *w, const char *code, uint64_t n, const char *msg);
+/* Like gv_warnings_add, but the message kept is the one whose `key` sorts
+ * first (byte order), not the first one added: for warnings that cite an
+ * example found while walking commits in an order that varies between runs
+ * (commit indexes depend on how reading threads interleave). */
+int gv_warnings_add_keyed(gv_warnings *w, const char *code, const char *key,
+			  const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 4, 5)))
+#endif
+	;
 void gv_warnings_free(gv_warnings *w);
 
 /* A growable byte buffer; always NUL-terminated when len > 0. */
