@@ -81,13 +81,13 @@ int gv_summary_row_set(gv_summary_row *row, const char *name, const char *path,
 		       gv_error *err)
 {
 	static const gv_metrics none;
+	const char *msg = message && *message ? message : "failed";
 
 	gv_summary_row_clear(row);
 	row->error = a ? 0 : (error ? error : GV_EINTERNAL);
 	if (!(row->name = gv_utf8_dup(name, strlen(name))) ||
 	    !(row->path = gv_utf8_dup(path, strlen(path))) ||
-	    (!a && !(row->message = gv_utf8_dup(message ? message : "failed",
-						  strlen(message ? message : "failed"))))) {
+	    (!a && !(row->message = gv_utf8_dup(msg, strlen(msg))))) {
 		gv_summary_row_clear(row);
 		return gv_error_set(err, GV_ENOMEM, "out of memory");
 	}
