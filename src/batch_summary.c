@@ -23,13 +23,9 @@
 
 #define GV_SUMMARY_SCHEMA "git-vitals/batch-summary/1"
 
-enum {
-	V_REAL = 0,
-	V_INT = 1,    /* written as an integer */
-	V_FLEET = 2   /* a fleet-wide median is computed */
-};
+enum { PER_REPO = 0, FLEET = 1 };  /* FLEET: a fleet-wide median too */
 
-static void put(gv_summary_row *r, const char *key, int flags, int has,
+static void put(gv_summary_row *r, const char *key, int fleet, int has,
 		double value)
 {
 	gv_summary_value *v;
@@ -38,34 +34,31 @@ static void put(gv_summary_row *r, const char *key, int flags, int has,
 		return; /* raise GV_SUMMARY_MAX_VALUES; test_batch catches it */
 	v = &r->values[r->nvalues++];
 	v->key = key;
-	v->fleet = (flags & V_FLEET) != 0;
-	v->integer = (flags & V_INT) != 0;
+	v->fleet = fleet;
 	v->has = has && !r->error;
 	v->value = v->has ? value : 0;
 }
 
 /*
- * The headline metrics, one line each: adding one is adding a line. `m` is
+ * The headline metrics, one put() each: adding one is adding a call. `m` is
  * all zeros for a failed repository (and put() nulls its values then).
  */
 static void headlines(gv_summary_row *r, const gv_metrics *m)
 {
-	put(r, "counts.commits", V_INT, 1, (double)m->counts.commits);
-	put(r, "counts.releases", V_INT, 1, (double)m->counts.releases);
-	put(r, "metrics.lead_time.median_s", V_INT | V_FLEET,
+	put(r, "counts.commits", PER_REPO, 1, (double)m->counts.commits);
+	put(r, "counts.releases", PER_REPO, 1, (double)m->counts.releases);
+	put(r, "metrics.lead_time.median_s", FLEET,
 	    m->lead_time.stats.samples > 0, (double)m->lead_time.stats.median_s);
-	put(r, "metrics.deployment_frequency.per_week", V_REAL | V_FLEET,
+	put(r, "metrics.deployment_frequency.per_week", FLEET,
 	    m->deployment_frequency.has_days, m->deployment_frequency.per_week);
-	/* SLOT (metrics issue): once gv_metrics has it, the line becomes
-	 * put(r, "metrics.change_failure_rate.rate", V_REAL | V_FLEET,
-	 *     m->change_failure_rate.releases > 0, m->change_failure_rate.releases
-	 *     ? (double)m->change_failure_rate.failed /
-	 *       (double)m->change_failure_rate.releases : 0); */
-	put(r, "metrics.change_failure_rate.rate", V_REAL | V_FLEET, 0, 0);
-	/* SLOT (metrics issue): put(r, "metrics.fix_latency.median_s",
-	 *     V_INT | V_FLEET, m->fix_latency.samples > 0,
-	 *     (double)m->fix_latency.median_s); */
-	put(r, "metrics.fix_latency.median_s", V_INT | V_FLEET, 0, 0);
+	put(r, "metrics.change_failure_rate.rate", FLEET,
+	    m->change_failure_rate.releases > 0,
+	    m->change_failure_rate.releases
+		    ? (double)m->change_failure_rate.failed /
+			      (double)m->change_failure_rate.releases
+		    : 0);
+	put(r, "metrics.fix_latency.median_s", FLEET,
+	    m->fix_latency.samples > 0, (double)m->fix_latency.median_s);
 }
 
 void gv_summary_row_clear(gv_summary_row *row)

@@ -393,10 +393,12 @@ static void rows_fini(void)
 	gv_manifest_free(&man);
 }
 
-/* A repository that ran, with the headline numbers given (lead < 0: no
- * lead time samples, per_week < 0: no deployment frequency). */
-static void ran(gv_summary_row *r, const char *name, uint64_t commits,
-		int64_t lead, double per_week)
+/* A repository that ran, with the headline numbers given (lead, fix < 0:
+ * no samples; per_week < 0: no deployment frequency; cfr_releases 0: no
+ * change failure rate). */
+static void ran_full(gv_summary_row *r, const char *name, uint64_t commits,
+		     int64_t lead, double per_week, uint64_t cfr_releases,
+		     uint64_t cfr_failed, int64_t fix)
 {
 	gv_metrics m;
 	gv_analysis a;
@@ -410,9 +412,16 @@ static void ran(gv_summary_row *r, const char *name, uint64_t commits,
 	m.lead_time.stats.median_s = lead;
 	m.deployment_frequency.has_days = per_week >= 0;
 	m.deployment_frequency.per_week = per_week;
+	m.change_failure_rate.releases = cfr_releases;
+	m.change_failure_rate.failed = cfr_failed;
+	m.fix_latency.samples = fix >= 0 ? 1 : 0;
+	m.fix_latency.median_s = fix;
 	a.metrics = &m;
 	cr_assert_eq(gv_summary_row_set(r, name, name, &a, 0, NULL, &err), 0);
 }
+
+#define ran(r, name, commits, lead, per_week) \
+	ran_full(r, name, commits, lead, per_week, 0, 0, -1)
 
 static cJSON *summary_of(size_t n)
 {
@@ -436,11 +445,13 @@ Test(summary, fleet_medians_are_nearest_rank_over_repositories_with_a_value)
 	/* lead medians 300, 100, 200 and one without samples: sorted
 	 * 100, 200, 300, rank ceil(0.5 * 3) = 2 -> 200. per_week 1.5, 0.25,
 	 * 3, 0.5: sorted 0.25, 0.5, 1.5, 3, rank ceil(0.5 * 4) = 2 -> 0.5.
-	 * The failed row has neither. */
-	ran(&rows[0], "a", 10, 300, 1.5);
-	ran(&rows[1], "b", 20, 100, 0.25);
-	ran(&rows[2], "c", 30, 200, 3.0);
-	ran(&rows[3], "d", 40, -1, 0.5);
+	 * Change failure rates 1/4, none, 1/2, 0/10: sorted 0, 0.25, 0.5,
+	 * rank 2 -> 0.25. Fix latency medians 100, none, none, 50: sorted
+	 * 50, 100, rank 1 -> 50. The failed row has none of them. */
+	ran_full(&rows[0], "a", 10, 300, 1.5, 4, 1, 100);
+	ran_full(&rows[1], "b", 20, 100, 0.25, 0, 0, -1);
+	ran_full(&rows[2], "c", 30, 200, 3.0, 2, 1, -1);
+	ran_full(&rows[3], "d", 40, -1, 0.5, 10, 0, 50);
 	cr_assert_eq(gv_summary_row_set(&rows[4], "e", "/x/e", NULL, GV_EREPO,
 					"/x/e: not a git repository", &err), 0);
 	PARSE("a\nb junk\n");
@@ -453,8 +464,8 @@ Test(summary, fleet_medians_are_nearest_rank_over_repositories_with_a_value)
 	cr_expect_eq(fx_int(doc, "malformed_lines.0.line"), 2);
 	cr_expect_eq(fx_int(doc, "fleet.metrics.lead_time.median_s"), 200);
 	cr_expect_eq(fx_num(doc, "fleet.metrics.deployment_frequency.per_week"), 0.5);
-	cr_expect(fx_is_null(doc, "fleet.metrics.change_failure_rate.rate"));
-	cr_expect(fx_is_null(doc, "fleet.metrics.fix_latency.median_s"));
+	cr_expect_eq(fx_num(doc, "fleet.metrics.change_failure_rate.rate"), 0.25);
+	cr_expect_eq(fx_int(doc, "fleet.metrics.fix_latency.median_s"), 50);
 
 	cr_expect_str_eq(fx_str(doc, "repositories.0.name"), "a");
 	cr_expect_str_eq(fx_str(doc, "repositories.0.status"), "ok");
@@ -464,6 +475,10 @@ Test(summary, fleet_medians_are_nearest_rank_over_repositories_with_a_value)
 	cr_expect_eq(fx_int(doc, "repositories.0.metrics.lead_time.median_s"), 300);
 	cr_expect_eq(fx_num(doc, "repositories.0.metrics.deployment_frequency.per_week"),
 		     1.5);
+	cr_expect_eq(fx_num(doc, "repositories.0.metrics.change_failure_rate.rate"),
+		     0.25);
+	cr_expect(fx_is_null(doc, "repositories.1.metrics.change_failure_rate.rate"));
+	cr_expect_eq(fx_int(doc, "repositories.3.metrics.fix_latency.median_s"), 50);
 	cr_expect(fx_is_null(doc, "repositories.3.metrics.lead_time.median_s"));
 	cr_expect_str_eq(fx_str(doc, "repositories.4.path"), "/x/e");
 	cr_expect_str_eq(fx_str(doc, "repositories.4.status"), "error");
@@ -938,19 +953,17 @@ Test(batch, summary_aggregates_the_batch)
 	cr_assert_eq(cJSON_GetArraySize(fx_get(doc, "repositories")), (int)n);
 
 	/* Each row repeats its report's headline numbers; each fleet value
-	 * is the nearest-rank median of the rows' values (null when none).
-	 * The last two are the metrics issue's slots: until they are filled
-	 * the summary has null where the report may have a value. */
+	 * is the nearest-rank median of the rows' values (null when none). */
 	static const struct {
 		const char *key;
-		int fleet, slot;
+		int fleet;
 	} cols[] = {
-		{ "counts.commits", 0, 0 },
-		{ "counts.releases", 0, 0 },
-		{ "metrics.lead_time.median_s", 1, 0 },
-		{ "metrics.deployment_frequency.per_week", 1, 0 },
-		{ "metrics.change_failure_rate.rate", 1, 1 },
-		{ "metrics.fix_latency.median_s", 1, 1 },
+		{ "counts.commits", 0 },
+		{ "counts.releases", 0 },
+		{ "metrics.lead_time.median_s", 1 },
+		{ "metrics.deployment_frequency.per_week", 1 },
+		{ "metrics.change_failure_rate.rate", 1 },
+		{ "metrics.fix_latency.median_s", 1 },
 	};
 	char key[128];
 #define ROW(i, k) (snprintf(key, sizeof(key), "repositories.%zu.%s", i, k), key)
@@ -974,8 +987,7 @@ Test(batch, summary_aggregates_the_batch)
 					cr_expect_eq(fx_int(doc, ROW(i, "error.code")),
 						     fx_int(j, "error.code"));
 			}
-			if (failed || !want || cJSON_IsNull(want) ||
-			    (cols[c].slot && cJSON_IsNull(got)))
+			if (failed || !want || cJSON_IsNull(want))
 				cr_expect(cJSON_IsNull(got), "%s", key);
 			else
 				cr_expect_eq(got->valuedouble, want->valuedouble,

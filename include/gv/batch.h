@@ -86,7 +86,7 @@ int gv_batch_run(const gv_batch_opts *opts, gv_error *err);
  * The summary (--summary FILE): one row of headline metrics per repository
  * and fleet-wide medians. Rows are filled on worker threads (each its own
  * row) and written once at the end. The metrics a row holds are listed in
- * one function of batch_summary.c, one line per metric.
+ * one function of batch_summary.c, one call per metric.
  */
 #define GV_SUMMARY_MAX_VALUES 16
 
@@ -94,8 +94,7 @@ typedef struct gv_summary_value {
 	const char *key;  /* report path, e.g. "metrics.lead_time.median_s" */
 	int fleet;        /* a fleet-wide median is computed for it */
 	int has;          /* 0: null (no value, or the repository failed) */
-	int integer;      /* written as an integer */
-	double value;
+	double value;     /* integral values print as integers */
 } gv_summary_value;
 
 typedef struct gv_summary_row {
