@@ -284,28 +284,58 @@ static int trailer_values(gv_buf *out, const char *m, size_t n,
 }
 
 /* Sets the bit of every required literal present in t (any case). */
+static const unsigned char lower_table[256] = {
+#define L4(b) L1(b), L1(b + 1), L1(b + 2), L1(b + 3)
+#define L1(b) ((b) >= 'A' && (b) <= 'Z' ? (b) + 32 : (b))
+#define L16(b) L4(b), L4(b + 4), L4(b + 8), L4(b + 12)
+#define L64(b) L16(b), L16(b + 16), L16(b + 32), L16(b + 48)
+	L64(0), L64(64), L64(128), L64(192)
+#undef L64
+#undef L16
+#undef L4
+#undef L1
+};
+
+/* One pass over t: sets the bit of every required literal that occurs
+ * (case-insensitively). Most bigrams start no literal, and most of the rest
+ * fail the hashed trigram test, so the common byte costs a table lookup and
+ * one or two bit tests in L1-resident bitmaps; only then a chain is walked. */
 static void scan_literals(const gv_ruleset *rs, uint64_t *bits,
 			  const char *t, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)t;
 	size_t i, k;
-	uint32_t j;
+	uint32_t j, prev;
 
+	if (n < 2)
+		return;
+	prev = lower_table[u[0]];
 	for (i = 0; i + 1 < n; i++) {
-		j = rs->lit_head[(unsigned)lower(u[i]) << 8 | lower(u[i + 1])];
-		while (j) {
+		uint32_t cur = lower_table[u[i + 1]], bg = prev << 8 | cur;
+		prev = cur;
+		if (!(rs->lit_bits[bg >> 6] & (1ull << (bg & 63))))
+			continue;
+		/* most hits of common bigrams ("re", "co") die on the third byte */
+		if (!(rs->lit_short[bg >> 6] & (1ull << (bg & 63)))) {
+			unsigned tri;
+			if (i + 2 >= n)
+				continue;
+			tri = GV_TRIGRAM(bg, lower_table[u[i + 2]]);
+			if (!(rs->lit_tri[tri >> 6] & (1ull << (tri & 63))))
+				continue;
+		}
+		for (j = rs->lit_head[bg]; j; j = rs->lits[j - 1].next) {
 			const gv_lit *l = &rs->lits[j - 1];
 			uint64_t bit = 1ull << ((j - 1) & 63);
 
 			if (!(bits[(j - 1) >> 6] & bit) && l->len <= n - i) {
 				for (k = 2; k < l->len; k++)
-					if (lower(u[i + k]) !=
+					if (lower_table[u[i + k]] !=
 					    (unsigned char)l->text[k])
 						break;
 				if (k == l->len)
 					bits[(j - 1) >> 6] |= bit;
 			}
-			j = l->next;
 		}
 	}
 }

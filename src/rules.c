@@ -943,6 +943,9 @@ int gv_rules_compile(gv_ruleset *rs, gv_error *err)
 	    !(rs->lit_head = calloc(65536, sizeof(*rs->lit_head))))
 		return gv_error_set(err, GV_ENOMEM, "out of memory");
 	memset(rs->lit_head, 0, 65536 * sizeof(*rs->lit_head));
+	memset(rs->lit_bits, 0, sizeof(rs->lit_bits));
+	memset(rs->lit_tri, 0, sizeof(rs->lit_tri));
+	memset(rs->lit_short, 0, sizeof(rs->lit_short));
 	for (k = 0; k < rs->nlits; k++) {
 		gv_lit *l = &rs->lits[k];
 		unsigned h = (unsigned)(unsigned char)l->text[0] << 8 |
@@ -950,6 +953,13 @@ int gv_rules_compile(gv_ruleset *rs, gv_error *err)
 
 		l->next = rs->lit_head[h];
 		rs->lit_head[h] = k + 1;
+		rs->lit_bits[h >> 6] |= 1ull << (h & 63);
+		if (l->len == 2) {
+			rs->lit_short[h >> 6] |= 1ull << (h & 63);
+		} else {
+			unsigned t = GV_TRIGRAM(h, (unsigned char)l->text[2]);
+			rs->lit_tri[t >> 6] |= 1ull << (t & 63);
+		}
 	}
 	rs->compiled = 1;
 	return 0;

@@ -86,6 +86,9 @@ typedef struct gv_rule {
 	pcre2_code *code;
 } gv_rule;
 
+/* The trigram filter's hash of a literal's first three (lower case) bytes. */
+#define GV_TRIGRAM(bigram, c) ((((bigram) * 0x9E37u) ^ (c) * 0x1F3Du) & 0xFFFFu)
+
 typedef struct gv_lit {
 	char *text;            /* lower case ASCII, >= 2 bytes */
 	size_t len;
@@ -101,6 +104,13 @@ struct gv_ruleset {
 	gv_lit *lits;
 	size_t nlits, alits;
 	uint32_t *lit_head;    /* 65536 chains by first two bytes, index + 1 */
+	/* bit b set when some literal starts with bigram b: 8 KiB that stay in
+	 * L1 while scanning, where lit_head is 256 KiB probed at every byte */
+	uint64_t lit_bits[65536 / 64];
+	/* the same for the first three bytes, hashed (GV_TRIGRAM); a literal of
+	 * two bytes sets its bigram in lit_short instead */
+	uint64_t lit_tri[65536 / 64];
+	uint64_t lit_short[65536 / 64];
 	uint32_t max_groups;   /* the most capture groups of any rule */
 	uint64_t hash;
 	int compiled;
