@@ -902,8 +902,13 @@ int gv_history_load(gv_history **out, const gv_history_opts *opts,
 	if ((error = table_grow(h)))
 		goto nomem;
 
-	if (!git_repository_head_unborn(L.repo) &&
-	    git_revparse_single(&head, L.repo, "HEAD^{commit}") == 0) {
+	/* Only an unborn HEAD (an empty repository) has no commit: a HEAD that
+	 * exists but cannot be read is a broken repository, not an empty one. */
+	if (git_repository_head_unborn(L.repo) != 1) {
+		if (git_revparse_single(&head, L.repo, "HEAD^{commit}") < 0) {
+			error = git_fail(err, GV_EREPO, "cannot read HEAD");
+			goto done;
+		}
 		git_oid_tostr(h->head, sizeof(h->head), git_object_id(head));
 		h->has_head = 1;
 	}

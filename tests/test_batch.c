@@ -1070,11 +1070,9 @@ Test(batch, help_is_exit_0)
 	cr_expect(strstr(run.out, "usage: git-vitals batch"), "%s", run.out);
 }
 
-/* A corrupt HEAD commit must fail like any corrupt object. Disabled: today
- * history.c takes an unreadable HEAD for an unborn one (git_revparse_single
- * of HEAD^{commit} fails and is not told apart from an unborn HEAD), so the
- * report is empty and the exit 0. Enable when history.c is fixed. */
-Test(batch, corrupt_head_commit_is_an_error_line, .disabled = true)
+/* A corrupt HEAD commit must fail like any corrupt object, not pass for an
+ * unborn HEAD with an empty report. */
+Test(batch, corrupt_head_commit_is_an_error_line)
 {
 	const char *bin = getenv("GV_BIN");
 	char *abs = realpath(bin && *bin ? bin : "./git-vitals", NULL);
