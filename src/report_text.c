@@ -3,7 +3,8 @@
  * DORA level, samples) that fits in 80 columns, then the evidence behind the
  * worst numbers (the most recent failed releases with culprit and
  * remediation, the longest-exposed vulnerabilities, the slowest security
- * fixes to ship), the latest releases and any warnings. Durations are shown
+ * fixes to ship), the --fail-if gates, the latest releases and any
+ * warnings. Durations are shown
  * humanised ("3d 4h"); the exact numbers are in the JSON report.
  */
 #include "gv/report.h"
@@ -336,6 +337,19 @@ int gv_report_text(gv_buf *out, const gv_analysis *a, const gv_report_opts *o,
 	error |= failed_releases(out, a);
 	error |= vulnerabilities(out, a);
 
+	if (a->ngates) {
+		error |= gv_buf_puts(out, "\n  gates\n");
+		for (i = 0; i < a->ngates; i++) {
+			const gv_gate *g = &a->gates[i];
+			gv_gate_format(t1, sizeof(t1), g, 1);
+			error |= gv_buf_printf(out, "    %-6s ",
+					       g->status == GV_GATE_FIRED ? "FAILED"
+					       : g->status == GV_GATE_PASSED ? "ok"
+					       : "null");
+			error |= put_safe(out, g->expr);
+			error |= gv_buf_printf(out, " (value %s)\n", t1);
+		}
+	}
 	if (m->nreleases) {
 		error |= gv_buf_puts(out, "\n  latest releases\n");
 		shown = m->nreleases > 5 ? 5 : m->nreleases;
