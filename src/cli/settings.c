@@ -230,7 +230,9 @@ int gv_cli_gates(const gv_analysis *a)
 			code = GV_EXIT_GATE;
 		} else if (g->status != GV_GATE_PASSED) {
 			fprintf(stderr, "git-vitals: gate not evaluated: %s "
-				"(value null: no samples)\n", g->expr);
+				"(value null: %s)\n", g->expr,
+				g->is_level ? "fewer than 5 samples"
+					    : "no samples");
 		}
 	}
 	return code;
