@@ -1209,7 +1209,8 @@ static int series(calc *k, int64_t now)
 	int have = 0, kind = k->o->period, error = GV_ENOMEM;
 
 	/* The span: the window's bounds, or else the data in it (commits
-	 * and releases not in the future). */
+	 * and releases not in the future), up to the newest commit time not
+	 * in the future, where the deployment-frequency window ends too. */
 	for (i = 0; i < n; i++) {
 		t = k->in->commits[i].commit_time;
 		if (!in_scope(k, (gv_idx)i) || t > now)
@@ -1230,6 +1231,8 @@ static int series(calc *k, int64_t now)
 			hi = t;
 		have = 1;
 	}
+	if (have && m->newest > hi)
+		hi = m->newest;
 	if (m->has_since)
 		lo = m->since;
 	if (m->has_until)
