@@ -75,6 +75,27 @@ typedef struct loader {
 	int failed;
 } loader;
 
+static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
+
+static void lib_setup(void)
+{
+	git_libgit2_init();
+	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
+	/* libgit2 re-hashes every object it reads (with Debian's slow
+	 * collision-detecting SHA-1: a fifth of all instructions); git log
+	 * does not, and a corrupt object still fails to inflate or parse */
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+}
+
+/* libgit2 is initialised once per process and never shut down: shutting
+ * it down when the count drops to zero while other threads (a batch) still
+ * run leaks their per-thread error state, and the setup (it parses the CA
+ * bundle) is worth doing once. */
+static void lib_init(void)
+{
+	pthread_once(&lib_once, lib_setup);
+}
+
 static int git_fail(gv_error *err, int code, const char *what)
 {
 	const git_error *e = git_error_last();
@@ -160,25 +181,24 @@ static int intern(gv_history *h, const unsigned char *id, gv_idx *out, int *adde
 	return 0;
 }
 
+/* Hex digit values, -1 for anything else; a constant so threads share it
+ * without a lazy-initialisation race. */
+#define H_ -1
+static const signed char hexval[256] = {
+#define R16 H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_
+	R16, R16, R16,
+	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, H_, H_, H_, H_, H_, H_,
+	H_, 10, 11, 12, 13, 14, 15, H_, H_, H_, H_, H_, H_, H_, H_, H_,
+	R16,
+	H_, 10, 11, 12, 13, 14, 15, H_, H_, H_, H_, H_, H_, H_, H_, H_,
+	R16, R16, R16, R16, R16, R16, R16, R16, R16 /* 0x70 to 0xff */
+#undef R16
+};
+#undef H_
+
 static const signed char *hexval_table(void)
 {
-	static signed char t[256];
-	static int done;
-	int i;
-
-	/* Idempotent, so a benign race between threads writes equal values. */
-	if (!done) {
-		for (i = 0; i < 256; i++)
-			t[i] = -1;
-		for (i = 0; i < 10; i++)
-			t['0' + i] = (signed char)i;
-		for (i = 0; i < 6; i++) {
-			t['a' + i] = (signed char)(10 + i);
-			t['A' + i] = (signed char)(10 + i);
-		}
-		done = 1;
-	}
-	return t;
+	return hexval;
 }
 
 static int parse_hex_oid(unsigned char *out, const char *p, const char *end)
@@ -852,12 +872,7 @@ int gv_history_load(gv_history **out, const gv_history_opts *opts,
 
 	*out = NULL;
 	memset(&L, 0, sizeof(L));
-	git_libgit2_init();
-	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
-	/* libgit2 re-hashes every object it reads (with Debian's slow
-	 * collision-detecting SHA-1: a fifth of all instructions); git log
-	 * does not, and a corrupt object still fails to inflate or parse */
-	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+	lib_init();
 	if (!(h = calloc(1, sizeof(*h)))) {
 		error = gv_error_set(err, GV_ENOMEM, "out of memory");
 		goto done;
@@ -961,7 +976,6 @@ done:
 	pthread_mutex_destroy(&L.lock);
 	pthread_cond_destroy(&L.cond);
 	gv_history_free(h);
-	git_libgit2_shutdown();
 	if (error && err && err->code != error)
 		gv_error_set(err, error, "%s", error == GV_ENOMEM ? "out of memory"
 								  : "history load failed");
@@ -1117,7 +1131,7 @@ int gv_repo_config_get(char ***out, const char *path, const char *prefix,
 	int error = 0, r;
 
 	*out = NULL;
-	git_libgit2_init();
+	lib_init();
 	if (git_repository_open_ext(&repo, path, 0, NULL) < 0) {
 		error = gv_error_set(err, GV_EREPO, "%s: not a git repository", path);
 		goto done;
@@ -1157,7 +1171,6 @@ done:
 	git_config_iterator_free(it);
 	git_config_free(cfg);
 	git_repository_free(repo);
-	git_libgit2_shutdown();
 	return error;
 }
 
@@ -1173,7 +1186,7 @@ int gv_repo_read_commit(gv_buf *message, gv_buf *author_name,
 	const char *raw;
 	int error = 0;
 
-	git_libgit2_init();
+	lib_init();
 	if (git_repository_open_ext(&repo, path, 0, NULL) < 0) {
 		error = gv_error_set(err, GV_EREPO, "%s: not a git repository", path);
 		goto done;
@@ -1199,7 +1212,6 @@ done:
 	git_commit_free(commit);
 	git_object_free(obj);
 	git_repository_free(repo);
-	git_libgit2_shutdown();
 	return error;
 }
 
@@ -1241,7 +1253,7 @@ int gv_repo_mailmap_hash(uint64_t *out, const char *path, gv_error *err)
 	uint64_t h = 0xcbf29ce484222325ULL;
 	int error = 0;
 
-	git_libgit2_init();
+	lib_init();
 	if (git_repository_open_ext(&repo, path, 0, NULL) < 0) {
 		error = gv_error_set(err, GV_EREPO, "%s: not a git repository", path);
 		goto done;
@@ -1268,6 +1280,5 @@ done:
 	gv_buf_free(&wt);
 	git_config_free(cfg);
 	git_repository_free(repo);
-	git_libgit2_shutdown();
 	return error;
 }

@@ -8,6 +8,7 @@
  * failure, 4 a gate fired).
  */
 #include "cli/batch_cli.h"
+#include "cli/batch_cli.h"
 #include "cli/cli.h"
 #include "gv/analysis.h"
 #include "gv/report.h"
@@ -24,6 +25,7 @@
 
 static const char usage_text[] =
 	"usage: git-vitals [OPTIONS] [PATH]\n"
+	"       git-vitals batch [OPTIONS] MANIFEST\n"
 	"       git-vitals rules (test|check|show) [--rules PATH] [FILE|DIR]\n"
 	"       git-vitals classify [--format text|json] < MESSAGE\n"
 	"       git-vitals explain REV [PATH]\n"
@@ -273,6 +275,8 @@ int main(int argc, char **argv)
 	gv_settings o;
 	int r, code;
 
+	if (argc > 1 && !strcmp(argv[1], "batch"))
+		return gv_cmd_batch(argc - 2, argv + 2);
 	if (argc > 1 && !strcmp(argv[1], "rules"))
 		return gv_cmd_rules(argc - 2, argv + 2);
 	if (argc > 1 && !strcmp(argv[1], "classify"))
