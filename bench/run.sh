@@ -341,18 +341,30 @@ echo
 if [ $gv_ok = 1 ] && "$bin" batch --help 2>&1 | grep -qi 'manifest'; then
 	# A batch of generated repositories, -j1 against -j2 (cache off: every
 	# run is cold). Seeds differ, so no two repositories are alike.
+	# Missing ones are generated once, as many at a time as there are cores
+	# (each in a subshell: its own temporary name, r<i>.git.tmp.<pid>).
 	bstore=$store/batch-$batch_commits
+	case $ncpu in '' | *[!0-9]*) par=1 ;; *) par=$ncpu ;; esac
+	pids=
+	n=0
 	i=1
 	while [ "$i" -le "$batch_repos" ]; do
 		r=$bstore/r$i.git
 		if [ ! -d "$r" ]; then
-			[ "$i" != 1 ] || echo "bench: generating $batch_repos" \
+			[ -n "$pids" ] || [ $n != 0 ] || echo "bench: generating" \
 				"repositories of $batch_commits commits (once)" >&2
-			make_repo "$batch_commits" $((1000 + i)) "$r"
+			make_repo "$batch_commits" $((1000 + i)) "$r" &
+			pids="$pids $!"
+			n=$((n + 1))
+			if [ $((n % par)) = 0 ]; then
+				for p in $pids; do wait "$p" || die "generating failed"; done
+				pids=
+			fi
 		fi
 		manifest_line "$r" >>"$work/manifest"
 		i=$((i + 1))
 	done
+	for p in $pids; do wait "$p" || die "generating failed"; done
 	batch_cmd() {
 		run "$work/$1" -- "$bin" batch --no-cache --quiet -j "$2" \
 			"$work/manifest"
