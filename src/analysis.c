@@ -2,16 +2,101 @@
  * analysis.c - the pipeline of one repository: history (with the classifier
  * as its message callback) -> refs resolved -> advisories -> releases ->
  * metrics -> gates. Owns nothing beyond the gv_analysis it returns.
+ *
+ * With a cache directory, the history walk takes the cached commits as its
+ * seed (their objects are not read, their classifications are restored) and
+ * the cache is rewritten right after the load, before refs are resolved and
+ * advisories applied: it holds what the messages said, nothing derived, so a
+ * warm report is the cold one by construction.
  */
 #include "gv/analysis.h"
 #include "gv/regex.h"
 
+#include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+static uint64_t fold(uint64_t h, const void *p, size_t n)
+{
+	return (h ^ gv_fnv1a64(p, n)) * 0x100000001b3ULL;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Folds the bytes of an advisory file, or of every *.json of a directory in
+ * name order (as they are read), into h. Unreadable paths fold as absent:
+ * reading them later reports the error. */
+static uint64_t hash_advisory_path(uint64_t h, const char *path)
+{
+	struct stat st;
+	FILE *f;
+	char buf[16384];
+	size_t n;
+
+	h = fold(h, path, strlen(path));
+	if (stat(path, &st))
+		return fold(h, "-", 1);
+	if (S_ISDIR(st.st_mode)) {
+		DIR *d = opendir(path);
+		struct dirent *e;
+		char **names = NULL;
+		size_t count = 0, alloc = 0, i;
+		if (!d)
+			return h;
+		while ((e = readdir(d))) {
+			size_t len = strlen(e->d_name);
+			if (len < 5 || strcmp(e->d_name + len - 5, ".json") ||
+			    gv_grow((void **)&names, &alloc, count + 1, sizeof(*names)) ||
+			    !(names[count] = malloc(strlen(path) + len + 2)))
+				continue;
+			sprintf(names[count++], "%s/%s", path, e->d_name);
+		}
+		closedir(d);
+		if (count)
+			qsort(names, count, sizeof(*names), cmp_name);
+		for (i = 0; i < count; i++) {
+			h = hash_advisory_path(h, names[i]);
+			free(names[i]);
+		}
+		free(names);
+		return h;
+	}
+	if (!(f = fopen(path, "rb")))
+		return h;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		h = fold(h, buf, n);
+	fclose(f);
+	return h;
+}
+
+static int open_cache(gv_cache **out, const gv_analysis_opts *opts,
+		      gv_warnings *w, gv_error *err)
+{
+	gv_cache_key key;
+	size_t i;
+	int error;
+
+	memset(&key, 0, sizeof(key));
+	key.build = opts->build_id;
+	key.rules = opts->rules ? gv_rules_hash(opts->rules) : 0;
+	key.advisories = 0xcbf29ce484222325ULL;
+	for (i = 0; i < opts->nadvisories; i++)
+		key.advisories = hash_advisory_path(key.advisories, opts->advisories[i]);
+	if ((error = gv_repo_mailmap_hash(&key.mailmap, opts->path, err)))
+		return error;
+	return gv_cache_open(out, opts->cache_dir, opts->path, &key, w, err);
+}
 
 int gv_analysis_run(gv_analysis **out, const gv_analysis_opts *opts,
 		    gv_error *err)
 {
+	gv_cache *cache = NULL;
+	gv_history_seed seed;
 	gv_analysis *a;
 	gv_regex *pattern = NULL;
 	gv_history_opts ho;
@@ -50,8 +135,23 @@ int gv_analysis_run(gv_analysis **out, const gv_analysis_opts *opts,
 	ho.tag_payload = pattern;
 	ho.on_message = gv_classify_cb;
 	ho.msg_payload = a->classes;
-	if ((error = gv_history_load(&a->history, &ho, &a->warnings, err)) ||
-	    (error = gv_classes_resolve(a->classes, a->history, &a->warnings, err)))
+	ho.threads = opts->threads;
+	if (opts->cache_dir) {
+		if ((error = open_cache(&cache, opts, &a->warnings, err)))
+			goto done;
+		gv_cache_seed(cache, &seed, gv_classes_restore, a->classes);
+		ho.seed = &seed;
+	}
+	if ((error = gv_history_load(&a->history, &ho, &a->warnings, err)))
+		goto done;
+	a->objects_read = gv_history_objects_read(a->history);
+	/* Nothing read: the cache already holds every commit of this history
+	 * (it may hold more, which it keeps until they are a quarter of it). */
+	if (cache && a->objects_read &&
+	    (error = gv_cache_save(cache, a->history, gv_classes_blob, a->classes,
+				   err)))
+		goto done;
+	if ((error = gv_classes_resolve(a->classes, a->history, &a->warnings, err)))
 		goto done;
 	for (i = 0; i < opts->nadvisories; i++)
 		if ((error = gv_classes_add_advisories(a->classes, a->history,
@@ -67,6 +167,7 @@ int gv_analysis_run(gv_analysis **out, const gv_analysis_opts *opts,
 	*out = a;
 	a = NULL;
 done:
+	gv_cache_free(cache);
 	gv_regex_free(pattern);
 	gv_analysis_free(a);
 	return error;

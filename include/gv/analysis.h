@@ -8,6 +8,7 @@
 #ifndef GV_ANALYSIS_H
 #define GV_ANALYSIS_H
 
+#include "gv/cache.h"
 #include "gv/classify.h"
 #include "gv/gates.h"
 #include "gv/history.h"
@@ -28,6 +29,9 @@ typedef struct gv_analysis_opts {
 	gv_metrics_opts metrics;
 	const char *const *gates;     /* --fail-if expressions */
 	size_t ngates;
+	int threads;                  /* reading threads; 0: one per core */
+	const char *cache_dir;        /* incremental cache; NULL: none */
+	uint64_t build_id;            /* part of the cache key */
 } gv_analysis_opts;
 
 typedef struct gv_analysis {
@@ -39,6 +43,7 @@ typedef struct gv_analysis {
 	gv_gate *gates;               /* evaluated, in the order given */
 	size_t ngates;
 	gv_warnings warnings;
+	size_t objects_read;          /* commit objects read (not from cache) */
 } gv_analysis;
 
 /* Caller frees with gv_analysis_free(). On error *out is NULL. */

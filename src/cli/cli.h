@@ -48,6 +48,8 @@ typedef struct gv_settings {
 	gv_strv fail_if;          /* --fail-if expressions */
 	const char *format, *output;
 	int pretty, commits;
+	const char *cache_dir;    /* --cache: NULL, no cache */
+	int threads;              /* reading threads; 0: one per core */
 	char **config;            /* vitals.* name/value pairs read */
 } gv_settings;
 
@@ -63,6 +65,10 @@ int gv_settings_apply_config(gv_settings *s, int override, gv_error *err);
  * or a malformed --fail-if expression. */
 int gv_settings_to_analysis(const gv_settings *s, gv_analysis_opts *ao,
 			    gv_error *err);
+
+/* A number that changes with every build of the sources (the Makefile's
+ * GV_BUILD_ID), so a cache never trusts another build's classifications. */
+uint64_t gv_cli_build_id(void);
 
 /* Writes data to path atomically (temporary file in the same directory,
  * then rename), so readers see the old file or the new one, never half. */

@@ -13,6 +13,7 @@
  * the progress line is the one value both sides touch, hence atomic.
  */
 #include "cli/batch_cli.h"
+#include "gv/cache.h"
 #include "gv/batch.h"
 #include "gv/report.h"
 
@@ -70,6 +71,8 @@ typedef struct batch {
 	const gv_batch_settings *bs;
 	const gv_manifest *m;
 	const gv_ruleset *rules;
+	const char *cache_dir; /* NULL: --no-cache */
+	int threads;           /* reading threads per repository */
 	item *items;
 	gv_summary_row *rows;  /* NULL without --summary */
 	size_t failed;         /* main thread only */
@@ -296,6 +299,8 @@ static int run_one(void *payload, size_t i, gv_buf *out, gv_error *fatal)
 	if (!(error = entry_settings(&s, &b->bs->base, e, &err)) &&
 	    !(error = gv_settings_to_analysis(&s, &ao, &err))) {
 		ao.rules = b->rules;
+		ao.cache_dir = b->cache_dir;
+		ao.threads = b->threads;
 		error = gv_analysis_run(&a, &ao, &err);
 	}
 	if (error) {
@@ -433,6 +438,7 @@ static int run_batch(gv_batch_settings *bs)
 	gv_buf text = {0}, summary = {0};
 	gv_error err = {0};
 	batch b;
+	char *default_cache = NULL;
 	size_t i;
 	int error, code = GV_EXIT_OK;
 
@@ -468,6 +474,14 @@ static int run_batch(gv_batch_settings *bs)
 	memset(&po, 0, sizeof(po));
 	po.njobs = m.count;
 	po.threads = bs->jobs ? bs->jobs : online_cores();
+	/* -j is the total: N repositories at once on one thread each, or fewer
+	 * repositories sharing the threads among them */
+	b.threads = (int)(po.threads / (m.count && m.count < po.threads ? m.count : po.threads));
+	if (b.threads < 1)
+		b.threads = 1;
+	/* batch keeps a cache by default; a single run only when asked */
+	if (!bs->no_cache)
+		b.cache_dir = bs->cache_dir ? bs->cache_dir : (default_cache = gv_cache_default_dir());
 	po.run = run_one;
 	po.emit = emit_one;
 	po.progress = progress;
@@ -492,6 +506,7 @@ done:
 		gv_summary_row_clear(&b.rows[i]);
 	free(b.items);
 	free(b.rows);
+	free(default_cache);
 	gv_rules_free(rules);
 	gv_manifest_free(&m);
 	gv_buf_free(&summary);

@@ -8,7 +8,6 @@
  * failure, 4 a gate fired).
  */
 #include "cli/batch_cli.h"
-#include "cli/batch_cli.h"
 #include "cli/cli.h"
 #include "gv/analysis.h"
 #include "gv/report.h"
@@ -25,7 +24,6 @@
 
 static const char usage_text[] =
 	"usage: git-vitals [OPTIONS] [PATH]\n"
-	"       git-vitals batch [OPTIONS] MANIFEST\n"
 	"       git-vitals rules (test|check|show) [--rules PATH] [FILE|DIR]\n"
 	"       git-vitals classify [--format text|json] < MESSAGE\n"
 	"       git-vitals explain REV [PATH]\n"
@@ -66,6 +64,8 @@ static const char usage_text[] =
 	"  --pretty                 indent the JSON\n"
 	"  --commits                list every commit in the JSON report\n"
 	"  --output FILE            write the report to FILE (atomically)\n"
+	"  --cache DIR              keep an incremental cache in DIR: the next run\n"
+	"                           reads only the commits it has not seen\n"
 	"  -h, --help               this text\n"
 	"  --version                print the version\n"
 	"\n"
@@ -114,7 +114,7 @@ static int parse_args(gv_settings *o, int argc, char **argv)
 		"--rev", "--release-pattern", "--since", "--until",
 		"--lead-time-from", "--format", "--output", "--rules",
 		"--rules-add", "--advisories", "--hotfix-window", "--changes",
-		"--period", "--fail-if",
+		"--period", "--fail-if", "--cache",
 	};
 	int i, only_args = 0;
 
@@ -155,6 +155,10 @@ static int parse_args(gv_settings *o, int argc, char **argv)
 		}
 		if (!strcmp(a, "--commits")) {
 			o->commits = 1;
+			continue;
+		}
+		if (!strcmp(a, "--no-cache")) {
+			o->cache_dir = NULL;
 			continue;
 		}
 		if (!strcmp(a, "--exclude-bots")) {
@@ -202,6 +206,7 @@ static int parse_args(gv_settings *o, int argc, char **argv)
 				return usage_error("%s", "out of memory");
 			break;
 		}
+		case 14: o->cache_dir = val; break;
 		default:
 			break;
 		}
@@ -283,8 +288,6 @@ int main(int argc, char **argv)
 		return gv_cmd_classify(argc - 2, argv + 2);
 	if (argc > 1 && !strcmp(argv[1], "explain"))
 		return gv_cmd_explain(argc - 2, argv + 2);
-	if (argc > 1 && !strcmp(argv[1], "batch"))
-		return gv_cmd_batch(argc - 2, argv + 2);
 	gv_settings_init(&o);
 	r = parse_args(&o, argc, argv);
 	if (r < 0)

@@ -169,6 +169,9 @@ int gv_settings_to_analysis(const gv_settings *s, gv_analysis_opts *ao,
 	ao->include_prereleases = s->include_prereleases > 0;
 	ao->advisories = (const char *const *)s->advisories.v;
 	ao->nadvisories = s->advisories.n;
+	ao->cache_dir = s->cache_dir;
+	ao->threads = s->threads;
+	ao->build_id = gv_cli_build_id();
 	if (s->lead_from && strcmp(s->lead_from, "author") &&
 	    strcmp(s->lead_from, "commit"))
 		return gv_error_set(err, GV_EUSAGE,
@@ -236,6 +239,16 @@ int gv_cli_gates(const gv_analysis *a)
 		}
 	}
 	return code;
+}
+
+#ifndef GV_BUILD_ID
+#define GV_BUILD_ID "0"
+#endif
+
+uint64_t gv_cli_build_id(void)
+{
+	static const char id[] = GV_BUILD_ID " " __DATE__ " " __TIME__;
+	return gv_fnv1a64(id, sizeof(id) - 1);
 }
 
 int gv_write_atomic(const char *path, const char *data, size_t len,
