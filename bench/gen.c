@@ -202,14 +202,29 @@ static const char *scopes[] = {
 static const char *ctypes[] = {
 	"feat", "refactor", "docs", "chore", "perf", "test", "build", "ci",
 };
+/* Filler prose. Plain words are common; words that classification rules
+ * look for (security, memory-safety and fix vocabulary) are rare, about as
+ * rare as in git/git's messages, where the literal pre-check of the default
+ * rules passes 1.6 rules per message (see RESULTS.md). */
 static const char *words[] = {
 	"the", "a", "when", "we", "this", "commit", "handler", "because",
-	"buffer", "request", "state", "is", "not", "now", "value", "caller",
-	"error", "path", "before", "after", "lock", "thread", "returns",
-	"should", "config", "option", "which", "with", "without", "again",
-	"input", "output", "memory", "check", "security", "overflow", "fix",
-	"issue", "test", "cases", "edge", "large", "small", "timeout", "retry",
-	"users", "reported", "that", "in", "on", "for", "of", "and", "to",
+	"request", "state", "is", "not", "now", "value", "caller", "path",
+	"before", "lock", "thread", "returns", "should", "config", "option",
+	"which", "with", "without", "again", "input", "output", "cases",
+	"edge", "large", "small", "retry", "users", "that", "in", "on", "for",
+	"of", "and", "to", "it", "be", "can", "an", "are", "as", "by", "from",
+	"was", "has", "have", "so", "but", "if", "or", "all", "more", "only",
+	"also", "into", "used", "use", "code", "function", "field", "name",
+	"list", "new", "old", "one", "two", "same", "other", "make", "makes",
+	"instead", "there", "where", "way", "since", "still", "then",
+	"than", "them", "they", "their", "these", "those", "time", "while",
+	"file", "files", "line", "lines", "set", "get", "call", "calls",
+	"version", "module", "type", "types", "simpler", "cleaner", "later",
+};
+static const char *rare_words[] = {
+	"buffer", "memory", "after", "check", "error", "issue", "security",
+	"overflow", "null", "double", "information", "validation", "fix",
+	"bug", "test", "timeout", "reported",
 };
 static const char *deps[] = {
 	"lodash", "serde", "tokio", "requests", "actions/checkout", "golang.org/x/net",
@@ -272,7 +287,7 @@ static void paragraph(buf *b, size_t len)
 	unsigned left = 0;
 
 	while (b->len - start < len || left) {
-		const char *w = PICK(words);
+		const char *w = below(150) ? PICK(words) : PICK(rare_words);
 		size_t n = strlen(w);
 		int first = !left;
 
