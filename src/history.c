@@ -470,7 +470,8 @@ static int seeded(worker *w, const unsigned char *id)
 	w->p.nparents = 0;
 	if (n && gv_grow((void **)&w->p.parents, &w->p.parents_alloc, n, GV_OID_RAWSZ))
 		return 0; /* out of memory: read the object instead */
-	memcpy(w->p.parents, parents, (size_t)n * GV_OID_RAWSZ);
+	if (n)
+		memcpy(w->p.parents, parents, (size_t)n * GV_OID_RAWSZ);
 	w->p.nparents = n;
 	w->p.bad_date = 0;
 	return 1;
@@ -786,8 +787,11 @@ static int add_all_refs(loader *L)
 	uint64_t skipped = 0;
 	int error = 0, r;
 
-	if (!git_repository_head_unborn(L->repo) && (error = add_rev(L, "HEAD")))
-		return error;
+	if (L->h->has_head) {
+		git_oid head;
+		if (git_oid_fromstr(&head, L->h->head) == 0 && (error = add_tip(L, &head)))
+			return error;
+	}
 	if (git_reference_iterator_new(&it, L->repo) < 0)
 		return git_fail(L->err, GV_EREPO, "reading refs");
 	while ((r = git_reference_next(&ref, it)) == 0) {
@@ -876,7 +880,7 @@ int gv_history_load(gv_history **out, const gv_history_opts *opts,
 {
 	loader L;
 	gv_history *h = NULL;
-	git_object *head = NULL;
+	git_oid head_oid;
 	uint64_t not_commit = 0;
 	size_t i;
 	int error = 0;
@@ -931,11 +935,24 @@ int gv_history_load(gv_history **out, const gv_history_opts *opts,
 	/* Only an unborn HEAD (an empty repository) has no commit: a HEAD that
 	 * exists but cannot be read is a broken repository, not an empty one. */
 	if (git_repository_head_unborn(L.repo) != 1) {
-		if (git_revparse_single(&head, L.repo, "HEAD^{commit}") < 0) {
+		git_oid target;
+		git_object_t kind;
+		/* by hand, not git_revparse_single: libgit2 1.5 leaks on its
+		 * error path when the HEAD commit is corrupt */
+		if (git_reference_name_to_id(&target, L.repo, "HEAD") < 0) {
 			error = git_fail(err, GV_EREPO, "cannot read HEAD");
 			goto done;
 		}
-		git_oid_tostr(h->head, sizeof(h->head), git_object_id(head));
+		if (peel_to_commit(&L, &head_oid, &target, &kind)) {
+			char hex[GV_OID_HEXSZ + 1];
+			git_oid_tostr(hex, sizeof(hex), &target);
+			error = gv_error_set(err, GV_EREPO, "cannot read HEAD (%s): %s",
+					     hex, kind == GIT_OBJECT_INVALID
+						  ? "the object is missing or corrupt"
+						  : "not a commit");
+			goto done;
+		}
+		git_oid_tostr(h->head, sizeof(h->head), &head_oid);
 		h->has_head = 1;
 	}
 	/* Phase 1: the analysed revs; everything read now is in the revs. */
@@ -946,7 +963,7 @@ int gv_history_load(gv_history **out, const gv_history_opts *opts,
 		for (i = 0; i < opts->nrevs; i++)
 			if ((error = add_rev(&L, opts->revs[i])))
 				goto done;
-	} else if (h->has_head && (error = add_rev(&L, "HEAD"))) {
+	} else if (h->has_head && (error = add_tip(&L, &head_oid))) {
 		goto done;
 	}
 	if ((error = drain(&L, GV_COMMIT_IN_REVS)))
@@ -978,7 +995,6 @@ nomem:
 	if (error == GV_ENOMEM)
 		gv_error_set(err, error, "out of memory");
 done:
-	git_object_free(head);
 	git_mailmap_free(L.mailmap);
 	git_odb_free(L.odb);
 	git_repository_free(L.repo);
@@ -1255,6 +1271,37 @@ static uint64_t hash_rev_blob(uint64_t h, git_repository *repo, const char *spec
 	return h;
 }
 
+/* Folds the id of HEAD:.mailmap into h, reading HEAD's commit through the
+ * object database: git_revparse_single leaks on its error path in libgit2
+ * 1.5, and a corrupt HEAD is reported by the load that follows. */
+static uint64_t hash_head_mailmap(uint64_t h, git_repository *repo)
+{
+	git_oid head, tree_id;
+	git_odb *odb = NULL;
+	git_odb_object *obj = NULL;
+	git_tree *tree = NULL;
+	const git_tree_entry *e;
+	const char *data;
+
+	h = h * 31 + 11;
+	if (git_reference_name_to_id(&head, repo, "HEAD") < 0 ||
+	    git_repository_odb(&odb, repo) < 0 || git_odb_read(&obj, odb, &head) < 0)
+		goto done;
+	data = git_odb_object_data(obj);
+	if (git_odb_object_type(obj) != GIT_OBJECT_COMMIT ||
+	    git_odb_object_size(obj) < 5 + GV_OID_HEXSZ || memcmp(data, "tree ", 5) ||
+	    parse_hex_oid(tree_id.id, data + 5, data + git_odb_object_size(obj)) ||
+	    git_tree_lookup(&tree, repo, &tree_id) < 0)
+		goto done;
+	if ((e = git_tree_entry_byname(tree, ".mailmap")))
+		h = h * 31 + gv_fnv1a64(git_tree_entry_id(e)->id, GV_OID_RAWSZ);
+done:
+	git_tree_free(tree);
+	git_odb_object_free(obj);
+	git_odb_free(odb);
+	return h;
+}
+
 int gv_repo_mailmap_hash(uint64_t *out, const char *path, gv_error *err)
 {
 	git_repository *repo = NULL;
@@ -1277,7 +1324,7 @@ int gv_repo_mailmap_hash(uint64_t *out, const char *path, gv_error *err)
 		}
 		h = hash_file(h, wt.ptr);
 	}
-	h = hash_rev_blob(h, repo, "HEAD:.mailmap");
+	h = hash_head_mailmap(h, repo);
 	if (git_repository_config_snapshot(&cfg, repo) == 0) {
 		if (git_config_get_path(&file, cfg, "mailmap.file") == 0)
 			h = hash_file(h, file.ptr);

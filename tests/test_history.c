@@ -241,7 +241,7 @@ Test(history, seeded_commits_are_not_read_and_give_the_same_model)
 Test(history, shallow_boundary_has_no_parents_and_is_flagged)
 {
 	fx_repo *r = fx_repo_new(GRAPH);
-	char *dir = fx_tmpdir(r, "shallow"), *out = NULL;
+	char *dir = fx_tmpdir(r, "shallow"), *out = NULL, clone[4096];
 	gv_history_opts o;
 	gv_history *h = NULL;
 	gv_warnings w = {0};
@@ -251,8 +251,8 @@ Test(history, shallow_boundary_has_no_parents_and_is_flagged)
 	cr_assert_eq(fx_sh(&out, r->root, "git clone -q --depth 1 file://%s %s/c",
 			   r->path, dir), 0);
 	memset(&o, 0, sizeof(o));
-	strcat(dir, "/c");
-	o.path = dir;
+	snprintf(clone, sizeof(clone), "%s/c", dir);
+	o.path = clone;
 	o.threads = 2;
 	cr_assert_eq(gv_history_load(&h, &o, &w, &err), 0, "%s", err.msg);
 	cr_expect(gv_history_is_shallow(h));
