@@ -337,8 +337,10 @@ Test(pool, emits_in_index_order_whatever_the_completion_order)
 		cr_expect_not(t.bad_output, "threads %u", threads);
 		cr_expect_eq(t.last_done, 200, "the last progress says all done");
 		/* memory is bounded: a job starts only within the window of
-		 * 4 per thread past the oldest output not yet emitted */
-		cr_expect_lt(atomic_load(&t.max_ahead), 4u * threads,
+		 * 4 per thread past the oldest output not yet emitted. The
+		 * test's own count of emitted outputs can lag the pool's by the
+		 * one emit in flight, so it may see exactly the window. */
+		cr_expect_leq(atomic_load(&t.max_ahead), 4u * threads,
 			     "threads %u: a job ran %zu ahead", threads,
 			     atomic_load(&t.max_ahead));
 	}

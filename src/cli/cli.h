@@ -66,6 +66,12 @@ int gv_settings_apply_config(gv_settings *s, int override, gv_error *err);
 int gv_settings_to_analysis(const gv_settings *s, gv_analysis_opts *ao,
 			    gv_error *err);
 
+/* Matches option `name` at argv[*i] as "--name VALUE", "--name=VALUE" or,
+ * for a two-character name, "-jVALUE"; advances *i past a separate value.
+ * 1 matched (*out set), 0 not this option, -1 the value is missing. */
+int gv_cli_opt_value(int argc, char **argv, int *i, const char *name,
+		     const char **out);
+
 /* A number that changes with every build of the sources (the Makefile's
  * GV_BUILD_ID), so a cache never trusts another build's classifications. */
 uint64_t gv_cli_build_id(void);

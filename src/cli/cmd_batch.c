@@ -90,27 +90,6 @@ static int usage_error(const char *fmt, const char *arg)
 	return GV_EXIT_USAGE;
 }
 
-/* Matches "NAME VALUE" and "NAME=VALUE" (and "-jN" for a short NAME);
- * advances *i past the value. 1 matched, 0 not, -1 value missing. */
-static int opt_value(int argc, char **argv, int *i, const char *name,
-		     const char **out)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(argv[*i], name, n))
-		return 0;
-	if (argv[*i][n] == '=' || (n == 2 && argv[*i][n])) {
-		*out = argv[*i] + n + (argv[*i][n] == '=');
-		return 1;
-	}
-	if (argv[*i][n] != '\0')
-		return 0;
-	if (*i + 1 >= argc)
-		return -1;
-	*out = argv[++*i];
-	return 1;
-}
-
 static int parse_jobs(unsigned *out, const char *s)
 {
 	unsigned long v;
@@ -183,7 +162,7 @@ static int parse_args(gv_batch_settings *bs, int argc, char **argv)
 			continue;
 		}
 		for (k = 0; k < sizeof(valued) / sizeof(valued[0]); k++)
-			if ((r = opt_value(argc, argv, &i, valued[k], &val)))
+			if ((r = gv_cli_opt_value(argc, argv, &i, valued[k], &val)))
 				break;
 		if (r < 0)
 			return usage_error("option '%s' needs a value", valued[k]);

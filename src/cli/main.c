@@ -86,28 +86,6 @@ static int usage_error(const char *fmt, const char *arg)
 	return GV_EXIT_USAGE;
 }
 
-/* Matches "--name VALUE" and "--name=VALUE"; advances *i past the value. */
-static int opt_value(int argc, char **argv, int *i, const char *name,
-		     const char **out)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(argv[*i], name, n))
-		return 0;
-	if (argv[*i][n] == '=') {
-		*out = argv[*i] + n + 1;
-		return 1;
-	}
-	if (argv[*i][n] != '\0')
-		return 0;
-	if (*i + 1 >= argc) {
-		*out = NULL;
-		return -1;
-	}
-	*out = argv[++*i];
-	return 1;
-}
-
 static int parse_args(gv_settings *o, int argc, char **argv)
 {
 	static const char *const valued[] = {
@@ -166,7 +144,7 @@ static int parse_args(gv_settings *o, int argc, char **argv)
 			continue;
 		}
 		for (k = 0; k < sizeof(valued) / sizeof(valued[0]); k++)
-			if ((r = opt_value(argc, argv, &i, valued[k], &val)))
+			if ((r = gv_cli_opt_value(argc, argv, &i, valued[k], &val)))
 				break;
 		if (r < 0)
 			return usage_error("option '%s' needs a value", valued[k]);
@@ -227,14 +205,17 @@ static int run(gv_settings *o)
 
 	if (!o->path)
 		o->path = ".";
-	if ((error = gv_settings_apply_config(o, 0, &err)) ||
-	    (error = gv_settings_to_analysis(o, &ao, &err)))
-		goto fail;
+	/* the command line's own values first: a typo is a usage error (exit
+	 * 1) wherever it is run, not "not a git repository" */
 	if (o->format && strcmp(o->format, "text") && strcmp(o->format, "json")) {
 		error = gv_error_set(&err, GV_EUSAGE,
 				     "--format '%s': expected text or json", o->format);
 		goto fail;
 	}
+	if ((error = gv_settings_to_analysis(o, &ao, &err)) ||
+	    (error = gv_settings_apply_config(o, 0, &err)) ||
+	    (error = gv_settings_to_analysis(o, &ao, &err)))
+		goto fail;
 	json = o->format ? !strcmp(o->format, "json")
 			 : (o->output ? 1 : !isatty(STDOUT_FILENO));
 	if ((error = gv_cli_load_rules(&rules, o->rules.v, o->rules.n,

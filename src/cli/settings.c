@@ -27,6 +27,25 @@ int gv_strv_push(gv_strv *s, char *v)
 	return 0;
 }
 
+int gv_cli_opt_value(int argc, char **argv, int *i, const char *name,
+		     const char **out)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n))
+		return 0;
+	if (argv[*i][n] == '=' || (n == 2 && argv[*i][n])) {
+		*out = argv[*i] + n + (argv[*i][n] == '=');
+		return 1;
+	}
+	if (argv[*i][n] != '\0')
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*out = argv[++*i];
+	return 1;
+}
+
 void gv_settings_init(gv_settings *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -79,7 +98,7 @@ static int set_bool(int *dst, const char *name, const char *v, int override,
 int gv_settings_apply_config(gv_settings *s, int override, gv_error *err)
 {
 	gv_strv revs = {0};
-	int error = 0;
+	int error = 0, config_all = 0;
 	size_t i;
 
 	gv_strv_free(s->config);
@@ -96,6 +115,7 @@ int gv_settings_apply_config(gv_settings *s, int override, gv_error *err)
 		} else if (!strcmp(k, "vitals.all")) {
 			if ((error = set_bool(&s->all, "vitals.all", v, override, err)))
 				goto done;
+			config_all = s->all == 1;
 		} else if (!strcmp(k, "vitals.includeprereleases")) {
 			if ((error = set_bool(&s->include_prereleases,
 					      "vitals.includePrereleases", v, override,
@@ -127,6 +147,10 @@ int gv_settings_apply_config(gv_settings *s, int override, gv_error *err)
 		free(s->revs.v);
 		s->revs = revs;
 		revs.v = NULL;
+		/* in a batch the repository's revs beat a command-line --all,
+		 * unless its own config asks for all as well */
+		if (override && !config_all)
+			s->all = 0;
 	}
 done:
 	free(revs.v);
