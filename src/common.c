@@ -87,16 +87,6 @@ int gv_grow(void **arr, size_t *alloc, size_t need, size_t size)
 	return 0;
 }
 
-static char *dup_cstr(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *p = malloc(n);
-
-	if (p)
-		memcpy(p, s, n);
-	return p;
-}
-
 int gv_warnings_add_n(gv_warnings *w, const char *code, uint64_t n,
 		      const char *msg)
 {
@@ -112,8 +102,8 @@ int gv_warnings_add_n(gv_warnings *w, const char *code, uint64_t n,
 	if (gv_grow((void **)&w->items, &w->alloc, w->count + 1, sizeof(*w->items)))
 		return GV_ENOMEM;
 	it = &w->items[w->count];
-	it->code = dup_cstr(code);
-	it->message = dup_cstr(msg);
+	it->code = strdup(code);
+	it->message = strdup(msg);
 	it->count = n;
 	it->key = NULL;
 	if (!it->code || !it->message) {
@@ -153,7 +143,7 @@ int gv_warnings_add_keyed(gv_warnings *w, const char *code, const char *key,
 		it->count++;
 		if (it->key && strcmp(key, it->key) >= 0)
 			return 0;
-		if (!(m = dup_cstr(msg)) || !(k = dup_cstr(key))) {
+		if (!(m = strdup(msg)) || !(k = strdup(key))) {
 			free(m);
 			return GV_ENOMEM;
 		}
@@ -165,7 +155,7 @@ int gv_warnings_add_keyed(gv_warnings *w, const char *code, const char *key,
 	}
 	if (gv_warnings_add_n(w, code, 1, msg))
 		return GV_ENOMEM;
-	if (!(w->items[w->count - 1].key = dup_cstr(key)))
+	if (!(w->items[w->count - 1].key = strdup(key)))
 		return GV_ENOMEM;
 	return 0;
 }

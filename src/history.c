@@ -1136,16 +1136,6 @@ void gv_strv_free(char **v)
 	free(v);
 }
 
-static char *dup_str(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *p = malloc(n);
-
-	if (p)
-		memcpy(p, s, n);
-	return p;
-}
-
 int gv_repo_config_get(char ***out, const char *path, const char *prefix,
 		       gv_error *err)
 {
@@ -1178,8 +1168,8 @@ int gv_repo_config_get(char ***out, const char *path, const char *prefix,
 			error = gv_error_set(err, GV_ENOMEM, "out of memory");
 			goto done;
 		}
-		v[n] = dup_str(e->name);
-		v[n + 1] = dup_str(e->value ? e->value : "true");
+		v[n] = strdup(e->name);
+		v[n + 1] = strdup(e->value ? e->value : "true");
 		v[n + 2] = NULL;
 		n += 2;
 		if (!v[n - 2] || !v[n - 1]) {
