@@ -92,9 +92,33 @@ static int open_cache(gv_cache **out, const gv_analysis_opts *opts,
 	return gv_cache_open(out, opts->cache_dir, opts->path, &key, w, err);
 }
 
+/* The message callback: compiles the rule set on the first message that
+ * needs it (once, whichever thread comes first), then classifies. */
+typedef struct lazy {
+	gv_ruleset *rules;
+	gv_classes *classes;
+	gv_error err;   /* the compile error, written once under `failed` */
+	int failed;
+} lazy;
+
+static int lazy_classify(const gv_message *msg, void *payload)
+{
+	lazy *l = payload;
+	gv_error e = {0};
+	int rc;
+
+	if (l->rules && (rc = gv_rules_compile_once(l->rules, &e))) {
+		if (!__atomic_exchange_n(&l->failed, 1, __ATOMIC_ACQ_REL))
+			l->err = e;
+		return rc;
+	}
+	return gv_classify_cb(msg, l->classes);
+}
+
 int gv_analysis_run(gv_analysis **out, const gv_analysis_opts *opts,
 		    gv_error *err)
 {
+	lazy lz;
 	gv_cache *cache = NULL;
 	gv_history_seed seed;
 	gv_analysis *a;
@@ -133,8 +157,11 @@ int gv_analysis_run(gv_analysis **out, const gv_analysis_opts *opts,
 	ho.all = opts->all;
 	ho.tag_filter = gv_releases_tag_filter;
 	ho.tag_payload = pattern;
-	ho.on_message = gv_classify_cb;
-	ho.msg_payload = a->classes;
+	memset(&lz, 0, sizeof(lz));
+	lz.rules = opts->rules;
+	lz.classes = a->classes;
+	ho.on_message = lazy_classify;
+	ho.msg_payload = &lz;
 	ho.threads = opts->threads;
 	if (opts->cache_dir) {
 		if ((error = open_cache(&cache, opts, &a->warnings, err)))
@@ -142,8 +169,11 @@ int gv_analysis_run(gv_analysis **out, const gv_analysis_opts *opts,
 		gv_cache_seed(cache, &seed, gv_classes_restore, a->classes);
 		ho.seed = &seed;
 	}
-	if ((error = gv_history_load(&a->history, &ho, &a->warnings, err)))
+	if ((error = gv_history_load(&a->history, &ho, &a->warnings, err))) {
+		if (lz.failed && err)
+			*err = lz.err; /* say which rule, not which commit */
 		goto done;
+	}
 	a->objects_read = gv_history_objects_read(a->history);
 	/* Nothing read: the cache already holds every commit of this history
 	 * (it may hold more, which it keeps until they are a quarter of it). */

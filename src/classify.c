@@ -347,9 +347,6 @@ int gv_classes_new(gv_classes **out, const gv_ruleset *rs, gv_error *err)
 	gv_classes *c;
 
 	*out = NULL;
-	if (rs && !rs->compiled)
-		return gv_error_set(err, GV_EINTERNAL,
-				    "classify: the rule set is not compiled");
 	if (!(c = calloc(1, sizeof(*c))))
 		return gv_error_set(err, GV_ENOMEM, "out of memory");
 	if (pthread_mutex_init(&c->lock, NULL)) {
@@ -436,6 +433,14 @@ static int cover(gv_classes *c, gv_idx commit)
 	return 0;
 }
 
+static void scratch_put(gv_classes *c, scratch *s)
+{
+	pthread_mutex_lock(&c->lock);
+	s->next = c->pool;
+	c->pool = s;
+	pthread_mutex_unlock(&c->lock);
+}
+
 static scratch *scratch_get(gv_classes *c)
 {
 	const gv_ruleset *rs = c->rs;
@@ -446,27 +451,25 @@ static scratch *scratch_get(gv_classes *c)
 	if (s)
 		c->pool = s->next;
 	pthread_mutex_unlock(&c->lock);
-	if (s)
-		return s;
-	if (!(s = calloc(1, sizeof(*s))))
-		return NULL;
-	s->nwords = rs ? (rs->nlits + 63) / 64 : 0;
-	if ((s->nwords && !(s->lits = calloc(s->nwords, sizeof(uint64_t)))) ||
-	    (rs && !(s->md = pcre2_match_data_create(rs->max_groups + 1,
-						      NULL)))) {
-		scratch_free(s);
+	if (!s) {
+		if (!(s = calloc(1, sizeof(*s))))
+			return NULL;
+		s->nwords = rs ? (rs->nlits + 63) / 64 : 0;
+		if (s->nwords && !(s->lits = calloc(s->nwords, sizeof(uint64_t)))) {
+			scratch_free(s);
+			return NULL;
+		}
+	}
+	/* match data only once the set is compiled (a restore from the cache
+	 * may come first, when max_groups is not known yet) */
+	if (rs && __atomic_load_n(&rs->compiled, __ATOMIC_ACQUIRE) && !s->md &&
+	    !(s->md = pcre2_match_data_create(rs->max_groups + 1, NULL))) {
+		scratch_put(c, s);
 		return NULL;
 	}
 	return s;
 }
 
-static void scratch_put(gv_classes *c, scratch *s)
-{
-	pthread_mutex_lock(&c->lock);
-	s->next = c->pool;
-	c->pool = s;
-	pthread_mutex_unlock(&c->lock);
-}
 
 static void scratch_reset(scratch *s)
 {
@@ -886,6 +889,8 @@ int gv_classify_message(gv_classes *c, const gv_message *msg,
 	scratch *s = NULL;
 	int rc = 0;
 
+	if (c->rs && !__atomic_load_n(&c->rs->compiled, __ATOMIC_ACQUIRE))
+		return GV_EINTERNAL; /* the caller compiles first */
 	subject_of(msg->message ? msg->message : "",
 		   msg->message ? msg->message_len : 0, &subj, &subj_len);
 	if (!(s = scratch_get(c)))

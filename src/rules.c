@@ -107,9 +107,27 @@ int gv_rules_new(gv_ruleset **out, gv_error *err)
 	*out = NULL;
 	if (!rs)
 		return gv_error_set(err, GV_ENOMEM, "out of memory");
+	if (pthread_mutex_init(&rs->once, NULL)) {
+		free(rs);
+		return gv_error_set(err, GV_ENOMEM, "cannot create a mutex");
+	}
 	rs->hash = 0xcbf29ce484222325ull;
 	*out = rs;
 	return 0;
+}
+
+int gv_rules_compile_once(gv_ruleset *rs, gv_error *err)
+{
+	int rc = 0;
+
+	/* the flag is written under the lock and only ever goes 0 -> 1 */
+	if (__atomic_load_n(&rs->compiled, __ATOMIC_ACQUIRE))
+		return 0;
+	pthread_mutex_lock(&rs->once);
+	if (!rs->compiled)
+		rc = gv_rules_compile(rs, err);
+	pthread_mutex_unlock(&rs->once);
+	return rc;
 }
 
 static void rule_free(gv_rule *r)
@@ -150,7 +168,13 @@ void gv_rules_free(gv_ruleset *rs)
 	free(rs->lits);
 	free(rs->lit_head);
 	pcre2_match_context_free(rs->mctx);
+	pthread_mutex_destroy(&rs->once);
 	free(rs);
+}
+
+int gv_rules_is_compiled(const gv_ruleset *rs)
+{
+	return rs && __atomic_load_n(&rs->compiled, __ATOMIC_ACQUIRE);
 }
 
 size_t gv_rules_count(const gv_ruleset *rs)
@@ -961,7 +985,7 @@ int gv_rules_compile(gv_ruleset *rs, gv_error *err)
 			rs->lit_tri[t >> 6] |= 1ull << (t & 63);
 		}
 	}
-	rs->compiled = 1;
+	__atomic_store_n(&rs->compiled, 1, __ATOMIC_RELEASE);
 	return 0;
 }
 

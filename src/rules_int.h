@@ -17,6 +17,8 @@
 
 #include "gv/rules.h"
 
+#include <pthread.h>
+
 /* What a rule reads. */
 enum gv_field {
 	GV_FIELD_SUBJECT = 0,
@@ -97,6 +99,9 @@ typedef struct gv_lit {
 } gv_lit;
 
 struct gv_ruleset {
+	/* gv_rules_compile_once: threads that find the set uncompiled wait
+	 * here while one of them compiles it */
+	pthread_mutex_t once;
 	gv_rule *rules;
 	size_t count, alloc;
 	char **names;          /* source names, one per file added */

@@ -43,7 +43,7 @@ TestSuite(analysis, .init = setup, .fini = teardown);
 
 /* Runs the analysis and returns its JSON report (with --commits, so every
  * classification is in it); *read gets the commit objects read. */
-static char *report(const char *path, const char *cache, const gv_ruleset *rs,
+static char *report(const char *path, const char *cache, gv_ruleset *rs,
 		    size_t *read)
 {
 	gv_analysis_opts o;
@@ -177,6 +177,31 @@ Test(analysis, a_changed_rule_set_invalidates_the_cache)
 	cr_expect_eq(read, 4);
 	gv_rules_free(more);
 	free(file);
+	free(dir);
+	fx_repo_free(r);
+}
+
+/* A run the cache serves whole reads no commit object and compiles no rule;
+ * a run with something new compiles the set on its first message. */
+Test(analysis, nothing_new_means_no_rule_is_compiled)
+{
+	fx_repo *r = fx_repo_new(REPO);
+	char *dir = fx_tmpdir(r, "cache");
+	gv_ruleset *lazy = NULL;
+	gv_error err = {0};
+	size_t read;
+
+	free(report(r->path, dir, rules, NULL));
+	cr_assert_eq(gv_rules_new(&lazy, &err), 0);
+	cr_assert_eq(gv_rules_add_default(lazy, &err), 0, "%s", err.msg);
+	free(report(r->path, dir, lazy, &read));
+	cr_expect_eq(read, 0);
+	cr_expect_not(gv_rules_is_compiled(lazy));
+	cr_assert_eq(fx_sh(NULL, r->path, "c 'fix: new' 2024-01-07T00:00:00Z"), 0);
+	free(report(r->path, dir, lazy, &read));
+	cr_expect_eq(read, 1);
+	cr_expect(gv_rules_is_compiled(lazy));
+	gv_rules_free(lazy);
 	free(dir);
 	fx_repo_free(r);
 }

@@ -23,7 +23,10 @@ typedef struct gv_analysis_opts {
 	int all;
 	const char *release_pattern;  /* NULL: the default */
 	int include_prereleases;      /* only with the default pattern */
-	const gv_ruleset *rules;      /* compiled; NULL: nothing is labelled */
+	gv_ruleset *rules;            /* NULL: nothing is labelled. Compiled
+	                                 on the first message to classify
+	                                 (gv_rules_compile_once), so a run
+	                                 served by the cache compiles nothing */
 	const char *const *advisories;
 	size_t nadvisories;
 	gv_metrics_opts metrics;

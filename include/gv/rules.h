@@ -50,7 +50,13 @@ int gv_rules_add_buffer(gv_ruleset *rs, const char *name, const char *data,
 /* Compiles every pattern. A bad regex is GV_EINPUT with file:line:column and
  * PCRE2's own message. Idempotent. */
 int gv_rules_compile(gv_ruleset *rs, gv_error *err);
+/* The same, safe when several threads may need the set at once (the first
+ * compiles, the others wait): for compiling lazily, only once a message
+ * must really be classified, so that a run served wholly by the cache
+ * compiles nothing. */
+int gv_rules_compile_once(gv_ruleset *rs, gv_error *err);
 void gv_rules_free(gv_ruleset *rs);
+int gv_rules_is_compiled(const gv_ruleset *rs);
 
 size_t gv_rules_count(const gv_ruleset *rs);
 const char *gv_rules_id(const gv_ruleset *rs, size_t i);

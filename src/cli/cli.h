@@ -81,11 +81,14 @@ uint64_t gv_cli_build_id(void);
 int gv_write_atomic(const char *path, const char *data, size_t len,
 		    gv_error *err);
 
-/* Builds and compiles the rule set: the default rules unless `rules` names
- * any path (then only those), plus every `rules_add` path. Caller frees with
+/* Builds the rule set: the default rules unless `rules` names any path
+ * (then only those), plus every `rules_add` path, and compiles it when
+ * `compile` is set (otherwise the analysis compiles it on first use, so a
+ * run served wholly by the cache compiles nothing). Caller frees with
  * gv_rules_free(). (cmd_rules.c) */
 int gv_cli_load_rules(gv_ruleset **out, char *const *rules, size_t nrules,
-		      char *const *rules_add, size_t nadd, gv_error *err);
+		      char *const *rules_add, size_t nadd, int compile,
+		      gv_error *err);
 
 /* Subcommands; each takes argv after the subcommand name and returns an exit
  * code. (cmd_rules.c) */

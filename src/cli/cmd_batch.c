@@ -70,7 +70,7 @@ typedef struct item {
 typedef struct batch {
 	const gv_batch_settings *bs;
 	const gv_manifest *m;
-	const gv_ruleset *rules;
+	gv_ruleset *rules;     /* compiled on first use, by any thread */
 	const char *cache_dir; /* NULL: --no-cache */
 	int threads;           /* reading threads per repository */
 	item *items;
@@ -436,7 +436,7 @@ static int run_batch(gv_batch_settings *bs)
 			m.problems[i].line, m.problems[i].message);
 	if ((error = gv_cli_load_rules(&rules, bs->base.rules.v, bs->base.rules.n,
 				       bs->base.rules_add.v, bs->base.rules_add.n,
-				       &err)))
+				       0, &err)))
 		goto fail;
 	b.bs = bs;
 	b.m = &m;

@@ -42,7 +42,8 @@ static int usage_error(const char *what, const char *msg)
 }
 
 int gv_cli_load_rules(gv_ruleset **out, char *const *rules, size_t nrules,
-		      char *const *rules_add, size_t nadd, gv_error *err)
+		      char *const *rules_add, size_t nadd, int compile,
+		      gv_error *err)
 {
 	gv_ruleset *rs = NULL;
 	size_t i;
@@ -59,7 +60,7 @@ int gv_cli_load_rules(gv_ruleset **out, char *const *rules, size_t nrules,
 	for (i = 0; i < nadd; i++)
 		if ((rc = gv_rules_add_path(rs, rules_add[i], err)))
 			goto done;
-	if ((rc = gv_rules_compile(rs, err)))
+	if (compile && (rc = gv_rules_compile(rs, err)))
 		goto done;
 	*out = rs;
 	rs = NULL;
@@ -211,10 +212,10 @@ int gv_cmd_rules(int argc, char **argv)
 	/* Paths after the action are the set under test, like --rules. */
 	if (o.nargs > 1) {
 		rc = gv_cli_load_rules(&rs, o.args + 1, o.nargs - 1, o.add,
-				       o.nadd, &err);
+				       o.nadd, 1, &err);
 	} else {
 		rc = gv_cli_load_rules(&rs, o.rules, o.nrules, o.add, o.nadd,
-				       &err);
+				       1, &err);
 	}
 	if (rc) {
 		ret = gv_cli_fail(what, &err);
@@ -491,7 +492,7 @@ static int classify_and_print(const rule_opts *o, const gv_buf *message,
 	memset(&t, 0, sizeof(t));
 	t.json = !strcmp(o->format, "json");
 	if ((rc = gv_cli_load_rules(&rs, o->rules, o->nrules, o->add, o->nadd,
-				    &err)) ||
+				    1, &err)) ||
 	    (rc = gv_classes_new(&c, rs, &err))) {
 		ret = gv_cli_fail(what, &err);
 		goto done;

@@ -219,7 +219,7 @@ static int run(gv_settings *o)
 	json = o->format ? !strcmp(o->format, "json")
 			 : (o->output ? 1 : !isatty(STDOUT_FILENO));
 	if ((error = gv_cli_load_rules(&rules, o->rules.v, o->rules.n,
-				       o->rules_add.v, o->rules_add.n, &err)))
+				       o->rules_add.v, o->rules_add.n, 0, &err)))
 		goto fail;
 	ao.rules = rules;
 	if ((error = gv_analysis_run(&a, &ao, &err)))
