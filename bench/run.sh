@@ -198,7 +198,7 @@ if [ $profile = 1 ]; then
 	rm_share=$(callgrind_annotate --inclusive=yes \
 		"$pdir/callgrind.git-vitals" 2>/dev/null | awk -v t="$v_ir" '
 		/:gv_(releases|metrics)_compute / && !/'"'"'/ {
-			f = $0; sub(/ \[.*/, "", f); sub(/.*:/, "", f)
+			f = $0; sub(/ [[(].*/, "", f); sub(/.*:/, "", f)
 			if (!seen[f]++) { gsub(",", "", $1); s += $1 } }
 		END { printf "%.1f\n", 100 * s / t }')
 	echo "releases + metrics: $rm_share% of git-vitals' instructions" \
