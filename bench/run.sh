@@ -197,8 +197,8 @@ if [ $profile = 1 ]; then
 	# Issue 7: first-release computation and all metrics under 10%.
 	rm_share=$(callgrind_annotate --inclusive=yes \
 		"$pdir/callgrind.git-vitals" 2>/dev/null | awk -v t="$v_ir" '
-		/:gv_(releases|metrics)_compute / && !/'"'"'/ {
-			f = $0; sub(/ [[(].*/, "", f); sub(/.*:/, "", f)
+		match($0, /:gv_(releases|metrics)_compute /) && !/'"'"'/ {
+			f = substr($0, RSTART, RLENGTH)
 			if (!seen[f]++) { gsub(",", "", $1); s += $1 } }
 		END { printf "%.1f\n", 100 * s / t }')
 	echo "releases + metrics: $rm_share% of git-vitals' instructions" \
