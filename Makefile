@@ -26,6 +26,8 @@ BUILD ?= build
 # after `make deps` has had its chance.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread
+# see src/history.c: the CA bundle libgit2 would parse at start is never used
+EXPORTS = -Wl,--export-dynamic-symbol=mbedtls_x509_crt_parse_file
 TEST_CFLAGS = $(shell pkg-config --cflags criterion)
 TEST_LIBS = $(shell pkg-config --libs criterion)
 
@@ -51,7 +53,7 @@ git-vitals: $(BUILD)/git-vitals
 	cp $< $@
 
 $(BUILD)/git-vitals: $(LIB_OBJ) $(CLI_OBJ)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) $(EXPORTS) $(LDFLAGS)
 
 $(BUILD)/%.o: src/%.c include/gv/*.h src/*.h | $(BUILD)/cli $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
@@ -87,7 +89,7 @@ $(BUILD) $(BUILD)/cli $(BUILD)/tests:
 # The tests link the library objects (not main.c) and run the binary for the
 # end-to-end cases; GV_BIN tells them which binary.
 $(BUILD)/test-runner: $(LIB_OBJ) $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ)) $(TEST_OBJ)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS) $(LDFLAGS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS) $(EXPORTS) $(LDFLAGS)
 
 deps:
 	@missing=""; \
