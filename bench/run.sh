@@ -347,7 +347,9 @@ else
 fi
 
 echo
-if [ $gv_ok = 1 ] && "$bin" batch --help 2>&1 | grep -qi 'manifest'; then
+if [ "$batch_repos" = 0 ]; then
+	echo "batch benchmark skipped: BENCH_BATCH_REPOS=0"
+elif [ $gv_ok = 1 ] && "$bin" batch --help 2>&1 | grep -qi 'manifest'; then
 	# A batch of generated repositories, -j1 against -j2 (cache off: every
 	# run is cold). Seeds differ, so no two repositories are alike.
 	# Missing ones are generated once, as many at a time as there are cores
