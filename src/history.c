@@ -22,6 +22,7 @@
  *   parents, exactly as git treats them.
  */
 #include "gv/history.h"
+#include "commit_graph.h"
 
 #include <git2.h>
 #include <pthread.h>
@@ -73,6 +74,7 @@ typedef struct loader {
 	size_t nthreads, busy;
 	uint32_t flags;
 	int failed;
+	gv_cgraph *graph;       /* git's commit-graph, when there is one */
 } loader;
 
 /*
@@ -579,6 +581,71 @@ static void *work(void *arg)
 	return NULL;
 }
 
+/*
+ * With a commit-graph, the commits reachable from the queued ones are known
+ * without inflating anything: queue them all before the threads start, so
+ * that every thread has work from the first moment. Without it, a thread
+ * learns a commit's parents only by reading it, and on a linear stretch of
+ * history the second thread waits. Commits the graph does not have (newer
+ * than it) are still found by reading, as parents are interned then too.
+ */
+static int expand_with_graph(loader *L)
+{
+	const gv_cgraph *g = L->graph;
+	gv_history *h = L->h;
+	uint32_t *q = NULL, buf[64];
+	gv_idx *found = NULL, *stack;
+	size_t nq = 0, aq = 0, head = 0, nfound = 0, afound = 0, i;
+	int error = 0;
+
+	for (i = 0; i < L->nstack; i++) {
+		uint32_t pos = gv_cgraph_find(g, h->ids + (size_t)L->stack[i] * GV_OID_RAWSZ);
+		if (pos == UINT32_MAX)
+			continue;
+		if (gv_grow((void **)&q, &aq, nq + 1, sizeof(*q)))
+			goto nomem;
+		q[nq++] = pos;
+	}
+	while (head < nq) {
+		int np = gv_cgraph_parents(g, q[head++], buf, 64), k;
+		if (np < 0 || np > 64)
+			break; /* corrupt, or a huge octopus: reading finds the rest */
+		for (k = 0; k < np; k++) {
+			gv_idx idx;
+			int added;
+			if (intern(h, gv_cgraph_id(g, buf[k]), &idx, &added))
+				goto nomem;
+			if (!added)
+				continue;
+			if (gv_grow((void **)&found, &afound, nfound + 1, sizeof(*found)) ||
+			    gv_grow((void **)&q, &aq, nq + 1, sizeof(*q)))
+				goto nomem;
+			found[nfound++] = idx;
+			q[nq++] = buf[k];
+		}
+	}
+	/* the stack pops from its end: oldest at the bottom, then the newest,
+	 * then the tips on top, so reading goes newest first as packs do */
+	if (nfound) {
+		if (!(stack = malloc((nfound + L->nstack) * sizeof(*stack))))
+			goto nomem;
+		for (i = 0; i < nfound; i++)
+			stack[i] = found[nfound - 1 - i];
+		memcpy(stack + nfound, L->stack, L->nstack * sizeof(*stack));
+		free(L->stack);
+		L->stack = stack;
+		L->nstack += nfound;
+		L->stack_alloc = L->nstack;
+	}
+	goto done;
+nomem:
+	error = gv_error_set(L->err, GV_ENOMEM, "out of memory");
+done:
+	free(q);
+	free(found);
+	return error;
+}
+
 /* Reads every unread commit reachable from the queued ones, on
  * L->nthreads threads (the calling one included). */
 static int drain(loader *L, uint32_t flags)
@@ -588,6 +655,8 @@ static int drain(loader *L, uint32_t flags)
 	size_t n = L->nthreads, started = 0, k;
 	int error = 0;
 
+	if (L->graph && (error = expand_with_graph(L)))
+		return error;
 	memset(ws, 0, sizeof(ws));
 	L->flags = flags;
 	L->failed = 0;
@@ -946,6 +1015,14 @@ int gv_history_load(gv_history **out, const gv_history_opts *opts,
 				"its boundary is missing, so early commits have no "
 				"parents and numbers that reach back are partial");
 	}
+	if (!h->shallow) {
+		/* a shortcut only: without a usable graph the walk reads parents */
+		gv_buf objects = {0};
+		if (!gv_buf_puts(&objects, git_repository_commondir(L.repo)) &&
+		    !gv_buf_puts(&objects, "objects"))
+			gv_cgraph_open(&L.graph, objects.ptr);
+		gv_buf_free(&objects);
+	}
 	if (opts->on_message && git_mailmap_from_repository(&L.mailmap, L.repo) < 0)
 		L.mailmap = NULL; /* an unreadable .mailmap is not fatal */
 	if ((error = table_grow(h)))
@@ -1019,6 +1096,7 @@ done:
 	git_repository_free(L.repo);
 	free(L.stack);
 	free(L.grafts);
+	gv_cgraph_free(L.graph);
 	pthread_mutex_destroy(&L.lock);
 	pthread_cond_destroy(&L.cond);
 	gv_history_free(h);

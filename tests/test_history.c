@@ -349,3 +349,48 @@ Test(history, config_lists_only_the_prefix_in_order)
 	gv_strv_free(v);
 	fx_repo_free(r);
 }
+
+/* The commit-graph only saves reading: a repository without one, with one
+ * file, and with a split chain of two layers (the newest commits in the top
+ * layer, two more commits in none) give the same model. */
+Test(history, commit_graph_file_and_chain_give_the_same_model)
+{
+	fx_repo *r = fx_repo_new(GRAPH);
+	char *dir = fx_tmpdir(r, "graphs"), path[4096];
+	gv_history *plain, *one, *chain;
+
+	cr_assert_eq(fx_sh(NULL, r->path,
+			   "git clone -q --bare --no-local . %s/plain\n"
+			   "git clone -q --bare --no-local . %s/one\n"
+			   "git -C %s/one commit-graph write --reachable\n"
+			   "git clone -q --bare --no-local . %s/chain",
+			   dir, dir, dir, dir), 0);
+	snprintf(path, sizeof(path), "%s/chain", dir);
+	cr_assert_eq(fx_sh(NULL, path,
+			   "git commit-graph write --reachable --split=no-merge\n"
+			   "git update-ref refs/heads/x $(git commit-tree -p main"
+			   " -m x1 main^{tree})\n"
+			   "git commit-graph write --reachable --split=no-merge\n"
+			   "git update-ref refs/heads/y $(git commit-tree -p x -m y1 main^{tree})\n"
+			   "git update-ref refs/heads/y $(git commit-tree -p y -m y2 main^{tree})\n"
+			   "test -f objects/info/commit-graphs/commit-graph-chain\n"
+			   "git clone -q --bare --no-local . ../plain2"), 0);
+	snprintf(path, sizeof(path), "%s/plain", dir);
+	plain = load(path, 1, 1, NULL, NULL);
+	snprintf(path, sizeof(path), "%s/one", dir);
+	one = load(path, 2, 1, NULL, NULL);
+	assert_same_model(plain, one);
+	gv_history_free(plain);
+	snprintf(path, sizeof(path), "%s/plain2", dir);
+	plain = load(path, 1, 1, NULL, NULL);
+	snprintf(path, sizeof(path), "%s/chain", dir);
+	chain = load(path, 2, 1, NULL, NULL);
+	/* 8 of GRAPH, x1, y1 and y2 */
+	cr_expect_eq(gv_history_count(chain), 11);
+	assert_same_model(plain, chain);
+	gv_history_free(plain);
+	gv_history_free(one);
+	gv_history_free(chain);
+	free(dir);
+	fx_repo_free(r);
+}
