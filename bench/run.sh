@@ -15,7 +15,8 @@
 # --profile instead runs both commands once under callgrind (default: on a
 # synthetic repository of 20000 commits) and prints their instruction counts,
 # a ratio that does not move with the machine's load, and where git-vitals
-# spends them. The callgrind files are kept for callgrind_annotate/kcachegrind.
+# spends them, and (with --cache) the instruction ratio of a warm re-run to
+# a cold one. The callgrind files are kept for callgrind_annotate/kcachegrind.
 #
 # Knobs (environment): BENCH_COMMITS (200000), BENCH_ROUNDS (5),
 # BENCH_BATCH_REPOS (40), BENCH_BATCH_COMMITS (5000), BENCH_BATCH_ROUNDS (3),
@@ -217,6 +218,24 @@ if [ $profile = 1 ]; then
 		cut -c1-110
 	echo
 	echo "callgrind files: $pdir/callgrind.git-vitals, $pdir/callgrind.git"
+	# Issue 6: the warm re-run against a cold run with an empty cache.
+	if "$bin" --help 2>&1 | grep -q -e '--cache'; then
+		for run in cold warm; do
+			valgrind -q --tool=callgrind \
+				--callgrind-out-file="$pdir/callgrind.$run" "$bin" \
+				--cache "$work/pcache" --all --format json "$repo" \
+				>/dev/null 2>"$work/stderr" || {
+				tail -n 20 "$work/stderr" >&2
+				die "git-vitals --cache failed under valgrind"
+			}
+		done
+		c_ir=$(ir_total "$pdir/callgrind.cold")
+		w_ir=$(ir_total "$pdir/callgrind.warm")
+		echo
+		echo "--cache: cold $c_ir, warm $w_ir instructions: warm/cold" \
+			"$(ratio "$w_ir" "$c_ir") (target <= 0.05);" \
+			"$pdir/callgrind.warm"
+	fi
 	exit 0
 fi
 
