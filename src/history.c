@@ -75,6 +75,7 @@ typedef struct loader {
 	uint32_t flags;
 	int failed;
 	gv_cgraph *graph;       /* git's commit-graph, when there is one */
+	char *objects_dir;      /* for the reading threads' own odbs */
 } loader;
 
 /*
@@ -343,6 +344,7 @@ typedef struct parsed {
 /* One reading thread's scratch: reused for every commit it reads. */
 typedef struct worker {
 	loader *L;
+	git_odb *odb;       /* this thread's own object database */
 	parsed p;
 	gv_buf name, email; /* NUL-terminated copies for the mailmap */
 	gv_error err;
@@ -534,7 +536,7 @@ static void *work(void *arg)
 		known = seeded(w, id);
 		if (known) {
 			/* from the cache: no object read */
-		} else if (git_odb_read(&obj, L->odb, &oid) < 0) {
+		} else if (git_odb_read(&obj, w->odb, &oid) < 0) {
 			char what[GV_OID_HEXSZ + 32];
 			snprintf(what, sizeof(what), "cannot read commit %s", hex);
 			error = git_fail(&w->err, GV_EREPO, what);
@@ -661,16 +663,27 @@ static int drain(loader *L, uint32_t flags)
 	L->flags = flags;
 	L->failed = 0;
 	L->busy = 0;
-	for (k = 0; k < n; k++)
+	for (k = 0; k < n; k++) {
 		ws[k].L = L;
+		ws[k].odb = L->odb;
+	}
 	for (k = 1; k < n; k++) {
-		if (pthread_create(&tids[k], NULL, work, &ws[k]))
+		/* libgit2 1.5 holds one mutex per git_odb across a whole read,
+		 * inflate included, so threads sharing one odb read one at a
+		 * time: each extra thread opens its own on the same objects */
+		if (L->objects_dir && git_odb_open(&ws[k].odb, L->objects_dir) < 0)
+			break;
+		if (pthread_create(&tids[k], NULL, work, &ws[k])) {
+			git_odb_free(ws[k].odb);
 			break; /* fewer threads is slower, not wrong */
+		}
 		started++;
 	}
 	work(&ws[0]);
-	for (k = 1; k <= started; k++)
+	for (k = 1; k <= started; k++) {
 		pthread_join(tids[k], NULL);
+		git_odb_free(ws[k].odb);
+	}
 	for (k = 0; k < n; k++) {
 		if (ws[k].error && !error) {
 			error = ws[k].error;
@@ -1015,13 +1028,18 @@ int gv_history_load(gv_history **out, const gv_history_opts *opts,
 				"its boundary is missing, so early commits have no "
 				"parents and numbers that reach back are partial");
 	}
-	if (!h->shallow) {
-		/* a shortcut only: without a usable graph the walk reads parents */
+	{
 		gv_buf objects = {0};
-		if (!gv_buf_puts(&objects, git_repository_commondir(L.repo)) &&
-		    !gv_buf_puts(&objects, "objects"))
-			gv_cgraph_open(&L.graph, objects.ptr);
-		gv_buf_free(&objects);
+		if (gv_buf_puts(&objects, git_repository_commondir(L.repo)) ||
+		    gv_buf_puts(&objects, "objects")) {
+			gv_buf_free(&objects);
+			error = GV_ENOMEM;
+			goto nomem;
+		}
+		L.objects_dir = objects.ptr;
+		/* a shortcut only: without a usable graph the walk reads parents */
+		if (!h->shallow)
+			gv_cgraph_open(&L.graph, L.objects_dir);
 	}
 	if (opts->on_message && git_mailmap_from_repository(&L.mailmap, L.repo) < 0)
 		L.mailmap = NULL; /* an unreadable .mailmap is not fatal */
@@ -1097,6 +1115,7 @@ done:
 	free(L.stack);
 	free(L.grafts);
 	gv_cgraph_free(L.graph);
+	free(L.objects_dir);
 	pthread_mutex_destroy(&L.lock);
 	pthread_cond_destroy(&L.cond);
 	gv_history_free(h);
