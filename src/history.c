@@ -387,7 +387,7 @@ static int emit_message(worker *w, gv_idx i, const unsigned char *id)
 
 /* Parses a raw commit object. Touches nothing shared: runs unlocked. */
 static int parse_commit(worker *w, const char *p, const char *end,
-			const char *hex)
+			const git_oid *oid)
 {
 	parsed *out = &w->p;
 	int have_author = 0, have_committer = 0;
@@ -412,8 +412,12 @@ static int parse_commit(worker *w, const char *p, const char *end,
 				return gv_error_set(&w->err, GV_ENOMEM, "out of memory");
 			if (parse_hex_oid(out->parents + out->nparents * GV_OID_RAWSZ,
 					  p + 7, eol))
+			{
+				char hex[GV_OID_HEXSZ + 1];
 				return gv_error_set(&w->err, GV_EREPO,
-						    "commit %s: malformed parent line", hex);
+						    "commit %s: malformed parent line",
+						    git_oid_tostr(hex, sizeof(hex), oid));
+			}
 			out->nparents++;
 		} else if (!have_author && eol - p > 7 && !memcmp(p, "author ", 7)) {
 			if (parse_ident(p + 7, eol, &out->name, &out->name_len,
@@ -532,21 +536,24 @@ static void *work(void *arg)
 		pthread_mutex_unlock(&L->lock);
 
 		memcpy(oid.id, id, GV_OID_RAWSZ);
-		git_oid_tostr(hex, sizeof(hex), &oid);
+		/* the hex id is for messages only: make it when one is needed */
+		hex[0] = '\0';
 		known = seeded(w, id);
 		if (known) {
 			/* from the cache: no object read */
 		} else if (git_odb_read(&obj, w->odb, &oid) < 0) {
 			char what[GV_OID_HEXSZ + 32];
-			snprintf(what, sizeof(what), "cannot read commit %s", hex);
+			snprintf(what, sizeof(what), "cannot read commit %s",
+				 git_oid_tostr(hex, sizeof(hex), &oid));
 			error = git_fail(&w->err, GV_EREPO, what);
 		} else if (git_odb_object_type(obj) != GIT_OBJECT_COMMIT) {
 			error = gv_error_set(&w->err, GV_EREPO,
-					     "object %s: is a %s, not a commit", hex,
+					     "object %s: is a %s, not a commit",
+					     git_oid_tostr(hex, sizeof(hex), &oid),
 					     git_object_type2string(git_odb_object_type(obj)));
 		} else {
 			const char *data = git_odb_object_data(obj);
-			error = parse_commit(w, data, data + git_odb_object_size(obj), hex);
+			error = parse_commit(w, data, data + git_odb_object_size(obj), &oid);
 		}
 		graft = L->ngrafts && is_graft(L, id);
 
@@ -566,7 +573,7 @@ static void *work(void *arg)
 				error = emit_message(w, i, id);
 			if (error && !w->err.msg[0])
 				gv_error_set(&w->err, error, "commit %s: classification failed",
-					     hex);
+					     git_oid_tostr(hex, sizeof(hex), &oid));
 		}
 		git_odb_object_free(obj);
 
@@ -707,14 +714,37 @@ static int add_tip(loader *L, const git_oid *oid)
 	return added ? push(L, i) : 0;
 }
 
+/* Finds the tagger line in a raw tag object; 0 and the date when found. */
+static int parse_tagger(const char *p, const char *end, int64_t *t, int16_t *tz)
+{
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		if (!eol)
+			eol = end;
+		if (eol == p)
+			break;
+		if (eol - p > 7 && !memcmp(p, "tagger ", 7)) {
+			const char *n, *e;
+			size_t nl, el;
+			return parse_ident(p + 7, eol, &n, &nl, &e, &el, t, tz) ? -1 : 0;
+		}
+		p = eol + 1;
+	}
+	return -1;
+}
+
 /* Peels oid to a commit through any chain of tags. 0 and *out set; 1 when
- * it ends at a tree or blob (or a missing object: *kind says which). */
+ * it ends at a tree or blob (or a missing object: *kind says which). When
+ * oid is an annotated tag with a tagger line and `tagger` is not NULL,
+ * *tagger is set to 1 and its date stored, from the same read. */
 static int peel_to_commit(loader *L, git_oid *out, const git_oid *oid,
-			  git_object_t *kind)
+			  git_object_t *kind, int *tagger, int64_t *when, int16_t *when_tz)
 {
 	git_oid cur = *oid;
 	int depth;
 
+	if (tagger)
+		*tagger = 0;
 	for (depth = 0; depth < 64; depth++) {
 		git_odb_object *obj;
 		const char *p, *end;
@@ -741,6 +771,9 @@ static int peel_to_commit(loader *L, git_oid *out, const git_oid *oid,
 		}
 		p = git_odb_object_data(obj);
 		end = p + git_odb_object_size(obj);
+		/* a tag of a tag keeps the outer (named) tag's date */
+		if (depth == 0 && tagger && !parse_tagger(p, end, when, when_tz))
+			*tagger = 1;
 		if (end - p < 7 + GV_OID_HEXSZ || memcmp(p, "object ", 7) ||
 		    parse_hex_oid(cur.id, p + 7, end)) {
 			git_odb_object_free(obj);
@@ -753,37 +786,6 @@ static int peel_to_commit(loader *L, git_oid *out, const git_oid *oid,
 	return 1;
 }
 
-/* Reads the tagger date of an annotated tag object; 0 when found. */
-static int tagger_time(loader *L, const git_oid *oid, int64_t *t, int16_t *tz)
-{
-	git_odb_object *obj;
-	const char *p, *end;
-	int found = -1;
-
-	if (git_odb_read(&obj, L->odb, oid) < 0)
-		return -1;
-	if (git_odb_object_type(obj) == GIT_OBJECT_TAG) {
-		p = git_odb_object_data(obj);
-		end = p + git_odb_object_size(obj);
-		while (p < end) {
-			const char *eol = memchr(p, '\n', (size_t)(end - p));
-			if (!eol)
-				eol = end;
-			if (eol == p)
-				break;
-			if (eol - p > 7 && !memcmp(p, "tagger ", 7)) {
-				const char *n, *e;
-				size_t nl, el;
-				if (!parse_ident(p + 7, eol, &n, &nl, &e, &el, t, tz))
-					found = 0;
-				break;
-			}
-			p = eol + 1;
-		}
-	}
-	git_odb_object_free(obj);
-	return found;
-}
 
 static int load_tags(loader *L, uint64_t *not_commit)
 {
@@ -800,6 +802,9 @@ static int load_tags(loader *L, uint64_t *not_commit)
 		git_oid target, commit;
 		git_object_t kind;
 		gv_tag *tag;
+		int tagged;
+		int64_t tagger_t;
+		int16_t tagger_tz;
 		int keep;
 
 		keep = L->opts->tag_filter
@@ -820,7 +825,8 @@ static int load_tags(loader *L, uint64_t *not_commit)
 			target = *git_reference_target(res);
 			git_reference_free(res);
 		}
-		if (peel_to_commit(L, &commit, &target, &kind)) {
+		if (peel_to_commit(L, &commit, &target, &kind, &tagged, &tagger_t,
+				   &tagger_tz)) {
 			(*not_commit)++;
 			git_reference_free(ref);
 			ref = NULL;
@@ -837,12 +843,15 @@ static int load_tags(loader *L, uint64_t *not_commit)
 		}
 		memcpy(tag->name, name, strlen(name) + 1);
 		h->ntags++;
-		if (git_oid_equal(&target, &commit))
+		if (git_oid_equal(&target, &commit)) {
 			tag->kind = GV_TAG_LIGHTWEIGHT;
-		else if (!tagger_time(L, &target, &tag->time, &tag->tz))
+		} else if (tagged) {
 			tag->kind = GV_TAG_ANNOTATED;
-		else
+			tag->time = tagger_t;
+			tag->tz = tagger_tz;
+		} else {
 			tag->kind = GV_TAG_ANNOTATED_NO_TAGGER;
+		}
 		if ((error = add_tip(L, &commit)))
 			goto done;
 		/* the index is set after the walk, once the commit is interned */
@@ -903,7 +912,7 @@ static int add_all_refs(loader *L)
 		/* a direct ref (nearly all) needs no lookup to resolve */
 		if (!target && git_reference_resolve(&res, ref) == 0)
 			target = git_reference_target(res);
-		if (!target || peel_to_commit(L, &commit, target, &kind)) {
+		if (!target || peel_to_commit(L, &commit, target, &kind, NULL, NULL, NULL)) {
 			skipped++;
 		} else if ((error = add_tip(L, &commit))) {
 			git_reference_free(res);
@@ -1057,7 +1066,7 @@ int gv_history_load(gv_history **out, const gv_history_opts *opts,
 			error = git_fail(err, GV_EREPO, "cannot read HEAD");
 			goto done;
 		}
-		if (peel_to_commit(&L, &head_oid, &target, &kind)) {
+		if (peel_to_commit(&L, &head_oid, &target, &kind, NULL, NULL, NULL)) {
 			char hex[GV_OID_HEXSZ + 1];
 			git_oid_tostr(hex, sizeof(hex), &target);
 			error = gv_error_set(err, GV_EREPO, "cannot read HEAD (%s): %s",
