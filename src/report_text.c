@@ -359,7 +359,8 @@ int gv_report_text(gv_buf *out, const gv_analysis *a, const gv_report_opts *o,
 			t3[10] = '\0';
 			error |= gv_buf_printf(out, "    %s  ", t3);
 			error |= put_safe(out, r->tag->name);
-			error |= gv_buf_printf(out, "  (%u new commits)\n", r->new_commits);
+			error |= gv_buf_printf(out, "  (%u new commit%s)\n", r->new_commits,
+					       r->new_commits == 1 ? "" : "s");
 		}
 	}
 	if (a->warnings.count) {
