@@ -21,7 +21,7 @@
  * run.sh takes timings from runs without -a. Without -a, or where /proc is
  * missing, peak anon is -1.
  */
-#define _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE 1
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
