@@ -199,6 +199,11 @@ static const layer *layer_of(const gv_cgraph *g, uint32_t pos)
 	return NULL;
 }
 
+uint32_t gv_cgraph_count(const gv_cgraph *g)
+{
+	return g->total;
+}
+
 uint32_t gv_cgraph_find(const gv_cgraph *g, const unsigned char *id)
 {
 	size_t i;

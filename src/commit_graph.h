@@ -21,6 +21,8 @@ typedef struct gv_cgraph gv_cgraph;
 int gv_cgraph_open(gv_cgraph **out, const char *objects_dir);
 void gv_cgraph_free(gv_cgraph *g);
 
+/* How many commits the graph holds (all layers). */
+uint32_t gv_cgraph_count(const gv_cgraph *g);
 /* The position of a commit id, or UINT32_MAX. */
 uint32_t gv_cgraph_find(const gv_cgraph *g, const unsigned char *id);
 const unsigned char *gv_cgraph_id(const gv_cgraph *g, uint32_t pos);

@@ -168,6 +168,24 @@ gv_idx gv_history_find(const gv_history *h, const unsigned char *id)
 	return GV_NONE;
 }
 
+/* Makes room for n commits in the per-commit arrays. */
+static int reserve(gv_history *h, size_t n)
+{
+	gv_commit *c;
+	unsigned char *ids;
+
+	if (n <= h->alloc)
+		return 0;
+	if (!(c = gv_reallocarray(h->commits, n, sizeof(*c))))
+		return GV_ENOMEM;
+	h->commits = c;
+	if (!(ids = gv_reallocarray(h->ids, n, GV_OID_RAWSZ)))
+		return GV_ENOMEM;
+	h->ids = ids;
+	h->alloc = n;
+	return 0;
+}
+
 /* Returns the index of id, adding an unread commit when it is new (*added). */
 static int intern(gv_history *h, const unsigned char *id, gv_idx *out, int *added)
 {
@@ -606,6 +624,11 @@ static int expand_with_graph(loader *L)
 	gv_idx *found = NULL, *stack;
 	size_t nq = 0, aq = 0, head = 0, nfound = 0, afound = 0, i;
 	int error = 0;
+
+	/* the graph says how many commits there are: size the per-commit
+	 * arrays once instead of doubling past the count (a third of slack) */
+	if ((error = reserve(h, h->count + gv_cgraph_count(g))))
+		goto nomem;
 
 	for (i = 0; i < L->nstack; i++) {
 		uint32_t pos = gv_cgraph_find(g, h->ids + (size_t)L->stack[i] * GV_OID_RAWSZ);
