@@ -249,9 +249,9 @@ gv_cmd() {
 # -- issue 7: git-vitals against git log -------------------------------------
 echo "  method      $rounds rounds after 1 warm-up each, A/B order alternating;"
 echo "              medians; anon memory from one extra sampled run each"
-git_cmd "$work/warm"
+git_cmd "$work/warmup"
 if [ $gv_ok = 1 ]; then
-	gv_cmd "$work/warm"
+	gv_cmd "$work/warmup"
 	if [ -s "$work/stderr" ]; then
 		echo "  stderr      of git-vitals ($(wc -l <"$work/stderr" | tr -d ' ')" \
 			"lines, first 3):"
