@@ -54,6 +54,14 @@ typedef struct gv_settings {
 } gv_settings;
 
 void gv_settings_init(gv_settings *s);
+/* Consumes argv[*i] (and its value) when it is one of the analysis options
+ * every command shares (--rev, --all, --release-pattern, --since, --until,
+ * --lead-time-from, --rules, --rules-add, --advisories, --hotfix-window,
+ * --changes, --period, --include-prereleases, --exclude-bots, --commits).
+ * 1 consumed, 0 not one of them, -1 its value is missing (*missing names
+ * the option), -2 out of memory. */
+int gv_settings_parse_option(gv_settings *s, int argc, char **argv, int *i,
+			     const char **missing);
 void gv_settings_free(gv_settings *s);
 /* Reads vitals.* from the repository at s->path. With override = 0 it fills
  * only what is unset (single runs: the command line wins); with override = 1

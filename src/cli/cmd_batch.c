@@ -109,17 +109,14 @@ static int parse_jobs(unsigned *out, const char *s)
 static int parse_args(gv_batch_settings *bs, int argc, char **argv)
 {
 	static const char *const valued[] = {
-		"--rev", "--release-pattern", "--since", "--until",
-		"--lead-time-from", "--rules", "--rules-add", "--advisories",
 		"--jobs", "-j", "--shard", "--summary", "--cache",
-		"--hotfix-window", "--changes", "--period",
 	};
 	gv_settings *o = &bs->base;
 	gv_error err = {0};
 	int i, only_args = 0;
 
 	for (i = 0; i < argc; i++) {
-		const char *a = argv[i], *val = NULL;
+		const char *a = argv[i], *val = NULL, *missing = NULL;
 		size_t k;
 		int r = 0;
 
@@ -137,22 +134,6 @@ static int parse_args(gv_batch_settings *bs, int argc, char **argv)
 			fputs(usage_text, stdout);
 			return -1;
 		}
-		if (!strcmp(a, "--all")) {
-			o->all = 1;
-			continue;
-		}
-		if (!strcmp(a, "--include-prereleases")) {
-			o->include_prereleases = 1;
-			continue;
-		}
-		if (!strcmp(a, "--commits")) {
-			o->commits = 1;
-			continue;
-		}
-		if (!strcmp(a, "--exclude-bots")) {
-			o->exclude_bots = 1;
-			continue;
-		}
 		if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
 			bs->quiet = 1;
 			continue;
@@ -161,6 +142,12 @@ static int parse_args(gv_batch_settings *bs, int argc, char **argv)
 			bs->no_cache = 1;
 			continue;
 		}
+		if ((r = gv_settings_parse_option(o, argc, argv, &i, &missing)) > 0)
+			continue;
+		if (r == -1)
+			return usage_error("option '%s' needs a value", missing);
+		if (r < -1)
+			return usage_error("%s", "out of memory");
 		for (k = 0; k < sizeof(valued) / sizeof(valued[0]); k++)
 			if ((r = gv_cli_opt_value(argc, argv, &i, valued[k], &val)))
 				break;
@@ -170,34 +157,17 @@ static int parse_args(gv_batch_settings *bs, int argc, char **argv)
 			return usage_error("unknown option '%s'", a);
 		switch (k) {
 		case 0:
-		case 5:
-		case 6:
-		case 7:
-			if (gv_strv_push(k == 0 ? &o->revs : k == 5 ? &o->rules
-					 : k == 6 ? &o->rules_add : &o->advisories,
-					 (char *)val))
-				return usage_error("%s", "out of memory");
-			break;
-		case 1: o->release_pattern = val; break;
-		case 2: o->since = val; break;
-		case 3: o->until = val; break;
-		case 4: o->lead_from = val; break;
-		case 8:
-		case 9:
+		case 1:
 			if (parse_jobs(&bs->jobs, val))
 				return usage_error("-j '%s': expected a number of "
 						   "threads from 1 to 4096", val);
 			break;
-		case 10:
+		case 2:
 			if (gv_shard_parse(&bs->shard_k, &bs->shard_n, val, &err))
 				return usage_error("%s", err.msg);
 			break;
-		case 11: bs->summary = val; break;
-		case 12: bs->cache_dir = val; break;
-		case 13: o->hotfix_window = val; break;
-		case 14: o->changes = val; break;
-		case 15: o->period = val; break;
-		default: break;
+		case 3: bs->summary = val; break;
+		default: bs->cache_dir = val; break;
 		}
 	}
 	if (!bs->manifest)

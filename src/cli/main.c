@@ -89,15 +89,12 @@ static int usage_error(const char *fmt, const char *arg)
 static int parse_args(gv_settings *o, int argc, char **argv)
 {
 	static const char *const valued[] = {
-		"--rev", "--release-pattern", "--since", "--until",
-		"--lead-time-from", "--format", "--output", "--rules",
-		"--rules-add", "--advisories", "--hotfix-window", "--changes",
-		"--period", "--fail-if", "--cache",
+		"--format", "--output", "--fail-if", "--cache",
 	};
 	int i, only_args = 0;
 
 	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = NULL;
+		const char *a = argv[i], *val = NULL, *missing = NULL;
 		size_t k;
 		int r = 0;
 
@@ -119,30 +116,20 @@ static int parse_args(gv_settings *o, int argc, char **argv)
 			printf("git-vitals %s\n", GV_VERSION);
 			return -1;
 		}
-		if (!strcmp(a, "--all")) {
-			o->all = 1;
-			continue;
-		}
-		if (!strcmp(a, "--include-prereleases")) {
-			o->include_prereleases = 1;
-			continue;
-		}
 		if (!strcmp(a, "--pretty")) {
 			o->pretty = 1;
-			continue;
-		}
-		if (!strcmp(a, "--commits")) {
-			o->commits = 1;
 			continue;
 		}
 		if (!strcmp(a, "--no-cache")) {
 			o->cache_dir = NULL;
 			continue;
 		}
-		if (!strcmp(a, "--exclude-bots")) {
-			o->exclude_bots = 1;
+		if ((r = gv_settings_parse_option(o, argc, argv, &i, &missing)) > 0)
 			continue;
-		}
+		if (r == -1)
+			return usage_error("option '%s' needs a value", missing);
+		if (r < -1)
+			return usage_error("%s", "out of memory");
 		for (k = 0; k < sizeof(valued) / sizeof(valued[0]); k++)
 			if ((r = gv_cli_opt_value(argc, argv, &i, valued[k], &val)))
 				break;
@@ -151,28 +138,9 @@ static int parse_args(gv_settings *o, int argc, char **argv)
 		if (!r)
 			return usage_error("unknown option '%s'", a);
 		switch (k) {
-		case 0:
-			if (gv_strv_push(&o->revs, (char *)val))
-				return usage_error("%s", "out of memory");
-			break;
-		case 1: o->release_pattern = val; break;
-		case 2: o->since = val; break;
-		case 3: o->until = val; break;
-		case 4: o->lead_from = val; break;
-		case 5: o->format = val; break;
-		case 6: o->output = val; break;
-		case 7:
-		case 8:
-		case 9:
-			if (gv_strv_push(k == 7 ? &o->rules : k == 8 ? &o->rules_add
-							      : &o->advisories,
-				      (char *)val))
-				return usage_error("%s", "out of memory");
-			break;
-		case 10: o->hotfix_window = val; break;
-		case 11: o->changes = val; break;
-		case 12: o->period = val; break;
-		case 13: {
+		case 0: o->format = val; break;
+		case 1: o->output = val; break;
+		case 2: {
 			/* a malformed gate is a usage error before anything
 			 * else is looked at */
 			gv_gate g;
@@ -184,9 +152,7 @@ static int parse_args(gv_settings *o, int argc, char **argv)
 				return usage_error("%s", "out of memory");
 			break;
 		}
-		case 14: o->cache_dir = val; break;
-		default:
-			break;
+		default: o->cache_dir = val; break;
 		}
 	}
 	return 0;

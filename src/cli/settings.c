@@ -46,6 +46,53 @@ int gv_cli_opt_value(int argc, char **argv, int *i, const char *name,
 	return 1;
 }
 
+int gv_settings_parse_option(gv_settings *s, int argc, char **argv, int *i,
+			     const char **missing)
+{
+	static const struct { const char *name; int kind; } flags[] = {
+		{"--all", 0}, {"--include-prereleases", 1}, {"--exclude-bots", 2},
+		{"--commits", 3},
+	};
+	static const char *const valued[] = {
+		"--rev", "--rules", "--rules-add", "--advisories",
+		"--release-pattern", "--since", "--until", "--lead-time-from",
+		"--hotfix-window", "--changes", "--period",
+	};
+	const char **scalar[] = {
+		&s->release_pattern, &s->since, &s->until, &s->lead_from,
+		&s->hotfix_window, &s->changes, &s->period,
+	};
+	gv_strv *lists[] = {&s->revs, &s->rules, &s->rules_add, &s->advisories};
+	const char *val = NULL;
+	size_t k;
+	int r;
+
+	for (k = 0; k < sizeof(flags) / sizeof(flags[0]); k++) {
+		if (strcmp(argv[*i], flags[k].name))
+			continue;
+		switch (flags[k].kind) {
+		case 0: s->all = 1; break;
+		case 1: s->include_prereleases = 1; break;
+		case 2: s->exclude_bots = 1; break;
+		default: s->commits = 1; break;
+		}
+		return 1;
+	}
+	for (k = 0; k < sizeof(valued) / sizeof(valued[0]); k++) {
+		if (!(r = gv_cli_opt_value(argc, argv, i, valued[k], &val)))
+			continue;
+		if (r < 0) {
+			*missing = valued[k];
+			return -1;
+		}
+		if (k < 4)
+			return gv_strv_push(lists[k], (char *)val) ? -2 : 1;
+		*scalar[k - 4] = val;
+		return 1;
+	}
+	return 0;
+}
+
 void gv_settings_init(gv_settings *s)
 {
 	memset(s, 0, sizeof(*s));
