@@ -307,6 +307,16 @@ fi
 echo "RESULTS.md row: | $(date -u +%Y-%m-%d) | $ncpu x $cpu | $label |" \
 	"$ncommits | $t_ratio | $r_ratio | (change) |"
 
+# What the other cores buy: the same run pinned to one CPU (3 runs, median).
+if [ $gv_ok = 1 ] && [ "$ncpu" != 1 ] && command -v taskset >/dev/null 2>&1; then
+	for i in 1 2 3; do
+		run "$work/one" -- taskset -c 0 "$bin" --all --format json "$repo"
+	done
+	one=$(median "$work/one" 1)
+	echo "on one core: $one s; all $ncpu cores are $(ratio "$one" "$v_wall")x" \
+		"faster"
+fi
+
 # -- issue 6: warm cache and batch parallelism -------------------------------
 # Each part runs only once the binary has it: the help text must name it (an
 # unknown subcommand may still print the usage and exit 0).
