@@ -7,6 +7,7 @@
 #   make check      the tests only (no sanitizers)
 #   make asan       the tests built with -fsanitize=address,undefined
 #   make bench      the benchmark harness (bench/), REPO=/path for a real repo
+#   make bench-profile  the same under callgrind (instruction counts)
 #   make install    PREFIX=/usr/local: binary and man page
 
 PREFIX ?= /usr/local
@@ -45,7 +46,7 @@ LIB_OBJ = $(LIB_SRC:src/%.c=$(BUILD)/%.o) $(BUILD)/default_rules.o
 CLI_OBJ = $(CLI_SRC:src/cli/%.c=$(BUILD)/cli/%.o)
 TEST_OBJ = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
 
-.PHONY: all deps demo test check asan bench install clean
+.PHONY: all deps demo test check asan bench bench-profile install clean
 
 all: git-vitals
 
@@ -130,7 +131,10 @@ test: deps
 	@$(MAKE) --no-print-directory asan
 
 bench: all
-	@sh bench/run.sh $(REPO)
+	@CC='$(CC)' sh bench/run.sh $(REPO)
+
+bench-profile: all
+	@CC='$(CC)' sh bench/run.sh --profile $(REPO)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
