@@ -236,14 +236,9 @@ static const signed char hexval[256] = {
 };
 #undef H_
 
-static const signed char *hexval_table(void)
-{
-	return hexval;
-}
-
 static int parse_hex_oid(unsigned char *out, const char *p, const char *end)
 {
-	const signed char *hv = hexval_table();
+	const signed char *hv = hexval;
 	int i;
 
 	if (end - p < GV_OID_HEXSZ)
@@ -1218,7 +1213,7 @@ static int prefix_matches(const unsigned char *id, const unsigned char *pre,
 int gv_history_find_hex(const gv_history *h, const char *hex, size_t len,
 			gv_idx *out)
 {
-	const signed char *hv = hexval_table();
+	const signed char *hv = hexval;
 	unsigned char pre[GV_OID_RAWSZ] = {0};
 	gv_idx found = GV_NONE;
 	size_t k;
