@@ -50,6 +50,8 @@ struct gv_history {
 	char **revs;
 	size_t nrevs;
 	size_t objects_read;
+	gv_history_state state;
+	uint64_t skipped_refs, skipped_tags;
 };
 
 /* Per-load state that does not outlive gv_history_load(). */
@@ -66,7 +68,6 @@ typedef struct loader {
 	unsigned char *grafts; /* sorted shallow commit ids */
 	size_t ngrafts;
 	int64_t now;
-	uint64_t future;
 	/* the reading threads share the stack, the history and the warnings
 	 * under `lock`; `busy` counts commits being read outside it */
 	pthread_mutex_t lock;
@@ -133,9 +134,10 @@ static size_t home_slot(const gv_history *h, const unsigned char *id)
 	return (k * 0x9E3779B1u >> 8) & (h->table_size - 1);
 }
 
-static int table_grow(gv_history *h)
+/* Rebuilds the table with n slots (a power of two above the count). */
+static int table_resize(gv_history *h, size_t n)
 {
-	size_t n = h->table_size ? h->table_size * 2 : 1024, i;
+	size_t i;
 	gv_idx *t = malloc(n * sizeof(*t));
 
 	if (!t)
@@ -151,6 +153,11 @@ static int table_grow(gv_history *h)
 		t[s] = (gv_idx)i;
 	}
 	return 0;
+}
+
+static int table_grow(gv_history *h)
+{
+	return table_resize(h, h->table_size ? h->table_size * 2 : 1024);
 }
 
 gv_idx gv_history_find(const gv_history *h, const unsigned char *id)
@@ -483,15 +490,10 @@ static int record_commit(worker *w, gv_idx i, uint32_t flags, int graft)
 	c = &h->commits[i];
 	*c = p->c;
 	c->flags = flags | F_READ | (n > 1 ? GV_COMMIT_MERGE : 0) |
-		   (graft ? GV_COMMIT_SHALLOW : 0);
+		   (graft ? GV_COMMIT_SHALLOW : 0) |
+		   (p->bad_date ? GV_COMMIT_BAD_DATE : 0);
 	c->parents_at = (uint32_t)parents_at;
 	c->nparents = n;
-	if (c->commit_time > L->now)
-		L->future++;
-	if (p->bad_date)
-		gv_warnings_add(L->warnings, "bad-date",
-				"some commits have a missing or malformed date; "
-				"they are dated 1970-01-01 as git does");
 	return 0;
 }
 
@@ -499,21 +501,28 @@ static int record_commit(worker *w, gv_idx i, uint32_t flags, int graft)
 static int seeded(worker *w, const unsigned char *id)
 {
 	const gv_history_seed *seed = w->L->opts->seed;
-	const unsigned char *parents;
-	uint32_t n;
+	parsed *p = &w->p;
+	uint32_t n = 0;
 
 	if (!seed || !seed->lookup)
 		return 0;
-	memset(&w->p.c, 0, sizeof(w->p.c));
-	if (!seed->lookup(seed->payload, id, &w->p.c, &parents, &n))
-		return 0;
-	w->p.nparents = 0;
-	if (n && gv_grow((void **)&w->p.parents, &w->p.parents_alloc, n, GV_OID_RAWSZ))
+	/* room for the usual parents up front: one call per commit */
+	if (p->parents_alloc < 8 &&
+	    gv_grow((void **)&p->parents, &p->parents_alloc, 8, GV_OID_RAWSZ))
 		return 0; /* out of memory: read the object instead */
-	if (n)
-		memcpy(w->p.parents, parents, (size_t)n * GV_OID_RAWSZ);
-	w->p.nparents = n;
-	w->p.bad_date = 0;
+	for (;;) {
+		memset(&p->c, 0, sizeof(p->c));
+		if (!seed->lookup(seed->payload, id, &p->c, p->parents,
+				  (uint32_t)p->parents_alloc, &n))
+			return 0;
+		if (n <= p->parents_alloc)
+			break;
+		if (gv_grow((void **)&p->parents, &p->parents_alloc, n, GV_OID_RAWSZ))
+			return 0;
+	}
+	p->nparents = n;
+	p->bad_date = (p->c.flags & GV_COMMIT_BAD_DATE) != 0;
+	p->c.flags = 0;
 	return 1;
 }
 
@@ -950,9 +959,7 @@ static int add_all_refs(loader *L)
 		error = git_fail(L->err, GV_EREPO, "reading refs");
 	git_reference_free(ref);
 	git_reference_iterator_free(it);
-	if (skipped)
-		gv_warnings_add_n(L->warnings, "ref-not-commit", skipped,
-				  "refs that do not point at a commit were skipped");
+	L->h->skipped_refs = skipped;
 	return error;
 }
 
@@ -1009,6 +1016,242 @@ static int save_revs(gv_history *h, const gv_history_opts *opts)
 	return 0;
 }
 
+/* ---- the state a history is loaded from ---- */
+
+static uint64_t fnv_from(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/* splitmix64's finaliser: entries are summed, so each one's hash must be
+ * spread over all 64 bits first */
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/* Adds one entry. The sum does not depend on the order refs come in (a
+ * `git pack-refs` reorders them without changing any), and two 64-bit
+ * lanes with different offset bases make an accidental match of two
+ * different states a 2^-128 event. */
+static void state_add(gv_history_state *s, const gv_buf *e)
+{
+	s->a += mix64(fnv_from(0xcbf29ce484222325ULL, e->ptr, e->len));
+	s->b += mix64(fnv_from(0x84222325cbf29ce4ULL, e->ptr, e->len));
+}
+
+/* One ref as an entry: its name, where it points (an id, or the name a
+ * symbolic ref names) and, for a tag, whether it is a release. */
+static int state_ref(loader *L, gv_history_state *s, gv_buf *e,
+		     const git_reference *ref, const char *name)
+{
+	int keep = 0;
+
+	e->len = 0;
+	if (gv_buf_put(e, "r", 1) || gv_buf_put(e, name, strlen(name) + 1))
+		return GV_ENOMEM;
+	if (git_reference_type(ref) == GIT_REFERENCE_SYMBOLIC) {
+		const char *t = git_reference_symbolic_target(ref);
+		if (gv_buf_put(e, "s", 1) || gv_buf_put(e, t, strlen(t)))
+			return GV_ENOMEM;
+	} else if (git_reference_target(ref)) {
+		if (gv_buf_put(e, "d", 1) ||
+		    gv_buf_put(e, (const char *)git_reference_target(ref)->id,
+			       GV_OID_RAWSZ))
+			return GV_ENOMEM;
+	}
+	if (!strncmp(name, "refs/tags/", 10) && L->opts->tag_filter &&
+	    (keep = L->opts->tag_filter(name + 10, strlen(name) - 10,
+					L->opts->tag_payload)) < 0)
+		return keep;
+	if (gv_buf_put(e, keep ? "+" : "-", 1))
+		return GV_ENOMEM;
+	state_add(s, e);
+	return 0;
+}
+
+/*
+ * Takes the state of the repository (see gv_history_state). Everything that
+ * decides what the walk finds goes in: the options, HEAD, every ref (a rev
+ * such as main~3 resolves through them), .git/shallow. A rev that reads the
+ * reflog ("@{") or anything unreadable gives no state: nothing is reused.
+ */
+static int take_state(loader *L, gv_history_state *out)
+{
+	const gv_history_opts *o = L->opts;
+	gv_history_state s = {0, 0};
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	gv_buf e = {0};
+	FILE *f = NULL;
+	char chunk[4096];
+	size_t i, n;
+	int error = 0, r;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; !o->all && i < o->nrevs; i++)
+		if (strstr(o->revs[i], "@{"))
+			return 0;
+	/* the options, in order */
+	if (gv_buf_put(&e, o->all ? "A" : "O", 1))
+		goto nomem;
+	for (i = 0; !o->all && i < o->nrevs; i++)
+		if (gv_buf_put(&e, o->revs[i], strlen(o->revs[i]) + 1))
+			goto nomem;
+	state_add(&s, &e);
+	if (git_reference_lookup(&ref, L->repo, "HEAD") < 0)
+		goto none;
+	if ((error = state_ref(L, &s, &e, ref, "HEAD")))
+		goto done;
+	git_reference_free(ref);
+	ref = NULL;
+	if (git_reference_iterator_new(&it, L->repo) < 0)
+		goto none;
+	while ((r = git_reference_next(&ref, it)) == 0) {
+		if ((error = state_ref(L, &s, &e, ref, git_reference_name(ref))))
+			goto done;
+		git_reference_free(ref);
+		ref = NULL;
+	}
+	if (r != GIT_ITEROVER)
+		goto none;
+	if (L->h->shallow) {
+		e.len = 0;
+		if (gv_buf_put(&e, "S", 1) ||
+		    gv_buf_puts(&e, git_repository_commondir(L->repo)) ||
+		    gv_buf_puts(&e, "shallow"))
+			goto nomem;
+		if (!(f = fopen(e.ptr + 1, "rb")))
+			goto none;
+		e.len = 1;
+		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			if (gv_buf_put(&e, chunk, n))
+				goto nomem;
+		if (ferror(f))
+			goto none;
+		state_add(&s, &e);
+	}
+	/* all zero is "no state" */
+	if (!s.a && !s.b)
+		s.b = 1;
+	*out = s;
+	goto done;
+nomem:
+	error = GV_ENOMEM;
+	goto done;
+none:
+	memset(out, 0, sizeof(*out));
+done:
+	if (f)
+		fclose(f);
+	git_reference_free(ref);
+	git_reference_iterator_free(it);
+	gv_buf_free(&e);
+	return error;
+}
+
+static int state_equal(const gv_history_state *x, const gv_history_state *y)
+{
+	return x->a == y->a && x->b == y->b;
+}
+
+/* Fills the history from a seed's snapshot: copies, nothing read. The seed
+ * checked its data, but a history that breaks the invariants of history.h
+ * must never be built: it is checked again (linear, no lookups). */
+static int from_snapshot(loader *L, const gv_history_snapshot *sn)
+{
+	gv_history *h = L->h;
+	size_t i, k, slots = 1024;
+
+	if (sn->count >= GV_NONE || sn->nparents > UINT32_MAX)
+		goto bad;
+	for (i = 0; i < sn->count; i++) {
+		const gv_commit *c = &sn->commits[i];
+		if ((uint64_t)c->parents_at + c->nparents > sn->nparents)
+			goto bad;
+		for (k = 0; k < c->nparents; k++)
+			if (sn->parents[c->parents_at + k] >= sn->count)
+				goto bad;
+	}
+	for (i = 0; i < sn->ntags; i++)
+		if (sn->tags[i].commit >= sn->count || !sn->tags[i].name)
+			goto bad;
+	if (sn->head && strlen(sn->head) != GV_OID_HEXSZ)
+		goto bad;
+	if (reserve(h, sn->count ? sn->count : 1) ||
+	    (sn->nparents && !(h->parents = malloc(sn->nparents * sizeof(*h->parents)))) ||
+	    (sn->ntags && !(h->tags = calloc(sn->ntags, sizeof(*h->tags)))))
+		return GV_ENOMEM;
+	memcpy(h->commits, sn->commits, sn->count * sizeof(*h->commits));
+	memcpy(h->ids, sn->ids, sn->count * GV_OID_RAWSZ);
+	h->count = sn->count;
+	if (sn->nparents)
+		memcpy(h->parents, sn->parents, sn->nparents * sizeof(*h->parents));
+	h->nparents = h->parents_alloc = sn->nparents;
+	h->tags_alloc = sn->ntags;
+	for (i = 0; i < sn->ntags; i++, h->ntags++) {
+		h->tags[i] = sn->tags[i];
+		if (!(h->tags[i].name = strdup(sn->tags[i].name)))
+			return GV_ENOMEM;
+	}
+	while (slots < sn->count * 2)
+		slots *= 2;
+	if (table_resize(h, slots))
+		return GV_ENOMEM;
+	for (i = 0; i + 1 < h->count; i++)
+		if (gv_history_find(h, h->ids + (i + 1) * GV_OID_RAWSZ) != i + 1)
+			goto bad; /* a duplicate id */
+	if (sn->head) {
+		memcpy(h->head, sn->head, GV_OID_HEXSZ + 1);
+		h->has_head = 1;
+	}
+	h->skipped_refs = sn->skipped_refs;
+	h->skipped_tags = sn->skipped_tags;
+	return 0;
+bad:
+	return gv_error_set(L->err, GV_EINPUT,
+			    "the cache's copy of the history is inconsistent");
+}
+
+/* The warnings of a load, in a fixed order whichever way it was loaded. */
+static int load_warnings(loader *L)
+{
+	gv_history *h = L->h;
+	uint64_t future = 0, bad = 0;
+	size_t i;
+
+	for (i = 0; i < h->count; i++) {
+		future += h->commits[i].commit_time > L->now;
+		bad += (h->commits[i].flags & GV_COMMIT_BAD_DATE) != 0;
+	}
+	if ((h->skipped_refs &&
+	     gv_warnings_add_n(L->warnings, "ref-not-commit", h->skipped_refs,
+			       "refs that do not point at a commit were skipped")) ||
+	    (bad &&
+	     gv_warnings_add_n(L->warnings, "bad-date", bad,
+			       "some commits have a missing or malformed date; "
+			       "they are dated 1970-01-01 as git does")) ||
+	    (h->skipped_tags &&
+	     gv_warnings_add_n(L->warnings, "tag-not-commit", h->skipped_tags,
+			       "release tags that point at a tree or a blob (or at "
+			       "a missing object) were skipped")) ||
+	    (future &&
+	     gv_warnings_add_n(L->warnings, "future-commit", future,
+			       "commits are dated in the future (clock skew); "
+			       "window ends ignore them")))
+		return GV_ENOMEM;
+	return 0;
+}
+
 int gv_history_load(gv_history **out, const gv_history_opts *opts,
 		    gv_warnings *warnings, gv_error *err)
 {
@@ -1060,6 +1303,25 @@ int gv_history_load(gv_history **out, const gv_history_opts *opts,
 				"the repository is a shallow clone: history before "
 				"its boundary is missing, so early commits have no "
 				"parents and numbers that reach back are partial");
+	}
+	if (opts->seed && opts->seed->snapshot) {
+		gv_history_snapshot sn;
+		int hit;
+		if ((error = take_state(&L, &h->state)))
+			goto nomem;
+		memset(&sn, 0, sizeof(sn));
+		if ((hit = opts->seed->snapshot(opts->seed->payload, &h->state, &sn)) < 0) {
+			error = hit;
+			goto nomem;
+		}
+		if (hit) {
+			if ((error = from_snapshot(&L, &sn)) ||
+			    (error = load_warnings(&L)))
+				goto nomem;
+			*out = h;
+			h = NULL;
+			goto done;
+		}
 	}
 	{
 		gv_buf objects = {0};
@@ -1127,14 +1389,18 @@ int gv_history_load(gv_history **out, const gv_history_opts *opts,
 	}
 	for (i = 0; i < h->count; i++)
 		h->commits[i].flags &= ~(uint32_t)F_READ;
-	if (not_commit)
-		gv_warnings_add_n(warnings, "tag-not-commit", not_commit,
-				  "release tags that point at a tree or a blob (or at "
-				  "a missing object) were skipped");
-	if (L.future)
-		gv_warnings_add_n(warnings, "future-commit", L.future,
-				  "commits are dated in the future (clock skew); "
-				  "window ends ignore them");
+	h->skipped_tags = not_commit;
+	if ((error = load_warnings(&L)))
+		goto nomem;
+	/* refs that moved while the walk ran: the history is of neither
+	 * state, so it must not be reused as the one taken first */
+	if (h->state.a || h->state.b) {
+		gv_history_state after;
+		if ((error = take_state(&L, &after)))
+			goto nomem;
+		if (!state_equal(&after, &h->state))
+			memset(&h->state, 0, sizeof(h->state));
+	}
 	*out = h;
 	h = NULL;
 	goto done;
@@ -1267,6 +1533,17 @@ const char *gv_history_head(const gv_history *h)
 }
 
 int gv_history_is_shallow(const gv_history *h) { return h->shallow; }
+
+const gv_history_state *gv_history_state_of(const gv_history *h)
+{
+	return &h->state;
+}
+
+void gv_history_skipped(const gv_history *h, uint64_t *refs, uint64_t *tags)
+{
+	*refs = h->skipped_refs;
+	*tags = h->skipped_tags;
+}
 
 const char *const *gv_history_revs(const gv_history *h, size_t *count)
 {

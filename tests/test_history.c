@@ -189,16 +189,20 @@ typedef struct seed_data {
 } seed_data;
 
 static int seed_lookup(void *payload, const unsigned char *id, gv_commit *c,
-		       const unsigned char **parents, uint32_t *nparents)
+		       unsigned char *parents, uint32_t cap, uint32_t *nparents)
 {
 	seed_data *s = payload;
 	gv_idx i = gv_history_find(s->h, id);
+	const gv_commit *hc;
 
 	if (i == GV_NONE)
 		return 0;
-	*c = gv_history_commits(s->h)[i];
-	*nparents = c->nparents;
-	*parents = s->parents + (size_t)gv_history_commits(s->h)[i].parents_at * GV_OID_RAWSZ;
+	hc = &gv_history_commits(s->h)[i];
+	*c = *hc;
+	*nparents = hc->nparents;
+	if (hc->nparents <= cap)
+		memcpy(parents, s->parents + (size_t)hc->parents_at * GV_OID_RAWSZ,
+		       (size_t)hc->nparents * GV_OID_RAWSZ);
 	return 1;
 }
 
@@ -216,7 +220,7 @@ Test(history, seeded_commits_are_not_read_and_give_the_same_model)
 	fx_repo *r = fx_repo_new(GRAPH);
 	gv_history *cold = load(r->path, 1, 1, NULL, NULL), *warm;
 	seed_data sd = {cold, NULL, 0};
-	gv_history_seed seed = {seed_lookup, seed_known, &sd};
+	gv_history_seed seed = {NULL, seed_lookup, seed_known, &sd};
 	size_t i, np = 0;
 	int messages = 0;
 

@@ -44,15 +44,21 @@ void gv_cache_free(gv_cache *c);
 /* How many commits the cache holds. */
 size_t gv_cache_count(const gv_cache *c);
 
+/* 1 when the file already holds exactly the history h (same state of the
+ * refs, see gv_history_state): saving it again would change nothing. */
+int gv_cache_holds(const gv_cache *c, const gv_history *h);
+
 /* Fills a history seed that serves the cached commits and restores each
- * one's classification through `restore`. The cache must outlive the load. */
+ * one's classification through `restore`: the whole history when the refs
+ * are as they were when it was saved, else commit by commit as the walk
+ * meets them. The cache must outlive the load. */
 void gv_cache_seed(gv_cache *c, gv_history_seed *seed,
 		   gv_cache_restore_cb restore, void *payload);
 
-/* Writes the cache atomically (temporary file + rename): every commit of the
- * history except shallow boundaries (whose real parents are unknown), plus
- * the cached commits the history no longer reaches unless they have grown
- * past a quarter of the file, when they are pruned. */
+/* Writes the cache atomically (temporary file + rename): the history as
+ * loaded (with the state of its refs, its tags and HEAD), plus the cached
+ * commits the history no longer reaches unless they have grown past a
+ * quarter of the file, when they are pruned. */
 int gv_cache_save(gv_cache *c, const gv_history *h, gv_cache_blob_cb blob,
 		  void *payload, gv_error *err);
 

@@ -25,7 +25,9 @@
 enum {
 	GV_COMMIT_IN_REVS = 1u << 0,  /* reachable from the analysed revs */
 	GV_COMMIT_MERGE = 1u << 1,    /* two or more parents */
-	GV_COMMIT_SHALLOW = 1u << 2   /* a shallow boundary: parents cut off */
+	GV_COMMIT_SHALLOW = 1u << 2,  /* a shallow boundary: parents cut off */
+	GV_COMMIT_BAD_DATE = 1u << 3  /* a date missing or malformed: dated
+	                                 1970-01-01, as git does */
 };
 
 typedef struct gv_commit {
@@ -71,14 +73,47 @@ typedef int (*gv_message_cb)(const gv_message *msg, void *payload);
 /* Return 1 to keep the tag as a release, 0 to ignore it, < 0 on error. */
 typedef int (*gv_tag_filter_cb)(const char *name, size_t len, void *payload);
 
-/* What an incremental run already knows (the cache): commits by id, with
- * times and parent ids, so the walker need not read their objects. */
+/* A digest of everything a loaded history is a function of: the analysed
+ * revs, every ref and where it points, HEAD, .git/shallow and which tags the
+ * tag filter keeps (objects never change: their ids are their content).
+ * Equal states give equal histories. All zero: no state could be taken
+ * (e.g. a rev that reads the reflog); nothing may be reused by it. */
+typedef struct gv_history_state {
+	uint64_t a, b;
+} gv_history_state;
+
+/* A whole history as a seed hands it back (see gv_history_seed.snapshot);
+ * the arrays are those of gv_history_commits() and friends, in index order. */
+typedef struct gv_history_snapshot {
+	size_t count;
+	const gv_commit *commits;     /* flags as loaded */
+	const unsigned char *ids;     /* count * GV_OID_RAWSZ */
+	const gv_idx *parents;
+	size_t nparents;
+	const gv_tag *tags;           /* names are copied by the load */
+	size_t ntags;
+	const char *head;             /* 40 hex, or NULL for none */
+	uint64_t skipped_refs;        /* refs that do not peel to a commit */
+	uint64_t skipped_tags;        /* release tags that do not either */
+} gv_history_snapshot;
+
+/* What an incremental run already knows (the cache). */
 typedef struct gv_history_seed {
-	/* Returns 1 and fills *c (times and tz only) and the parent ids
-	 * (*parents: nparents * GV_OID_RAWSZ bytes, valid while the seed lives)
-	 * for a known commit, 0 for an unknown one. Called concurrently. */
+	/* Called once, before any other callback and before any object is
+	 * read, with the state of the repository. When the seed holds the
+	 * history loaded from exactly this state it fills *snap (valid while
+	 * the seed lives) and returns 1: the load copies it, reads nothing and
+	 * calls no other callback (the seed restores what it needs itself).
+	 * 0 to walk; < 0 stops the load with that error. May be NULL. */
+	int (*snapshot)(void *payload, const gv_history_state *state,
+			gv_history_snapshot *snap);
+	/* Returns 1 and fills *c (times, tz and GV_COMMIT_BAD_DATE of flags)
+	 * for a known commit, 0 for an unknown one. Its parents' ids go to
+	 * `parents` (room for `cap` ids), their number to *nparents; when it
+	 * exceeds cap, the caller makes room and asks again. Called
+	 * concurrently. */
 	int (*lookup)(void *payload, const unsigned char *id, gv_commit *c,
-		      const unsigned char **parents, uint32_t *nparents);
+		      unsigned char *parents, uint32_t cap, uint32_t *nparents);
 	/* Called instead of on_message for a commit taken from the seed, with
 	 * its new index (unlocked, possibly concurrently). May be NULL. */
 	int (*on_known)(void *payload, gv_idx commit, const unsigned char *id);
@@ -133,6 +168,13 @@ const gv_tag *gv_history_tags(const gv_history *h, size_t *count);
 /* The HEAD commit's hex id, or NULL for an unborn HEAD / detached nothing. */
 const char *gv_history_head(const gv_history *h);
 int gv_history_is_shallow(const gv_history *h);
+/* The state the history was loaded from (see gv_history_state); all zero
+ * when none could be taken or the refs moved during the load. */
+const gv_history_state *gv_history_state_of(const gv_history *h);
+/* Refs (--all) and release tags skipped because they do not peel to a
+ * commit: the counts behind the "ref-not-commit" and "tag-not-commit"
+ * warnings. */
+void gv_history_skipped(const gv_history *h, uint64_t *refs, uint64_t *tags);
 /* The analysed revs as resolved names (e.g. "HEAD", "--all"). */
 const char *const *gv_history_revs(const gv_history *h, size_t *count);
 
