@@ -205,3 +205,82 @@ Test(analysis, nothing_new_means_no_rule_is_compiled)
 	free(dir);
 	fx_repo_free(r);
 }
+
+/* The bytes of the one cache file in dir, via the shell (its name is a hash
+ * of the repository's real path). */
+static char *cache_bytes(const char *dir)
+{
+	char *out = NULL;
+
+	cr_assert_eq(fx_sh(&out, dir, "cksum *.cache"), 0);
+	return out;
+}
+
+/* A tag on a commit already known reads nothing, yet the refs moved: the
+ * file is rewritten for them, and a run after that rewrites nothing. */
+Test(analysis, moved_refs_alone_rewrite_the_cache_once)
+{
+	fx_repo *r = fx_repo_new(REPO);
+	char *dir = fx_tmpdir(r, "cache"), *warm, *cold, *sum1, *sum2, *sum3;
+	size_t read;
+
+	free(report(r->path, dir, rules, NULL));
+	sum1 = cache_bytes(dir);
+	cr_assert_eq(fx_sh(NULL, r->path, "at v1.2 2024-01-08T00:00:00Z HEAD~1"), 0);
+	warm = report(r->path, dir, rules, &read);
+	cr_expect_eq(read, 0);
+	cold = report(r->path, NULL, rules, NULL);
+	cr_expect_str_eq(warm, cold);
+	cr_expect_not_null(strstr(warm, "\"v1.2\""));
+	sum2 = cache_bytes(dir);
+	cr_expect_str_neq(sum2, sum1, "rewritten for the new tag");
+	free(warm);
+	warm = report(r->path, dir, rules, &read);
+	cr_expect_str_eq(warm, cold);
+	sum3 = cache_bytes(dir);
+	cr_expect_str_eq(sum3, sum2, "nothing moved: not rewritten");
+	free(warm);
+	free(cold);
+	free(sum1);
+	free(sum2);
+	free(sum3);
+	free(dir);
+	fx_repo_free(r);
+}
+
+/* A commit whose author date does not parse: dated 1970 with a warning, on
+ * a warm run too (the flag is in the cache), whether the history comes
+ * back whole or commit by commit. */
+Test(analysis, a_bad_date_is_reported_by_warm_runs_too)
+{
+	fx_repo *r = fx_repo_new(
+		"c 'one' 2024-01-01T00:00:00Z\n"
+		"printf 'tree %s\\nparent %s\\nauthor A <a@x> notadate\\n"
+		"committer A <a@x> 1704153600 +0000\\n\\nbroken date\\n' "
+		"$(git rev-parse HEAD^{tree}) $(git rev-parse HEAD) >../bad\n"
+		"git update-ref refs/heads/main "
+		"$(git hash-object --literally -t commit -w ../bad)\n");
+	char *dir = fx_tmpdir(r, "cache"), *cold, *warm;
+	size_t read;
+
+	cold = report(r->path, NULL, rules, NULL);
+	cr_assert_not_null(strstr(cold, "\"bad-date\""), "%s", cold);
+	cr_expect_not_null(strstr(cold, "1970-01-01T00:00:00Z"));
+	free(report(r->path, dir, rules, NULL));
+	warm = report(r->path, dir, rules, &read);
+	cr_expect_eq(read, 0);
+	cr_expect_str_eq(warm, cold);
+	free(warm);
+	/* commit by commit: a new branch moves the refs */
+	cr_assert_eq(fx_sh(NULL, r->path, "git branch other HEAD~1"), 0);
+	free(cold);
+	cold = report(r->path, NULL, rules, NULL);
+	warm = report(r->path, dir, rules, &read);
+	cr_expect_eq(read, 0);
+	cr_expect_str_eq(warm, cold);
+	cr_expect_not_null(strstr(warm, "\"bad-date\""));
+	free(warm);
+	free(cold);
+	free(dir);
+	fx_repo_free(r);
+}

@@ -313,3 +313,209 @@ Test(cache, unreachable_commits_are_pruned_past_a_quarter)
 	free(dir);
 	fx_repo_free(r);
 }
+
+static int keep_all_tags(const char *name, size_t len, void *payload)
+{
+	(void)name;
+	(void)len;
+	(void)payload;
+	return 1;
+}
+
+static gv_history *load_tagged(const char *path, const gv_history_seed *seed,
+			       gv_tag_filter_cb filter, void *payload)
+{
+	gv_history_opts o;
+	gv_history *h = NULL;
+	gv_warnings w = {0};
+	gv_error err = {0};
+
+	memset(&o, 0, sizeof(o));
+	o.path = path;
+	o.all = 1;
+	o.threads = 2;
+	o.seed = seed;
+	o.tag_filter = filter;
+	o.tag_payload = payload;
+	cr_assert_eq(gv_history_load(&h, &o, &w, &err), 0, "%s", err.msg);
+	gv_warnings_free(&w);
+	return h;
+}
+
+static const char TAGGED[] =
+	"c a1 2024-01-01T00:00:00Z\n"
+	"at v1 2024-01-02T00:00:00Z\n"
+	"c a2 2024-01-03T00:00:00Z\n"
+	"git checkout -q -b side HEAD~1\n"
+	"c b1 2024-01-04T00:00:00Z\n"
+	"git checkout -q main\n"
+	"git merge -q --no-ff -m m side\n"
+	"lt v2\n";
+
+/* With the refs as they were, the whole history comes back from the file
+ * in its index order: nothing is read, nothing looked up, same model. */
+Test(cache, unchanged_refs_hand_back_the_whole_history)
+{
+	fx_repo *r = fx_repo_new(TAGGED);
+	char *dir = fx_tmpdir(r, "cache");
+	gv_warnings w = {0};
+	gv_history_seed seed;
+	gv_history *cold, *warm;
+	gv_cache *c = open_cache(dir, r->path, &KEY, &w);
+	const gv_tag *ta, *tb;
+	size_t i, na, nb, np = 0;
+	restored rs;
+
+	memset(&rs, 0, sizeof(rs));
+	gv_cache_seed(c, &seed, restore_cb, &rs);
+	cold = load_tagged(r->path, &seed, keep_all_tags, NULL);
+	cr_assert(gv_history_state_of(cold)->a || gv_history_state_of(cold)->b);
+	cr_expect_not(gv_cache_holds(c, cold));
+	save(c, cold);
+	gv_cache_free(c);
+
+	c = open_cache(dir, r->path, &KEY, &w);
+	cr_expect(gv_cache_holds(c, cold));
+	memset(&rs, 0, sizeof(rs));
+	gv_cache_seed(c, &seed, restore_cb, &rs);
+	warm = load_tagged(r->path, &seed, keep_all_tags, NULL);
+	cr_expect_eq(gv_history_objects_read(warm), 0);
+	cr_assert_eq(gv_history_count(warm), 4);
+	cr_assert_eq(gv_history_count(warm), gv_history_count(cold));
+	cr_assert_eq(rs.calls, 4, "one restore per commit");
+	for (i = 0; i < gv_history_count(cold); i++) {
+		const gv_commit *a = &gv_history_commits(cold)[i];
+		const gv_commit *b = &gv_history_commits(warm)[i];
+		char want[32];
+		size_t k;
+		cr_expect_eq(memcmp(gv_history_id(cold, (gv_idx)i),
+				    gv_history_id(warm, (gv_idx)i), GV_OID_RAWSZ), 0);
+		cr_expect_eq(gv_history_find(warm, gv_history_id(cold, (gv_idx)i)), i);
+		cr_expect_eq(a->commit_time, b->commit_time);
+		cr_expect_eq(a->author_time, b->author_time);
+		cr_expect_eq(a->flags, b->flags);
+		cr_assert_eq(a->nparents, b->nparents);
+		for (k = 0; k < a->nparents; k++)
+			cr_expect_eq(gv_history_parents(cold)[a->parents_at + k],
+				     gv_history_parents(warm)[b->parents_at + k]);
+		np += a->nparents;
+		/* restored in index order, each with its own bytes */
+		cr_expect_eq(rs.idx[i], i);
+		snprintf(want, sizeof(want), "c%lld", (long long)b->commit_time);
+		cr_expect_str_eq(rs.seen[i], want);
+	}
+	cr_expect_eq(np, 4, "a1<-a2, a1<-b1, a2+b1<-m");
+	ta = gv_history_tags(cold, &na);
+	tb = gv_history_tags(warm, &nb);
+	cr_assert_eq(na, 2);
+	cr_assert_eq(nb, 2);
+	for (i = 0; i < na; i++) {
+		cr_expect_str_eq(tb[i].name, ta[i].name);
+		cr_expect_eq(tb[i].commit, ta[i].commit);
+		cr_expect_eq(tb[i].time, ta[i].time);
+		cr_expect_eq(tb[i].kind, ta[i].kind);
+	}
+	cr_expect_str_eq(gv_history_head(warm), gv_history_head(cold));
+	cr_expect_eq(gv_history_state_of(warm)->a, gv_history_state_of(cold)->a);
+	cr_expect_eq(gv_history_state_of(warm)->b, gv_history_state_of(cold)->b);
+	gv_cache_free(c);
+	gv_history_free(cold);
+	gv_history_free(warm);
+	gv_warnings_free(&w);
+	free(dir);
+	fx_repo_free(r);
+}
+
+/* Anything that decides the history changes the state: a moved branch, a
+ * new tag, a release pattern that keeps other tags, other revs. */
+Test(cache, the_state_follows_refs_tags_and_revs)
+{
+	fx_repo *r = fx_repo_new(TAGGED);
+	gv_history *h0 = load_tagged(r->path, NULL, keep_all_tags, NULL), *h;
+	gv_history_seed seed;
+	gv_warnings w = {0};
+	char *dir = fx_tmpdir(r, "cache");
+	gv_cache *c = open_cache(dir, r->path, &KEY, &w);
+	gv_history_state s0;
+	restored rs;
+
+	/* without a seed no state is taken: it costs a pass over the refs */
+	cr_expect_eq(gv_history_state_of(h0)->a, 0);
+	cr_expect_eq(gv_history_state_of(h0)->b, 0);
+	memset(&rs, 0, sizeof(rs));
+	gv_cache_seed(c, &seed, restore_cb, &rs);
+	h = load_tagged(r->path, &seed, keep_all_tags, NULL);
+	s0 = *gv_history_state_of(h);
+	gv_history_free(h);
+	h = load_tagged(r->path, &seed, keep_all_tags, NULL);
+	cr_expect(s0.a == gv_history_state_of(h)->a && s0.b == gv_history_state_of(h)->b,
+		  "the same refs give the same state");
+	gv_history_free(h);
+	h = load_tagged(r->path, &seed, NULL, NULL);
+	cr_expect(s0.a != gv_history_state_of(h)->a, "other release tags");
+	gv_history_free(h);
+	cr_assert_eq(fx_sh(NULL, r->path, "git tag v3 HEAD~1"), 0);
+	h = load_tagged(r->path, &seed, keep_all_tags, NULL);
+	cr_expect(s0.a != gv_history_state_of(h)->a, "a new tag");
+	gv_history_free(h);
+	cr_assert_eq(fx_sh(NULL, r->path, "git tag -d v3 >/dev/null"), 0);
+	h = load_tagged(r->path, &seed, keep_all_tags, NULL);
+	cr_expect(s0.a == gv_history_state_of(h)->a, "the tag removed again");
+	gv_history_free(h);
+	cr_assert_eq(fx_sh(NULL, r->path, "git pack-refs --all"), 0);
+	h = load_tagged(r->path, &seed, keep_all_tags, NULL);
+	cr_expect(s0.a == gv_history_state_of(h)->a, "packing refs changes nothing");
+	gv_history_free(h);
+	cr_assert_eq(fx_sh(NULL, r->path, "git update-ref refs/heads/side main"), 0);
+	h = load_tagged(r->path, &seed, keep_all_tags, NULL);
+	cr_expect(s0.a != gv_history_state_of(h)->a, "a moved branch");
+	gv_history_free(h);
+	gv_cache_free(c);
+	gv_history_free(h0);
+	gv_warnings_free(&w);
+	free(dir);
+	fx_repo_free(r);
+}
+
+/* The tag filter runs once per tag while the state is taken, once while the
+ * tags are loaded and once more for the state after the walk: a branch made
+ * in between is a ref that moved during the load. */
+typedef struct mover {
+	const char *path;
+	int calls;
+} mover;
+
+static int move_a_ref(const char *name, size_t len, void *payload)
+{
+	mover *m = payload;
+	(void)name;
+	(void)len;
+	if (++m->calls == 3) /* two tags: the first of the load's calls */
+		cr_assert_eq(fx_sh(NULL, m->path, "git branch moved HEAD~1"), 0);
+	return 1;
+}
+
+Test(cache, refs_that_move_during_the_load_leave_no_state)
+{
+	fx_repo *r = fx_repo_new(TAGGED);
+	char *dir = fx_tmpdir(r, "cache");
+	gv_warnings w = {0};
+	gv_history_seed seed;
+	gv_cache *c = open_cache(dir, r->path, &KEY, &w);
+	mover m = {r->path, 0};
+	restored rs;
+	gv_history *h;
+
+	memset(&rs, 0, sizeof(rs));
+	gv_cache_seed(c, &seed, restore_cb, &rs);
+	h = load_tagged(r->path, &seed, move_a_ref, &m);
+	cr_assert_eq(m.calls, 6);
+	cr_expect_eq(gv_history_state_of(h)->a, 0);
+	cr_expect_eq(gv_history_state_of(h)->b, 0);
+	cr_expect_not(gv_cache_holds(c, h), "a history of no state is never current");
+	gv_history_free(h);
+	gv_cache_free(c);
+	gv_warnings_free(&w);
+	free(dir);
+	fx_repo_free(r);
+}
