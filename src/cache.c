@@ -80,20 +80,23 @@ struct gv_cache {
  * 10 MB cache of git/git costs well under a millisecond. */
 static uint64_t checksum(const unsigned char *p, size_t n)
 {
-	uint64_t h[4] = {0xcbf29ce484222325ULL, 0x84222325cbf29ce4ULL,
-			 0x100000001b3ULL, 0x9e3779b97f4a7c15ULL}, w[4];
-	int k;
+	const uint64_t prime = 0x100000001b3ULL;
+	uint64_t h0 = 0xcbf29ce484222325ULL, h1 = 0x84222325cbf29ce4ULL,
+		 h2 = 0x100000001b3ULL, h3 = 0x9e3779b97f4a7c15ULL, w0, w1, w2, w3;
 
-	while (n >= 32) {
-		memcpy(w, p, 32);
-		for (k = 0; k < 4; k++)
-			h[k] = (h[k] ^ w[k]) * 0x100000001b3ULL;
-		p += 32;
-		n -= 32;
+	for (; n >= 32; p += 32, n -= 32) {
+		memcpy(&w0, p, 8);
+		memcpy(&w1, p + 8, 8);
+		memcpy(&w2, p + 16, 8);
+		memcpy(&w3, p + 24, 8);
+		h0 = (h0 ^ w0) * prime;
+		h1 = (h1 ^ w1) * prime;
+		h2 = (h2 ^ w2) * prime;
+		h3 = (h3 ^ w3) * prime;
 	}
 	while (n--)
-		h[0] = (h[0] ^ *p++) * 0x100000001b3ULL;
-	return h[0] ^ (h[1] * 3) ^ (h[2] * 5) ^ (h[3] * 7);
+		h0 = (h0 ^ *p++) * prime;
+	return h0 ^ (h1 * 3) ^ (h2 * 5) ^ (h3 * 7);
 }
 
 static size_t slot(const gv_cache *c, const unsigned char *id)
