@@ -1,6 +1,9 @@
 /*
- * commit_graph.c - git's commit-graph file, read through a private mapping
- * (read() into memory: the file is small, 36 bytes a commit plus its id).
+ * commit_graph.c - git's commit-graph file, read through a private read-only
+ * mapping: history.c maps it for as long as it expands one phase of the walk
+ * and unmaps it before the objects are read, so its pages (5 MB for git/git)
+ * do not sit in memory beside the pack's. git replaces the file by rename,
+ * never in place, so a mapping stays valid while another process rewrites it.
  *
  * Invariants: every layer passed its size checks when opened, so lookups
  * index it without further bounds checks except for parent positions, which
@@ -9,10 +12,13 @@
  */
 #include "commit_graph.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define OID 20
 #define PARENT_NONE 0x70000000u
@@ -42,29 +48,33 @@ static uint64_t be64(const unsigned char *p)
 	return (uint64_t)be32(p) << 32 | be32(p + 4);
 }
 
-static int read_all(const char *path, unsigned char **out, size_t *len)
+static int map_all(const char *path, unsigned char **out, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
 	struct stat st;
-	unsigned char *p;
+	void *p;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	*out = NULL;
-	if (!f)
+	if (fd < 0)
 		return -1;
-	if (fstat(fileno(f), &st) || st.st_size < 64 ||
-	    !(p = malloc((size_t)st.st_size))) {
-		fclose(f);
-		return -1;
-	}
-	if (fread(p, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
-		free(p);
-		fclose(f);
+	if (fstat(fd, &st) || st.st_size < 64 || (uint64_t)st.st_size > SIZE_MAX) {
+		close(fd);
 		return -1;
 	}
-	fclose(f);
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return -1;
 	*out = p;
 	*len = (size_t)st.st_size;
 	return 0;
+}
+
+static void unmap(layer *l)
+{
+	if (l->data)
+		munmap(l->data, l->size);
+	l->data = NULL;
 }
 
 /* Parses one layer file; 0 when it is usable. */
@@ -121,13 +131,13 @@ static int add_layer(gv_cgraph *g, const char *path)
 	g->layers = ls;
 	l = &ls[g->nlayers];
 	memset(l, 0, sizeof(*l));
-	if (read_all(path, &l->data, &l->size) || parse_layer(l)) {
-		free(l->data);
+	if (map_all(path, &l->data, &l->size) || parse_layer(l)) {
+		unmap(l);
 		return -1;
 	}
 	l->base = g->total;
 	if (l->count > UINT32_MAX - 1 - g->total) {
-		free(l->data);
+		unmap(l);
 		return -1;
 	}
 	g->total += l->count;
@@ -184,7 +194,7 @@ void gv_cgraph_free(gv_cgraph *g)
 	if (!g)
 		return;
 	for (i = 0; i < g->nlayers; i++)
-		free(g->layers[i].data);
+		unmap(&g->layers[i]);
 	free(g->layers);
 	free(g);
 }

@@ -75,8 +75,8 @@ typedef struct loader {
 	size_t nthreads, busy;
 	uint32_t flags;
 	int failed;
-	gv_cgraph *graph;       /* git's commit-graph, when there is one */
-	char *objects_dir;      /* for the reading threads' own odbs */
+	gv_cgraph *graph;       /* git's commit-graph, while a phase expands */
+	char *objects_dir;      /* for the graph and the threads' own odbs */
 } loader;
 
 /*
@@ -95,6 +95,20 @@ int mbedtls_x509_crt_parse_file(struct mbedtls_x509_crt *chain, const char *path
 {
 	(void)chain;
 	(void)path;
+	return 0;
+}
+
+/*
+ * The same for SSH: git_libgit2_init() calls libssh2_init(), which starts
+ * OpenSSL's libcrypto, and that alone makes 2.5 MB of libcrypto resident in
+ * every process (a tenth of the peak memory of a run over curl/curl, where
+ * the issue asks for no more than git log's). No SSH session is ever opened
+ * here, so the initialisation is skipped the same way.
+ */
+int libssh2_init(int flags);
+int libssh2_init(int flags)
+{
+	(void)flags;
 	return 0;
 }
 
@@ -630,8 +644,9 @@ static int expand_with_graph(loader *L)
 	int error = 0;
 
 	/* the graph says how many commits there are: size the per-commit
-	 * arrays once instead of doubling past the count (a third of slack) */
-	if ((error = reserve(h, h->count + gv_cgraph_count(g))))
+	 * arrays once, in the first phase, instead of doubling past the count
+	 * (a third of slack); the release-tag phase adds few if any */
+	if (L->flags && (error = reserve(h, h->count + gv_cgraph_count(g))))
 		goto nomem;
 
 	for (i = 0; i < L->nstack; i++) {
@@ -691,16 +706,18 @@ static int drain(loader *L, uint32_t flags)
 	size_t n = L->nthreads, started = 0, k;
 	int error = 0;
 
-	if (L->graph && (error = expand_with_graph(L)))
-		return error;
-	/* the release-tag phase (flags 0) is the last to expand: the graph's
-	 * copy (12 MB at 200k commits) need not sit beside what is read next */
-	if (!flags) {
-		gv_cgraph_free(L->graph);
-		L->graph = NULL;
-	}
-	memset(ws, 0, sizeof(ws));
 	L->flags = flags;
+	/* the graph is mapped only while it expands this phase: its pages
+	 * (12 MB at 200k commits) need not sit beside the objects read next.
+	 * Opening it again for the next phase costs a few header reads. */
+	if (!L->h->shallow && L->objects_dir)
+		gv_cgraph_open(&L->graph, L->objects_dir);
+	error = L->graph ? expand_with_graph(L) : 0;
+	gv_cgraph_free(L->graph);
+	L->graph = NULL;
+	if (error)
+		return error;
+	memset(ws, 0, sizeof(ws));
 	L->failed = 0;
 	L->busy = 0;
 	for (k = 0; k < n; k++) {
@@ -1332,9 +1349,6 @@ int gv_history_load(gv_history **out, const gv_history_opts *opts,
 			goto nomem;
 		}
 		L.objects_dir = objects.ptr;
-		/* a shortcut only: without a usable graph the walk reads parents */
-		if (!h->shallow)
-			gv_cgraph_open(&L.graph, L.objects_dir);
 	}
 	if (opts->on_message && git_mailmap_from_repository(&L.mailmap, L.repo) < 0)
 		L.mailmap = NULL; /* an unreadable .mailmap is not fatal */
