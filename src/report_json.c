@@ -1,15 +1,25 @@
 /*
  * report_json.c - the JSON report, version 1 of the contract in
- * docs/JSON.md. The only reporter that includes cJSON.
+ * docs/JSON.md, written straight into the output buffer as it is walked.
+ *
+ * Not a cJSON tree: at 200k commits the tree was the peak of a run's memory
+ * and a fifth of a warm run (a node, a key copy and a value copy per field,
+ * all freed again). The writer emits the bytes cJSON_Print and
+ * cJSON_PrintUnformatted would (same escapes, number formats and
+ * indentation), so the format did not change; integers are exact int64.
  *
  * Invariants: every string passes through gv_utf8_sanitize (repositories hold
  * Latin-1 tag names and worse); absent statistics are null, never 0; times
  * are ISO 8601 UTC, durations integer seconds in keys ending _s, shas full
- * 40-hex. Keys keep their order so output diffs cleanly.
+ * 40-hex. Keys keep their order so output diffs cleanly. An allocation
+ * failure sticks in the writer and the whole document is withdrawn.
  */
 #include "gv/report.h"
 
-#include <cjson/cJSON.h>
+#include <float.h>
+#include <limits.h>
+#include <math.h> /* isnan, isinf: macros, no libm */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,177 +27,345 @@
 #define GV_VERSION "0.0.0"
 #endif
 
-/* Adds a sanitised copy of len bytes; NULL on allocation failure. */
-static cJSON *add_bytes(cJSON *obj, const char *key, const char *s, size_t len)
-{
-	char *u = gv_utf8_dup(s, len);
-	cJSON *item;
+#define JW_MAX_DEPTH 32
 
-	if (!u)
-		return NULL;
-	item = cJSON_CreateString(u);
-	free(u);
-	if (!item)
-		return NULL;
-	if (key)
-		cJSON_AddItemToObject(obj, key, item);
+/* A streaming writer: containers open and close in order; `first` says
+ * whether the container at each depth has had an item yet. */
+typedef struct jw {
+	gv_buf *out;
+	gv_buf tmp;      /* a sanitised string before it is escaped */
+	int pretty;
+	int depth;
+	unsigned char first[JW_MAX_DEPTH];
+	int failed;
+} jw;
+
+static void put(jw *w, const char *s, size_t n)
+{
+	if (!w->failed && gv_buf_put(w->out, s, n))
+		w->failed = 1;
+}
+
+static void put_tabs(jw *w, int n)
+{
+	static const char tabs[] = "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t";
+
+	while (n > 0) {
+		int k = n > 16 ? 16 : n;
+		put(w, tabs, (size_t)k);
+		n -= k;
+	}
+}
+
+/* A JSON string from valid UTF-8 (escapes as cJSON's print_string_ptr). */
+static void put_escaped(jw *w, const char *s, size_t n)
+{
+	size_t i, start = 0;
+	char esc[8];
+
+	put(w, "\"", 1);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		const char *e = NULL;
+		if (c >= 32 && c != '"' && c != '\\')
+			continue;
+		switch (c) {
+		case '"': e = "\\\""; break;
+		case '\\': e = "\\\\"; break;
+		case '\b': e = "\\b"; break;
+		case '\f': e = "\\f"; break;
+		case '\n': e = "\\n"; break;
+		case '\r': e = "\\r"; break;
+		case '\t': e = "\\t"; break;
+		default:
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+			e = esc;
+		}
+		put(w, s + start, i - start);
+		put(w, e, strlen(e));
+		start = i + 1;
+	}
+	put(w, s + start, n - start);
+	put(w, "\"", 1);
+}
+
+/* Before a value: the separator and, in an object, the key. */
+static void item(jw *w, const char *key)
+{
+	int d = w->depth;
+
+	if (d > 0 && !w->first[d - 1])
+		put(w, w->pretty ? (key ? ",\n" : ", ") : ",", w->pretty ? 2 : 1);
+	if (d > 0)
+		w->first[d - 1] = 0;
+	if (key) {
+		if (w->pretty)
+			put_tabs(w, d);
+		put_escaped(w, key, strlen(key));
+		put(w, w->pretty ? ":\t" : ":", w->pretty ? 2 : 1);
+	}
+}
+
+static void open_(jw *w, const char *key, char c)
+{
+	item(w, key);
+	put(w, c == '{' && w->pretty ? "{\n" : (c == '{' ? "{" : "["),
+	    c == '{' && w->pretty ? 2 : 1);
+	if (w->depth >= JW_MAX_DEPTH) {
+		w->failed = 1;
+		return;
+	}
+	w->first[w->depth++] = 1;
+}
+
+static void obj(jw *w, const char *key) { open_(w, key, '{'); }
+static void arr(jw *w, const char *key) { open_(w, key, '['); }
+
+static void end_obj(jw *w)
+{
+	if (w->depth <= 0) {
+		w->failed = 1;
+		return;
+	}
+	w->depth--;
+	if (w->pretty) {
+		if (!w->first[w->depth])
+			put(w, "\n", 1);
+		put_tabs(w, w->depth);
+	}
+	put(w, "}", 1);
+}
+
+static void end_arr(jw *w)
+{
+	if (w->depth <= 0) {
+		w->failed = 1;
+		return;
+	}
+	w->depth--;
+	put(w, "]", 1);
+}
+
+static void add_null(jw *w, const char *key)
+{
+	item(w, key);
+	put(w, "null", 4);
+}
+
+static void add_bool(jw *w, const char *key, int v)
+{
+	item(w, key);
+	put(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+/* A string of raw bytes, made valid UTF-8 first. */
+static void add_bytes(jw *w, const char *key, const char *s, size_t len)
+{
+	item(w, key);
+	w->tmp.len = 0;
+	if (gv_utf8_sanitize(&w->tmp, s, len)) {
+		w->failed = 1;
+		return;
+	}
+	put_escaped(w, w->tmp.ptr ? w->tmp.ptr : "", w->tmp.len);
+}
+
+static void add_str(jw *w, const char *key, const char *s)
+{
+	if (s)
+		add_bytes(w, key, s, strlen(s));
 	else
-		cJSON_AddItemToArray(obj, item);
-	return item;
+		add_null(w, key);
 }
 
-static cJSON *add_str(cJSON *obj, const char *key, const char *s)
+/* A string known to be plain ASCII without escapes (hex ids, times). */
+static void add_ascii(jw *w, const char *key, const char *s)
 {
-	return s ? add_bytes(obj, key, s, strlen(s)) : cJSON_AddNullToObject(obj, key);
+	item(w, key);
+	put(w, "\"", 1);
+	put(w, s, strlen(s));
+	put(w, "\"", 1);
 }
 
-static cJSON *add_time(cJSON *obj, const char *key, int64_t t)
+static void add_time(jw *w, const char *key, int64_t t)
 {
 	char buf[40];
 
 	gv_time_iso(buf, sizeof(buf), t);
-	return cJSON_AddStringToObject(obj, key, buf);
+	add_ascii(w, key, buf);
 }
 
-static cJSON *add_int(cJSON *obj, const char *key, int64_t v)
+static void add_int(jw *w, const char *key, int64_t v)
 {
-	return cJSON_AddNumberToObject(obj, key, (double)v);
+	char buf[24], *p = buf + sizeof(buf);
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	item(w, key);
+	put(w, p, (size_t)(buf + sizeof(buf) - p));
 }
 
-static cJSON *add_opt_int(cJSON *obj, const char *key, int has, int64_t v)
+static double absd(double x) { return x < 0 ? -x : x; }
+
+/* cJSON's compare_double: equal within the precision of the larger. */
+static int same_double(double a, double b)
 {
-	return has ? add_int(obj, key, v) : cJSON_AddNullToObject(obj, key);
+	double m = absd(a) > absd(b) ? absd(a) : absd(b);
+	return absd(a - b) <= m * DBL_EPSILON;
 }
 
-static cJSON *add_stats(cJSON *obj, const char *key, const gv_stats *s)
+/* A double as cJSON prints it: an integral value in int range as %d, else
+ * the shortest of %1.15g and %1.17g that reads back equal. */
+static void add_double(jw *w, const char *key, double d)
 {
-	cJSON *o = cJSON_AddObjectToObject(obj, key);
+	char buf[32];
+	double test;
+	int vi;
 
-	if (!o)
-		return NULL;
-	add_int(o, "samples", (int64_t)s->samples);
-	return o;
+	item(w, key);
+	if (isnan(d) || isinf(d)) {
+		put(w, "null", 4);
+		return;
+	}
+	vi = d >= INT_MAX ? INT_MAX : d <= (double)INT_MIN ? INT_MIN : (int)d;
+	if (d == (double)vi) {
+		snprintf(buf, sizeof(buf), "%d", vi);
+	} else {
+		snprintf(buf, sizeof(buf), "%1.15g", d);
+		if (sscanf(buf, "%lg", &test) != 1 || !same_double(test, d))
+			snprintf(buf, sizeof(buf), "%1.17g", d);
+	}
+	put(w, buf, strlen(buf));
 }
 
-static void add_stats_values(cJSON *o, const gv_stats *s, int with_mean)
+static void add_opt_int(jw *w, const char *key, int has, int64_t v)
+{
+	if (has)
+		add_int(w, key, v);
+	else
+		add_null(w, key);
+}
+
+/* Opens {"samples": n, ... }: the caller adds the rest and closes it. */
+static void add_stats(jw *w, const char *key, const gv_stats *s)
+{
+	obj(w, key);
+	add_int(w, "samples", (int64_t)s->samples);
+}
+
+static void add_stats_values(jw *w, const gv_stats *s, int with_mean)
 {
 	int has = s->samples > 0;
 
-	add_opt_int(o, "median_s", has, s->median_s);
-	add_opt_int(o, "p75_s", has, s->p75_s);
-	add_opt_int(o, "p90_s", has, s->p90_s);
+	add_opt_int(w, "median_s", has, s->median_s);
+	add_opt_int(w, "p75_s", has, s->p75_s);
+	add_opt_int(w, "p90_s", has, s->p90_s);
 	if (with_mean)
-		add_opt_int(o, "mean_s", has, s->mean_s);
+		add_opt_int(w, "mean_s", has, s->mean_s);
 }
 
-static void add_repository(cJSON *root, const gv_analysis *a,
-			   const gv_report_opts *o)
+static void add_repository(jw *w, const gv_analysis *a, const gv_report_opts *o)
 {
-	cJSON *repo = cJSON_AddObjectToObject(root, "repository"), *revs;
 	const char *const *rv;
 	size_t n, i;
 
-	if (!repo)
-		return;
-	add_str(repo, "path", o->path);
-	add_str(repo, "head", gv_history_head(a->history));
-	revs = cJSON_AddArrayToObject(repo, "revs");
+	obj(w, "repository");
+	add_str(w, "path", o->path);
+	add_str(w, "head", gv_history_head(a->history));
+	arr(w, "revs");
 	rv = gv_history_revs(a->history, &n);
-	for (i = 0; revs && i < n; i++)
-		add_bytes(revs, NULL, rv[i], strlen(rv[i]));
-	cJSON_AddBoolToObject(repo, "shallow", gv_history_is_shallow(a->history));
+	for (i = 0; i < n; i++)
+		add_bytes(w, NULL, rv[i], strlen(rv[i]));
+	end_arr(w);
+	add_bool(w, "shallow", gv_history_is_shallow(a->history));
+	end_obj(w);
 }
 
-static void add_warnings(cJSON *root, const gv_warnings *w)
+static void add_warnings(jw *w, const gv_warnings *wn)
 {
-	cJSON *arr = cJSON_AddArrayToObject(root, "warnings");
 	size_t i;
 
-	for (i = 0; arr && i < w->count; i++) {
-		cJSON *it = cJSON_CreateObject();
-		if (!it)
-			return;
-		cJSON_AddItemToArray(arr, it);
-		add_str(it, "code", w->items[i].code);
-		add_str(it, "message", w->items[i].message);
-		add_int(it, "count", (int64_t)w->items[i].count);
+	arr(w, "warnings");
+	for (i = 0; i < wn->count; i++) {
+		obj(w, NULL);
+		add_str(w, "code", wn->items[i].code);
+		add_str(w, "message", wn->items[i].message);
+		add_int(w, "count", (int64_t)wn->items[i].count);
+		end_obj(w);
 	}
+	end_arr(w);
 }
 
-static void add_sha(cJSON *obj, const char *key, const gv_analysis *a, gv_idx i)
+static void add_sha(jw *w, const char *key, const gv_analysis *a, gv_idx i)
 {
 	char hex[GV_OID_HEXSZ + 1];
 
 	gv_history_hex(a->history, i, hex);
-	if (key)
-		cJSON_AddStringToObject(obj, key, hex);
-	else
-		cJSON_AddItemToArray(obj, cJSON_CreateString(hex));
+	add_ascii(w, key, hex);
 }
 
-static void add_failures(cJSON *it, const gv_analysis *a, uint32_t r)
+static void add_failures(jw *w, const gv_analysis *a, uint32_t r)
 {
 	const gv_metrics *m = a->metrics;
-	cJSON *arr = cJSON_AddArrayToObject(it, "failures");
 	uint32_t f;
 
-	for (f = m->failures_at[r]; arr && f < m->failures_at[r + 1]; f++) {
+	arr(w, "failures");
+	for (f = m->failures_at[r]; f < m->failures_at[r + 1]; f++) {
 		const gv_failure *x = &m->failures[f];
-		cJSON *o = cJSON_CreateObject();
-		if (!o)
-			return;
-		cJSON_AddItemToArray(arr, o);
-		add_sha(o, "culprit", a, x->culprit);
-		add_sha(o, "remediation", a, x->remediation);
-		add_str(o, "kind", gv_ref_kind_name(x->kind));
-		cJSON_AddBoolToObject(o, "urgent", x->urgent != 0);
+		obj(w, NULL);
+		add_sha(w, "culprit", a, x->culprit);
+		add_sha(w, "remediation", a, x->remediation);
+		add_str(w, "kind", gv_ref_kind_name(x->kind));
+		add_bool(w, "urgent", x->urgent != 0);
+		end_obj(w);
 	}
+	end_arr(w);
 }
 
-static void add_releases(cJSON *root, const gv_analysis *a)
+static void add_releases(jw *w, const gv_analysis *a)
 {
-	cJSON *arr = cJSON_AddArrayToObject(root, "releases");
 	size_t nrel, i;
 	const gv_release *list = gv_releases_list(a->releases, &nrel);
-	char hex[GV_OID_HEXSZ + 1];
 
-	for (i = 0; arr && i < a->metrics->nreleases; i++) {
+	arr(w, "releases");
+	for (i = 0; i < a->metrics->nreleases; i++) {
 		const gv_release *r = &list[a->metrics->releases[i]];
-		cJSON *it = cJSON_CreateObject();
-		if (!it)
-			return;
-		cJSON_AddItemToArray(arr, it);
-		add_str(it, "tag", r->tag->name);
-		gv_history_hex(a->history, r->commit, hex);
-		cJSON_AddStringToObject(it, "commit", hex);
-		add_time(it, "time", r->time);
-		add_int(it, "new_commits", r->new_commits);
-		add_failures(it, a, a->metrics->releases[i]);
+		obj(w, NULL);
+		add_str(w, "tag", r->tag->name);
+		add_sha(w, "commit", a, r->commit);
+		add_time(w, "time", r->time);
+		add_int(w, "new_commits", r->new_commits);
+		add_failures(w, a, a->metrics->releases[i]);
+		end_obj(w);
 	}
+	end_arr(w);
 }
 
-static void add_rate(cJSON *o, uint64_t num, uint64_t den)
+static void add_rate(jw *w, uint64_t num, uint64_t den)
 {
 	if (den)
-		cJSON_AddNumberToObject(o, "rate", (double)num / (double)den);
+		add_double(w, "rate", (double)num / (double)den);
 	else
-		cJSON_AddNullToObject(o, "rate");
+		add_null(w, "rate");
 }
 
-static void add_level(cJSON *o, const gv_level_of *l)
+static void add_level(jw *w, const gv_level_of *l)
 {
-	add_str(o, "level", gv_level_name(l->level));
-	cJSON_AddBoolToObject(o, "insufficient", l->insufficient != 0);
+	add_str(w, "level", gv_level_name(l->level));
+	add_bool(w, "insufficient", l->insufficient != 0);
 }
 
 /* {samples, median_s, p75_s, p90_s} */
-static cJSON *add_summary(cJSON *obj, const char *key, const gv_stats *s)
+static void add_summary(jw *w, const char *key, const gv_stats *s)
 {
-	cJSON *o = add_stats(obj, key, s);
-
-	if (o)
-		add_stats_values(o, s, 0);
-	return o;
+	add_stats(w, key, s);
+	add_stats_values(w, s, 0);
+	end_obj(w);
 }
 
 static const char *release_name(const gv_analysis *a, uint32_t r)
@@ -198,335 +376,324 @@ static const char *release_name(const gv_analysis *a, uint32_t r)
 	return r == GV_NONE || r >= nrel ? NULL : list[r].tag->name;
 }
 
-static void add_vulnerabilities(cJSON *sec, const gv_analysis *a)
+static void add_vulnerabilities(jw *w, const gv_analysis *a)
 {
 	const gv_metrics *m = a->metrics;
-	cJSON *arr = cJSON_AddArrayToObject(sec, "vulnerabilities");
 	size_t i, k;
 
-	for (i = 0; arr && i < m->security.nvulns; i++) {
+	arr(w, "vulnerabilities");
+	for (i = 0; i < m->security.nvulns; i++) {
 		const gv_vuln *v = &m->security.vulns[i];
-		cJSON *o = cJSON_CreateObject(), *l;
-		if (!o)
-			return;
-		cJSON_AddItemToArray(arr, o);
-		if ((l = cJSON_AddArrayToObject(o, "ids")))
-			for (k = 0; k < v->nids; k++)
-				add_str(l, NULL, m->vuln_ids[v->ids_at + k]);
-		if ((l = cJSON_AddArrayToObject(o, "fixes")))
-			for (k = 0; k < v->nfixes; k++)
-				add_sha(l, NULL, a, m->vuln_commits[v->fixes_at + k]);
-		if ((l = cJSON_AddArrayToObject(o, "culprits")))
-			for (k = 0; k < v->nculprits; k++)
-				add_sha(l, NULL, a, m->vuln_commits[v->culprits_at + k]);
-		add_str(o, "introduced", release_name(a, v->introduced));
-		add_str(o, "fixed", release_name(a, v->fixed));
-		add_opt_int(o, "exposure_s", v->has_exposure, v->exposure_s);
+		obj(w, NULL);
+		arr(w, "ids");
+		for (k = 0; k < v->nids; k++)
+			add_str(w, NULL, m->vuln_ids[v->ids_at + k]);
+		end_arr(w);
+		arr(w, "fixes");
+		for (k = 0; k < v->nfixes; k++)
+			add_sha(w, NULL, a, m->vuln_commits[v->fixes_at + k]);
+		end_arr(w);
+		arr(w, "culprits");
+		for (k = 0; k < v->nculprits; k++)
+			add_sha(w, NULL, a, m->vuln_commits[v->culprits_at + k]);
+		end_arr(w);
+		add_str(w, "introduced", release_name(a, v->introduced));
+		add_str(w, "fixed", release_name(a, v->fixed));
+		add_opt_int(w, "exposure_s", v->has_exposure, v->exposure_s);
+		end_obj(w);
 	}
+	end_arr(w);
 }
 
-static void add_security(cJSON *mo, const gv_analysis *a)
+static void add_security(jw *w, const gv_analysis *a)
 {
 	const gv_metrics *m = a->metrics;
-	cJSON *sec = cJSON_AddObjectToObject(mo, "security"), *ids;
 	size_t i;
 
-	if (!sec)
-		return;
-	add_int(sec, "patches", (int64_t)m->security.patches);
-	add_int(sec, "high_confidence", (int64_t)m->security.high_confidence);
-	if ((ids = cJSON_AddArrayToObject(sec, "ids")))
-		for (i = 0; i < m->security.nids; i++)
-			add_str(ids, NULL, m->security.ids[i]);
-	add_summary(sec, "fix_to_release", &m->security.fix_to_release);
-	add_summary(sec, "exposure", &m->security.exposure);
-	add_int(sec, "unreleased_fixes", (int64_t)m->security.unreleased_fixes);
-	add_vulnerabilities(sec, a);
+	obj(w, "security");
+	add_int(w, "patches", (int64_t)m->security.patches);
+	add_int(w, "high_confidence", (int64_t)m->security.high_confidence);
+	arr(w, "ids");
+	for (i = 0; i < m->security.nids; i++)
+		add_str(w, NULL, m->security.ids[i]);
+	end_arr(w);
+	add_summary(w, "fix_to_release", &m->security.fix_to_release);
+	add_summary(w, "exposure", &m->security.exposure);
+	add_int(w, "unreleased_fixes", (int64_t)m->security.unreleased_fixes);
+	add_vulnerabilities(w, a);
+	end_obj(w);
 }
 
-static void add_metrics(cJSON *root, const gv_analysis *a)
+static void add_metrics(jw *w, const gv_analysis *a)
 {
 	const gv_metrics *m = a->metrics;
-	cJSON *mo = cJSON_AddObjectToObject(root, "metrics"), *o;
 
-	if (!mo)
-		return;
-	if ((o = add_stats(mo, "lead_time", &m->lead_time.stats))) {
-		add_int(o, "unreleased", (int64_t)m->lead_time.unreleased);
-		add_int(o, "clamped", (int64_t)m->lead_time.clamped);
-		add_stats_values(o, &m->lead_time.stats, 1);
-		add_level(o, &m->lead_time.level);
+	obj(w, "metrics");
+	add_stats(w, "lead_time", &m->lead_time.stats);
+	add_int(w, "unreleased", (int64_t)m->lead_time.unreleased);
+	add_int(w, "clamped", (int64_t)m->lead_time.clamped);
+	add_stats_values(w, &m->lead_time.stats, 1);
+	add_level(w, &m->lead_time.level);
+	end_obj(w);
+
+	obj(w, "deployment_frequency");
+	add_int(w, "releases", (int64_t)m->deployment_frequency.releases);
+	if (m->deployment_frequency.has_days) {
+		add_double(w, "days", m->deployment_frequency.days);
+		add_double(w, "per_week", m->deployment_frequency.per_week);
+	} else {
+		add_null(w, "days");
+		add_null(w, "per_week");
 	}
-	if ((o = cJSON_AddObjectToObject(mo, "deployment_frequency"))) {
-		add_int(o, "releases", (int64_t)m->deployment_frequency.releases);
-		if (m->deployment_frequency.has_days) {
-			cJSON_AddNumberToObject(o, "days", m->deployment_frequency.days);
-			cJSON_AddNumberToObject(o, "per_week",
-						m->deployment_frequency.per_week);
-		} else {
-			cJSON_AddNullToObject(o, "days");
-			cJSON_AddNullToObject(o, "per_week");
-		}
-		add_level(o, &m->deployment_frequency.level);
-	}
-	if ((o = cJSON_AddObjectToObject(mo, "change_failure_rate"))) {
-		add_int(o, "releases", (int64_t)m->change_failure_rate.releases);
-		add_int(o, "failed", (int64_t)m->change_failure_rate.failed);
-		add_rate(o, m->change_failure_rate.failed,
-			 m->change_failure_rate.releases);
-		add_level(o, &m->change_failure_rate.level);
-		add_int(o, "hotfix_window_s", m->hotfix_window);
-	}
-	if ((o = cJSON_AddObjectToObject(mo, "escaped_defect_rate"))) {
-		add_int(o, "releases", (int64_t)m->escaped_defect_rate.releases);
-		add_int(o, "escaped", (int64_t)m->escaped_defect_rate.escaped);
-		add_rate(o, m->escaped_defect_rate.escaped,
-			 m->escaped_defect_rate.releases);
-	}
-	if ((o = add_stats(mo, "time_to_restore", &m->time_to_restore.stats))) {
-		add_int(o, "unrestored", (int64_t)m->time_to_restore.unrestored);
-		add_stats_values(o, &m->time_to_restore.stats, 0);
-		add_level(o, &m->time_to_restore.level);
-	}
-	if ((o = cJSON_AddObjectToObject(mo, "rollback_rate"))) {
-		add_int(o, "changes", (int64_t)m->rollback_rate.changes);
-		add_int(o, "rollbacks", (int64_t)m->rollback_rate.rollbacks);
-		add_rate(o, m->rollback_rate.rollbacks, m->rollback_rate.changes);
-	}
-	if ((o = cJSON_AddObjectToObject(mo, "rework_rate"))) {
-		add_int(o, "releases", (int64_t)m->rework_rate.releases);
-		add_int(o, "rework", (int64_t)m->rework_rate.rework);
-		add_rate(o, m->rework_rate.rework, m->rework_rate.releases);
-	}
-	add_summary(mo, "fix_latency", &m->fix_latency);
-	add_summary(mo, "time_to_revert", &m->time_to_revert);
-	add_security(mo, a);
+	add_level(w, &m->deployment_frequency.level);
+	end_obj(w);
+
+	obj(w, "change_failure_rate");
+	add_int(w, "releases", (int64_t)m->change_failure_rate.releases);
+	add_int(w, "failed", (int64_t)m->change_failure_rate.failed);
+	add_rate(w, m->change_failure_rate.failed, m->change_failure_rate.releases);
+	add_level(w, &m->change_failure_rate.level);
+	add_int(w, "hotfix_window_s", m->hotfix_window);
+	end_obj(w);
+
+	obj(w, "escaped_defect_rate");
+	add_int(w, "releases", (int64_t)m->escaped_defect_rate.releases);
+	add_int(w, "escaped", (int64_t)m->escaped_defect_rate.escaped);
+	add_rate(w, m->escaped_defect_rate.escaped, m->escaped_defect_rate.releases);
+	end_obj(w);
+
+	add_stats(w, "time_to_restore", &m->time_to_restore.stats);
+	add_int(w, "unrestored", (int64_t)m->time_to_restore.unrestored);
+	add_stats_values(w, &m->time_to_restore.stats, 0);
+	add_level(w, &m->time_to_restore.level);
+	end_obj(w);
+
+	obj(w, "rollback_rate");
+	add_int(w, "changes", (int64_t)m->rollback_rate.changes);
+	add_int(w, "rollbacks", (int64_t)m->rollback_rate.rollbacks);
+	add_rate(w, m->rollback_rate.rollbacks, m->rollback_rate.changes);
+	end_obj(w);
+
+	obj(w, "rework_rate");
+	add_int(w, "releases", (int64_t)m->rework_rate.releases);
+	add_int(w, "rework", (int64_t)m->rework_rate.rework);
+	add_rate(w, m->rework_rate.rework, m->rework_rate.releases);
+	end_obj(w);
+
+	add_summary(w, "fix_latency", &m->fix_latency);
+	add_summary(w, "time_to_revert", &m->time_to_revert);
+	add_security(w, a);
+	end_obj(w);
 }
 
-static void add_series(cJSON *root, const gv_analysis *a)
+static void add_series(jw *w, const gv_analysis *a)
 {
 	const gv_metrics *m = a->metrics;
-	cJSON *arr = cJSON_AddArrayToObject(root, "series"), *o;
 	size_t i;
 
-	for (i = 0; arr && i < m->nseries; i++) {
+	arr(w, "series");
+	for (i = 0; i < m->nseries; i++) {
 		const gv_period *p = &m->series[i];
-		cJSON *it = cJSON_CreateObject();
-		if (!it)
-			return;
-		cJSON_AddItemToArray(arr, it);
-		cJSON_AddStringToObject(it, "period", p->name);
-		add_time(it, "start", p->start);
-		add_int(it, "commits", (int64_t)p->commits);
-		add_int(it, "releases", (int64_t)p->releases);
-		add_int(it, "reverts", (int64_t)p->reverts);
-		add_int(it, "fixes", (int64_t)p->fixes);
-		add_int(it, "security", (int64_t)p->security);
-		if ((o = add_stats(it, "lead_time", &p->lead_time)))
-			add_opt_int(o, "median_s", p->lead_time.samples > 0,
-				    p->lead_time.median_s);
-		if ((o = cJSON_AddObjectToObject(it, "change_failure_rate"))) {
-			add_int(o, "releases", (int64_t)p->releases);
-			add_int(o, "failed", (int64_t)p->failed);
-			add_rate(o, p->failed, p->releases);
-		}
-		if ((o = cJSON_AddObjectToObject(it, "escaped_defect_rate"))) {
-			add_int(o, "releases", (int64_t)p->releases);
-			add_int(o, "escaped", (int64_t)p->escaped);
-			add_rate(o, p->escaped, p->releases);
-		}
+		obj(w, NULL);
+		add_str(w, "period", p->name);
+		add_time(w, "start", p->start);
+		add_int(w, "commits", (int64_t)p->commits);
+		add_int(w, "releases", (int64_t)p->releases);
+		add_int(w, "reverts", (int64_t)p->reverts);
+		add_int(w, "fixes", (int64_t)p->fixes);
+		add_int(w, "security", (int64_t)p->security);
+		add_stats(w, "lead_time", &p->lead_time);
+		add_opt_int(w, "median_s", p->lead_time.samples > 0,
+			    p->lead_time.median_s);
+		end_obj(w);
+		obj(w, "change_failure_rate");
+		add_int(w, "releases", (int64_t)p->releases);
+		add_int(w, "failed", (int64_t)p->failed);
+		add_rate(w, p->failed, p->releases);
+		end_obj(w);
+		obj(w, "escaped_defect_rate");
+		add_int(w, "releases", (int64_t)p->releases);
+		add_int(w, "escaped", (int64_t)p->escaped);
+		add_rate(w, p->escaped, p->releases);
+		end_obj(w);
+		end_obj(w);
 	}
+	end_arr(w);
 }
 
-static void add_gate_value(cJSON *o, const char *key, const gv_gate *g,
-			   int value)
+static void add_gate_value(jw *w, const char *key, const gv_gate *g, int value)
 {
 	if (value && g->status != GV_GATE_FIRED && g->status != GV_GATE_PASSED)
-		cJSON_AddNullToObject(o, key);
+		add_null(w, key);
 	else if (g->is_level)
-		add_str(o, key, gv_level_name((int)(value ? g->value : g->threshold)));
+		add_str(w, key, gv_level_name((int)(value ? g->value : g->threshold)));
 	else
-		cJSON_AddNumberToObject(o, key, value ? g->value : g->threshold);
+		add_double(w, key, value ? g->value : g->threshold);
 }
 
-static void add_gates(cJSON *root, const gv_analysis *a)
+static void add_gates(jw *w, const gv_analysis *a)
 {
 	static const char *const status[] = {"unevaluated", "passed", "fired",
 					     "null"};
-	cJSON *arr = cJSON_AddArrayToObject(root, "gates");
 	size_t i;
 
-	for (i = 0; arr && i < a->ngates; i++) {
+	arr(w, "gates");
+	for (i = 0; i < a->ngates; i++) {
 		const gv_gate *g = &a->gates[i];
-		cJSON *o = cJSON_CreateObject();
-		if (!o)
-			return;
-		cJSON_AddItemToArray(arr, o);
-		add_str(o, "expr", g->expr);
-		add_str(o, "metric", g->path);
-		add_str(o, "op", gv_gate_op_name(g->op));
-		add_gate_value(o, "threshold", g, 0);
-		add_gate_value(o, "value", g, 1);
-		add_str(o, "status", status[g->status]);
-		cJSON_AddBoolToObject(o, "fired", g->status == GV_GATE_FIRED);
+		obj(w, NULL);
+		add_str(w, "expr", g->expr);
+		add_str(w, "metric", g->path);
+		add_str(w, "op", gv_gate_op_name(g->op));
+		add_gate_value(w, "threshold", g, 0);
+		add_gate_value(w, "value", g, 1);
+		add_str(w, "status", status[g->status]);
+		add_bool(w, "fired", g->status == GV_GATE_FIRED);
+		end_obj(w);
 	}
+	end_arr(w);
 }
 
-static void add_commit(cJSON *arr, const gv_analysis *a, gv_idx i)
+static void add_commit(jw *w, const gv_analysis *a, gv_idx i)
 {
 	const gv_commit *c = &gv_history_commits(a->history)[i];
-	cJSON *it = cJSON_CreateObject(), *l, *rules, *refs, *ids, *issues, *conf;
 	uint32_t first = gv_releases_first(a->releases)[i];
-	char hex[GV_OID_HEXSZ + 1];
 	gv_class_view v;
 	size_t nrel, k;
 	const gv_release *list = gv_releases_list(a->releases, &nrel);
 	int64_t lead;
 
-	if (!it)
-		return;
-	cJSON_AddItemToArray(arr, it);
-	gv_history_hex(a->history, i, hex);
-	cJSON_AddStringToObject(it, "sha", hex);
-	add_time(it, "author_time", c->author_time);
-	add_time(it, "commit_time", c->commit_time);
-	cJSON_AddBoolToObject(it, "merge", (c->flags & GV_COMMIT_MERGE) != 0);
+	obj(w, NULL);
+	add_sha(w, "sha", a, i);
+	add_time(w, "author_time", c->author_time);
+	add_time(w, "commit_time", c->commit_time);
+	add_bool(w, "merge", (c->flags & GV_COMMIT_MERGE) != 0);
 	gv_classes_get(a->classes, i, &v);
-	if ((l = cJSON_AddArrayToObject(it, "labels")))
-		for (k = 0; k < GV_CAT__COUNT; k++)
-			if (v.labels & GV_LABEL(k))
-				add_str(l, NULL, gv_category_name((int)k));
-	if ((rules = cJSON_AddArrayToObject(it, "rules")))
-		for (k = 0; k < v.nrules; k++)
-			add_str(rules, NULL, v.rules[k]);
-	if ((refs = cJSON_AddArrayToObject(it, "refs"))) {
-		for (k = 0; k < v.nrefs; k++) {
-			cJSON *r = cJSON_CreateObject();
-			if (!r)
-				break;
-			cJSON_AddItemToArray(refs, r);
-			add_str(r, "sha", v.refs[k].text);
-			add_str(r, "kind", gv_ref_kind_name(v.refs[k].kind));
-			cJSON_AddBoolToObject(r, "resolved", v.refs[k].resolved != 0);
-		}
+	arr(w, "labels");
+	for (k = 0; k < GV_CAT__COUNT; k++)
+		if (v.labels & GV_LABEL(k))
+			add_str(w, NULL, gv_category_name((int)k));
+	end_arr(w);
+	arr(w, "rules");
+	for (k = 0; k < v.nrules; k++)
+		add_str(w, NULL, v.rules[k]);
+	end_arr(w);
+	arr(w, "refs");
+	for (k = 0; k < v.nrefs; k++) {
+		obj(w, NULL);
+		add_str(w, "sha", v.refs[k].text);
+		add_str(w, "kind", gv_ref_kind_name(v.refs[k].kind));
+		add_bool(w, "resolved", v.refs[k].resolved != 0);
+		end_obj(w);
 	}
-	if ((ids = cJSON_AddArrayToObject(it, "ids")))
-		for (k = 0; k < v.nids; k++)
-			add_str(ids, NULL, v.ids[k]);
-	if ((issues = cJSON_AddArrayToObject(it, "issues")))
-		for (k = 0; k < v.nissues; k++)
-			add_str(issues, NULL, v.issues[k]);
-	if ((conf = cJSON_AddObjectToObject(it, "confidence")))
-		for (k = 0; k < GV_CAT__COUNT; k++)
-			if ((v.labels & GV_LABEL(k)) && v.conf[k])
-				add_str(conf, gv_category_name((int)k),
-					gv_confidence_name(v.conf[k]));
-	add_str(it, "release", first == GV_NONE ? NULL : list[first].tag->name);
+	end_arr(w);
+	arr(w, "ids");
+	for (k = 0; k < v.nids; k++)
+		add_str(w, NULL, v.ids[k]);
+	end_arr(w);
+	arr(w, "issues");
+	for (k = 0; k < v.nissues; k++)
+		add_str(w, NULL, v.issues[k]);
+	end_arr(w);
+	obj(w, "confidence");
+	for (k = 0; k < GV_CAT__COUNT; k++)
+		if ((v.labels & GV_LABEL(k)) && v.conf[k])
+			add_str(w, gv_category_name((int)k),
+				gv_confidence_name(v.conf[k]));
+	end_obj(w);
+	add_str(w, "release", first == GV_NONE ? NULL : list[first].tag->name);
 	if (!gv_metrics_lead_time(a->history, a->releases, &a->metrics_opts, i, &lead))
-		add_int(it, "lead_time_s", lead < 0 ? 0 : lead);
+		add_int(w, "lead_time_s", lead < 0 ? 0 : lead);
 	else
-		cJSON_AddNullToObject(it, "lead_time_s");
+		add_null(w, "lead_time_s");
+	end_obj(w);
 }
 
-static int finish(gv_buf *out, cJSON *root, int pretty, gv_error *err)
+static void begin(jw *w, gv_buf *out, const gv_report_opts *o, int pretty)
 {
-	char *s = pretty ? cJSON_Print(root) : cJSON_PrintUnformatted(root);
-	size_t len;
-	int error = 0;
-
-	/* the tree goes before the text is copied: at 200k commits tree,
-	 * text and copy together were the peak of the whole run */
-	cJSON_Delete(root);
-	if (!s)
-		return gv_error_set(err, GV_ENOMEM, "out of memory");
-	len = strlen(s);
-	if (!out->len && !out->ptr) {
-		/* cJSON allocates with malloc (no hooks are installed), so the
-		 * buffer can take the text over instead of copying it */
-		out->ptr = s;
-		out->len = len;
-		out->alloc = len + 1;
-		s = NULL;
-	} else if (gv_buf_put(out, s, len)) {
-		error = gv_error_set(err, GV_ENOMEM, "out of memory");
-	}
-	if (!error && gv_buf_put(out, "\n", 1))
-		error = gv_error_set(err, GV_ENOMEM, "out of memory");
-	cJSON_free(s);
-	return error;
-}
-
-static cJSON *new_root(const gv_report_opts *o)
-{
-	cJSON *root = cJSON_CreateObject(), *gen;
-
-	if (!root)
-		return NULL;
-	cJSON_AddStringToObject(root, "schema", GV_REPORT_SCHEMA);
+	memset(w, 0, sizeof(*w));
+	w->out = out;
+	w->pretty = pretty;
+	obj(w, NULL);
+	add_ascii(w, "schema", GV_REPORT_SCHEMA);
 	if (o->name)
-		add_str(root, "name", o->name);
-	if ((gen = cJSON_AddObjectToObject(root, "generator"))) {
-		cJSON_AddStringToObject(gen, "name", "git-vitals");
-		cJSON_AddStringToObject(gen, "version", GV_VERSION);
+		add_str(w, "name", o->name);
+	obj(w, "generator");
+	add_ascii(w, "name", "git-vitals");
+	add_ascii(w, "version", GV_VERSION);
+	end_obj(w);
+}
+
+/* Closes the document; on failure takes back what was written. */
+static int finish(jw *w, size_t start, gv_error *err)
+{
+	end_obj(w);
+	put(w, "\n", 1);
+	gv_buf_free(&w->tmp);
+	if (w->failed || w->depth) {
+		w->out->len = start;
+		return gv_error_set(err, GV_ENOMEM, "out of memory");
 	}
-	return root;
+	return 0;
 }
 
 int gv_report_json(gv_buf *out, const gv_analysis *a, const gv_report_opts *o,
 		   gv_error *err)
 {
 	const gv_metrics *m = a->metrics;
-	cJSON *root = new_root(o), *win, *counts, *commits;
-	size_t i;
+	size_t start = out->len, i;
+	jw w;
 
-	if (!root)
-		return gv_error_set(err, GV_ENOMEM, "out of memory");
-	add_repository(root, a, o);
-	if ((win = cJSON_AddObjectToObject(root, "window"))) {
-		if (m->has_since)
-			add_time(win, "since", m->since);
-		else
-			cJSON_AddNullToObject(win, "since");
-		if (m->has_until)
-			add_time(win, "until", m->until);
-		else
-			cJSON_AddNullToObject(win, "until");
-	}
-	add_warnings(root, &a->warnings);
-	if ((counts = cJSON_AddObjectToObject(root, "counts"))) {
-		add_int(counts, "commits", (int64_t)m->counts.commits);
-		add_int(counts, "merges", (int64_t)m->counts.merges);
-		add_int(counts, "releases", (int64_t)m->counts.releases);
-		add_int(counts, "fixes", (int64_t)m->counts.fixes);
-		add_int(counts, "reverts", (int64_t)m->counts.reverts);
-		add_int(counts, "rollbacks", (int64_t)m->counts.rollbacks);
-		add_int(counts, "security", (int64_t)m->counts.security);
-		add_int(counts, "bots", (int64_t)m->counts.bots);
-	}
-	add_releases(root, a);
-	add_metrics(root, a);
+	begin(&w, out, o, o->pretty);
+	add_repository(&w, a, o);
+	obj(&w, "window");
+	if (m->has_since)
+		add_time(&w, "since", m->since);
+	else
+		add_null(&w, "since");
+	if (m->has_until)
+		add_time(&w, "until", m->until);
+	else
+		add_null(&w, "until");
+	end_obj(&w);
+	add_warnings(&w, &a->warnings);
+	obj(&w, "counts");
+	add_int(&w, "commits", (int64_t)m->counts.commits);
+	add_int(&w, "merges", (int64_t)m->counts.merges);
+	add_int(&w, "releases", (int64_t)m->counts.releases);
+	add_int(&w, "fixes", (int64_t)m->counts.fixes);
+	add_int(&w, "reverts", (int64_t)m->counts.reverts);
+	add_int(&w, "rollbacks", (int64_t)m->counts.rollbacks);
+	add_int(&w, "security", (int64_t)m->counts.security);
+	add_int(&w, "bots", (int64_t)m->counts.bots);
+	end_obj(&w);
+	add_releases(&w, a);
+	add_metrics(&w, a);
 	if (a->metrics_opts.period)
-		add_series(root, a);
+		add_series(&w, a);
 	if (a->ngates)
-		add_gates(root, a);
-	if (o->with_commits && (commits = cJSON_AddArrayToObject(root, "commits")))
+		add_gates(&w, a);
+	if (o->with_commits) {
+		arr(&w, "commits");
 		for (i = 0; i < m->ncommits; i++)
-			add_commit(commits, a, m->commits[i]);
-	return finish(out, root, o->pretty, err);
+			add_commit(&w, a, m->commits[i]);
+		end_arr(&w);
+	}
+	return finish(&w, start, err);
 }
 
 int gv_report_json_error(gv_buf *out, const gv_report_opts *o, int code,
 			 const char *message, gv_error *err)
 {
-	cJSON *root = new_root(o), *repo, *e;
+	size_t start = out->len;
+	jw w;
 
-	if (!root)
-		return gv_error_set(err, GV_ENOMEM, "out of memory");
-	if ((repo = cJSON_AddObjectToObject(root, "repository")))
-		add_str(repo, "path", o->path);
-	if ((e = cJSON_AddObjectToObject(root, "error"))) {
-		add_int(e, "code", code);
-		add_str(e, "message", message);
-	}
-	return finish(out, root, 0, err);
+	begin(&w, out, o, 0);
+	obj(&w, "repository");
+	add_str(&w, "path", o->path);
+	end_obj(&w);
+	obj(&w, "error");
+	add_int(&w, "code", code);
+	add_str(&w, "message", message);
+	end_obj(&w);
+	return finish(&w, start, err);
 }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "fixture.h"
@@ -1031,6 +1032,31 @@ Test(edge, invalid_utf8_tag_name_yields_valid_utf8_json)
 	/* each invalid byte becomes U+FFFD (EF BF BD) */
 	cr_expect_str_eq(fx_str(doc, "releases.0.tag"),
 			 "v\xEF\xBF\xBD\xEF\xBF\xBD" "1");
+}
+
+/* The JSON writer's escapes, compact and pretty: a path (kept exactly as
+ * given) with a quote, a backslash, a tab, a newline and a control byte, and
+ * a tag name with a quote. */
+Test(edge, quotes_and_control_bytes_are_escaped_in_both_layouts)
+{
+	repo = fx_repo_new("c alpha 2024-01-02T00:00:00Z\n"
+			   "git tag 'v\"1'\n");
+	char weird[4096];
+	const char *const layouts[] = {"--pretty", "--commits"};
+	size_t i;
+
+	snprintf(weird, sizeof(weird), "%s/we\"ird\\ \t\n\001dir", repo->root);
+	cr_assert_eq(symlink(repo->path, weird), 0);
+	for (i = 0; i < 2; i++) {
+		const cJSON *doc = gv_json(repo->root, "--format", "json",
+					   layouts[i], "--release-pattern", "^v",
+					   weird);
+		cr_expect_str_eq(fx_str(doc, "repository.path"), weird);
+		cr_expect_str_eq(fx_str(doc, "releases.0.tag"), "v\"1");
+		cr_expect_not_null(strstr(run.out, "we\\\"ird\\\\ \\t\\n\\u0001dir"),
+				   "%s", run.out);
+		cr_expect(fx_utf8_valid(run.out, run.out_len));
+	}
 }
 
 /*
