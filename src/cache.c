@@ -10,6 +10,7 @@
  *   recs:    count x gv_commit; parents_at indexes `parents`
  *   blob_at: count + 1 x u32, where each record's classification starts
  *   parents: u32 record numbers
+ *   table:   table_size x u32, history.c's id index of records 0..nhist-1
  *   ids:     count x 20 bytes
  *   tags:    the release tags of the history (see put_tag)
  *   blob:    the classifications, opaque bytes the classifier wrote
@@ -17,7 +18,10 @@
  *
  * Records 0..nhist-1 are the last history saved, in its index order, with
  * its flags: when the refs are in the same state (gv_history_state), that
- * history is handed back whole and nothing is walked. The records after it
+ * history is handed back whole and nothing is walked. The history then
+ * borrows the mapped arrays instead of copying them (no page of them is
+ * touched twice), so the mapping is reference-counted and outlives the
+ * gv_cache when a history holds it. The records after it
  * are commits no longer reachable, kept for a branch that comes back.
  *
  * Invariants: a loaded cache passed every size, checksum and structure
@@ -49,7 +53,7 @@ typedef struct header {
 	gv_cache_key key;
 	gv_history_state state;     /* of records 0..nhist-1; zero: none */
 	uint64_t count, nhist, nparents, tag_bytes, blob_bytes, path_bytes;
-	uint64_t skipped_refs, skipped_tags, ntags;
+	uint64_t skipped_refs, skipped_tags, ntags, table_size;
 	char head[48];              /* 40 hex and NUL, or empty */
 	uint64_t checksum;
 } header;
@@ -57,16 +61,32 @@ typedef struct header {
 _Static_assert(sizeof(header) % 8 == 0, "records must stay aligned");
 _Static_assert(sizeof(gv_commit) % 8 == 0, "records must stay aligned");
 
+/* The mapped file, shared by the cache and a history that borrows it. */
+typedef struct mapping {
+	unsigned char *data;
+	size_t size;
+	int refs;
+} mapping;
+
+static void mapping_release(void *hold)
+{
+	mapping *m = hold;
+
+	if (m && __atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		munmap(m->data, m->size);
+		free(m);
+	}
+}
+
 struct gv_cache {
 	char *file;       /* the cache file's path */
 	char *real;       /* the repository's real path */
 	gv_cache_key key;
-	unsigned char *data; /* the whole file, mapped, when loaded */
-	size_t size;
+	mapping *map;     /* the whole file, when loaded */
 	header hd;
 	size_t count, nhist;
 	const gv_commit *recs;
-	const uint32_t *blob_at, *parents;
+	const uint32_t *blob_at, *parents, *htable;
 	const unsigned char *ids, *blob;
 	gv_tag *tags;     /* names point into data */
 	uint32_t *table;
@@ -230,11 +250,13 @@ static const char *validate(gv_cache *c, unsigned char *data, size_t len)
 		return "written by another version or host";
 	if (hd.count > UINT32_MAX / 2 || hd.nhist > hd.count ||
 	    hd.nparents > UINT32_MAX || hd.blob_bytes > UINT32_MAX ||
+	    hd.table_size > UINT32_MAX ||
 	    hd.tag_bytes > UINT32_MAX || hd.path_bytes > PATH_MAX * 4 ||
 	    memchr(hd.head, '\0', sizeof(hd.head)) == NULL)
 		return "corrupt (sizes)";
 	need = off + hd.count * sizeof(gv_commit) + (hd.count + 1) * 4 +
-	       hd.nparents * 4 + hd.count * GV_OID_RAWSZ + hd.tag_bytes +
+	       hd.nparents * 4 + hd.table_size * 4 +
+	       hd.count * GV_OID_RAWSZ + hd.tag_bytes +
 	       hd.blob_bytes + hd.path_bytes;
 	if (len != need)
 		return "truncated or corrupt (size)";
@@ -254,6 +276,8 @@ static const char *validate(gv_cache *c, unsigned char *data, size_t len)
 	off += (c->count + 1) * 4;
 	c->parents = (const uint32_t *)(const void *)(data + off);
 	off += (size_t)hd.nparents * 4;
+	c->htable = (const uint32_t *)(const void *)(data + off);
+	off += (size_t)hd.table_size * 4;
 	c->ids = data + off;
 	off += c->count * GV_OID_RAWSZ;
 	if ((why = read_tags(c, data + off, (size_t)hd.tag_bytes)))
@@ -358,10 +382,22 @@ int gv_cache_open(gv_cache **out, const char *dir, const char *repo_path,
 	c->real = real;
 	c->file = file.ptr;
 	c->key = *key;
-	r = map_file(c->file, &c->data, &len);
+	{
+		unsigned char *data = NULL;
+		r = map_file(c->file, &data, &len);
+		if (r == 0 && data && !(c->map = calloc(1, sizeof(*c->map)))) {
+			munmap(data, len);
+			gv_cache_free(c);
+			return gv_error_set(err, GV_ENOMEM, "out of memory");
+		}
+		if (c->map) {
+			c->map->data = data;
+			c->map->size = len;
+			c->map->refs = 1;
+		}
+	}
 	if (r == 0) {
-		c->size = len;
-		why = validate(c, c->data, len);
+		why = validate(c, c->map ? c->map->data : NULL, len);
 		if (why && *why)
 			gv_warnings_add(warnings, "cache-ignored",
 					"the cache file %s is %s; it is ignored and "
@@ -379,8 +415,7 @@ void gv_cache_free(gv_cache *c)
 {
 	if (!c)
 		return;
-	if (c->data)
-		munmap(c->data, c->size);
+	mapping_release(c->map);
 	free(c->tags);
 	free(c->table);
 	free(c->file);
@@ -428,6 +463,11 @@ static int seed_snapshot(void *payload, const gv_history_state *state,
 		sn->head = c->hd.head[0] ? c->hd.head : NULL;
 		sn->skipped_refs = c->hd.skipped_refs;
 		sn->skipped_tags = c->hd.skipped_tags;
+		sn->table = c->htable;
+		sn->table_size = (size_t)c->hd.table_size;
+		__atomic_add_fetch(&c->map->refs, 1, __ATOMIC_ACQ_REL);
+		sn->release = mapping_release;
+		sn->hold = c->map;
 		return 1;
 	}
 	if (c->count && !c->table && build_table(c))
@@ -482,7 +522,7 @@ void gv_cache_seed(gv_cache *c, gv_history_seed *seed,
 
 /* The new file's sections, built in memory then written in one go. */
 typedef struct writer {
-	gv_buf recs, blob_at, parents, ids, tags, blob;
+	gv_buf recs, blob_at, parents, table, ids, tags, blob;
 	uint32_t count, nparents;
 } writer;
 
@@ -530,6 +570,7 @@ static int write_file(const gv_cache *c, writer *w, header *hd, gv_error *err)
 	    gv_buf_put(&all, w->recs.ptr, w->recs.len) ||
 	    gv_buf_put(&all, w->blob_at.ptr, w->blob_at.len) ||
 	    gv_buf_put(&all, w->parents.ptr, w->parents.len) ||
+	    gv_buf_put(&all, w->table.ptr, w->table.len) ||
 	    gv_buf_put(&all, w->ids.ptr, w->ids.len) ||
 	    gv_buf_put(&all, w->tags.ptr, w->tags.len) ||
 	    gv_buf_put(&all, w->blob.ptr, w->blob.len) ||
@@ -591,6 +632,7 @@ int gv_cache_save(gv_cache *c, const gv_history *h, gv_cache_blob_cb blob,
 	const char *head = gv_history_head(h);
 	writer w;
 	header hd;
+	gv_history_snapshot sn;
 	gv_buf cls = {0};
 	uint32_t pbuf[64], *pv;
 	char *dir = NULL, *slash;
@@ -609,6 +651,11 @@ int gv_cache_save(gv_cache *c, const gv_history *h, gv_cache_blob_cb blob,
 	}
 	hd.nhist = n;
 	hd.state = *gv_history_state_of(h);
+	gv_history_snapshot_of(h, &sn);
+	if (gv_buf_put(&w.table, (const char *)sn.table,
+		       sn.table_size * sizeof(*sn.table)))
+		goto nomem;
+	hd.table_size = sn.table_size;
 	tags = gv_history_tags(h, &ntags);
 	for (i = 0; i < ntags; i++)
 		if (put_tag(&w.tags, &tags[i]))
@@ -666,6 +713,7 @@ done:
 	gv_buf_free(&w.recs);
 	gv_buf_free(&w.blob_at);
 	gv_buf_free(&w.parents);
+	gv_buf_free(&w.table);
 	gv_buf_free(&w.ids);
 	gv_buf_free(&w.tags);
 	gv_buf_free(&w.blob);

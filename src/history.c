@@ -52,6 +52,10 @@ struct gv_history {
 	size_t objects_read;
 	gv_history_state state;
 	uint64_t skipped_refs, skipped_tags;
+	/* a history taken from a seed's snapshot borrows commits, ids, parents
+	 * and table (read-only from then on) and gives them back here */
+	void (*release)(void *hold);
+	void *hold;
 };
 
 /* Per-load state that does not outlive gv_history_load(). */
@@ -1181,15 +1185,22 @@ static int state_equal(const gv_history_state *x, const gv_history_state *y)
 	return x->a == y->a && x->b == y->b;
 }
 
-/* Fills the history from a seed's snapshot: copies, nothing read. The seed
- * checked its data, but a history that breaks the invariants of history.h
- * must never be built: it is checked again (linear, no lookups). */
+/* Fills the history from a seed's snapshot, borrowing its arrays when the
+ * seed lets it (see gv_history_snapshot.release), else copying them. The
+ * seed checked its bytes, but a history that breaks the invariants of
+ * history.h must never be built, so they are checked again: linear, one
+ * lookup per commit. */
 static int from_snapshot(loader *L, const gv_history_snapshot *sn)
 {
 	gv_history *h = L->h;
-	size_t i, k, slots = 1024;
+	size_t i, k;
 
-	if (sn->count >= GV_NONE || sn->nparents > UINT32_MAX)
+	/* from here the history holds the seed's reference, whatever fails */
+	h->release = sn->release;
+	h->hold = sn->hold;
+	if (sn->count >= GV_NONE || sn->nparents > UINT32_MAX ||
+	    sn->table_size < 2 * sn->count || sn->table_size < 2 ||
+	    (sn->table_size & (sn->table_size - 1)))
 		goto bad;
 	for (i = 0; i < sn->count; i++) {
 		const gv_commit *c = &sn->commits[i];
@@ -1199,34 +1210,48 @@ static int from_snapshot(loader *L, const gv_history_snapshot *sn)
 			if (sn->parents[c->parents_at + k] >= sn->count)
 				goto bad;
 	}
+	for (i = 0; i < sn->table_size; i++)
+		if (sn->table[i] != GV_NONE && sn->table[i] >= sn->count)
+			goto bad;
 	for (i = 0; i < sn->ntags; i++)
 		if (sn->tags[i].commit >= sn->count || !sn->tags[i].name)
 			goto bad;
 	if (sn->head && strlen(sn->head) != GV_OID_HEXSZ)
 		goto bad;
-	if (reserve(h, sn->count ? sn->count : 1) ||
-	    (sn->nparents && !(h->parents = malloc(sn->nparents * sizeof(*h->parents)))) ||
-	    (sn->ntags && !(h->tags = calloc(sn->ntags, sizeof(*h->tags)))))
+	if (sn->ntags && !(h->tags = calloc(sn->ntags, sizeof(*h->tags))))
 		return GV_ENOMEM;
-	memcpy(h->commits, sn->commits, sn->count * sizeof(*h->commits));
-	memcpy(h->ids, sn->ids, sn->count * GV_OID_RAWSZ);
-	h->count = sn->count;
-	if (sn->nparents)
-		memcpy(h->parents, sn->parents, sn->nparents * sizeof(*h->parents));
-	h->nparents = h->parents_alloc = sn->nparents;
 	h->tags_alloc = sn->ntags;
 	for (i = 0; i < sn->ntags; i++, h->ntags++) {
 		h->tags[i] = sn->tags[i];
 		if (!(h->tags[i].name = strdup(sn->tags[i].name)))
 			return GV_ENOMEM;
 	}
-	while (slots < sn->count * 2)
-		slots *= 2;
-	if (table_resize(h, slots))
-		return GV_ENOMEM;
-	for (i = 0; i + 1 < h->count; i++)
-		if (gv_history_find(h, h->ids + (i + 1) * GV_OID_RAWSZ) != i + 1)
-			goto bad; /* a duplicate id */
+	if (sn->release) {
+		h->commits = (gv_commit *)(uintptr_t)sn->commits;
+		h->ids = (unsigned char *)(uintptr_t)sn->ids;
+		h->parents = (gv_idx *)(uintptr_t)sn->parents;
+		h->table = (gv_idx *)(uintptr_t)sn->table;
+	} else {
+		if (reserve(h, sn->count ? sn->count : 1) ||
+		    !(h->parents = malloc((sn->nparents ? sn->nparents : 1) *
+					  sizeof(*h->parents))) ||
+		    !(h->table = malloc(sn->table_size * sizeof(*h->table))))
+			return GV_ENOMEM;
+		memcpy(h->commits, sn->commits, sn->count * sizeof(*h->commits));
+		memcpy(h->ids, sn->ids, sn->count * GV_OID_RAWSZ);
+		memcpy(h->parents, sn->parents, sn->nparents * sizeof(*h->parents));
+		memcpy(h->table, sn->table, sn->table_size * sizeof(*h->table));
+		h->alloc = sn->count;
+		h->parents_alloc = sn->nparents;
+	}
+	h->count = sn->count;
+	h->nparents = sn->nparents;
+	h->table_size = sn->table_size;
+	/* the table must find every id at its own index: this also proves the
+	 * ids distinct */
+	for (i = 0; i < h->count; i++)
+		if (gv_history_find(h, h->ids + i * GV_OID_RAWSZ) != i)
+			goto bad;
 	if (sn->head) {
 		memcpy(h->head, sn->head, GV_OID_HEXSZ + 1);
 		h->has_head = 1;
@@ -1450,10 +1475,14 @@ void gv_history_free(gv_history *h)
 		free(h->revs[i]);
 	free(h->revs);
 	free(h->tags);
-	free(h->commits);
-	free(h->ids);
-	free(h->parents);
-	free(h->table);
+	if (h->release) {
+		h->release(h->hold);
+	} else {
+		free(h->commits);
+		free(h->ids);
+		free(h->parents);
+		free(h->table);
+	}
 	free(h);
 }
 
@@ -1547,6 +1576,23 @@ const char *gv_history_head(const gv_history *h)
 }
 
 int gv_history_is_shallow(const gv_history *h) { return h->shallow; }
+
+void gv_history_snapshot_of(const gv_history *h, gv_history_snapshot *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->count = h->count;
+	out->commits = h->commits;
+	out->ids = h->ids;
+	out->parents = h->parents;
+	out->nparents = h->nparents;
+	out->tags = h->tags;
+	out->ntags = h->ntags;
+	out->head = h->has_head ? h->head : NULL;
+	out->skipped_refs = h->skipped_refs;
+	out->skipped_tags = h->skipped_tags;
+	out->table = h->table;
+	out->table_size = h->table_size;
+}
 
 const gv_history_state *gv_history_state_of(const gv_history *h)
 {

@@ -95,14 +95,22 @@ typedef struct gv_history_snapshot {
 	const char *head;             /* 40 hex, or NULL for none */
 	uint64_t skipped_refs;        /* refs that do not peel to a commit */
 	uint64_t skipped_tags;        /* release tags that do not either */
+	const gv_idx *table;          /* the id index, table_size slots: opaque */
+	size_t table_size;            /* to a seed, checked by the load */
+	/* When release is set, the load keeps the arrays above instead of
+	 * copying them, and calls release(hold) when the history is freed. */
+	void (*release)(void *hold);
+	void *hold;
 } gv_history_snapshot;
+
 
 /* What an incremental run already knows (the cache). */
 typedef struct gv_history_seed {
 	/* Called once, before any other callback and before any object is
 	 * read, with the state of the repository. When the seed holds the
 	 * history loaded from exactly this state it fills *snap (valid while
-	 * the seed lives) and returns 1: the load copies it, reads nothing and
+	 * the seed lives, or longer: see release) and returns 1: the load takes
+	 * it over, reads nothing and
 	 * calls no other callback (the seed restores what it needs itself).
 	 * 0 to walk; < 0 stops the load with that error. May be NULL. */
 	int (*snapshot)(void *payload, const gv_history_state *state,
@@ -171,6 +179,9 @@ int gv_history_is_shallow(const gv_history *h);
 /* The state the history was loaded from (see gv_history_state); all zero
  * when none could be taken or the refs moved during the load. */
 const gv_history_state *gv_history_state_of(const gv_history *h);
+/* Describes h as a snapshot (arrays valid while h lives, release NULL), for
+ * a seed to store and hand back. */
+void gv_history_snapshot_of(const gv_history *h, gv_history_snapshot *out);
 /* Refs (--all) and release tags skipped because they do not peel to a
  * commit: the counts behind the "ref-not-commit" and "tag-not-commit"
  * warnings. */
