@@ -245,6 +245,9 @@ typedef struct calc {
 	const gv_metrics_opts *o;
 	gv_metrics *m;
 	uint32_t *labels;    /* per commit */
+	/* per commit: 1 when its view has refs. view() is not free, and most
+	 * commits have none: the loops that only read refs skip the rest. */
+	uint8_t *has_refs;
 	uint32_t *gen;       /* generation numbers, computed on demand */
 	/* changes (commits, or first-parent merges under --changes merges)
 	 * reachable from the revs, bots left out under exclude_bots */
@@ -636,6 +639,8 @@ static int commit_numbers(calc *k)
 			m->rollback_rate.changes++;
 			m->rollback_rate.rollbacks += !!(l & UNDO_LABELS);
 		}
+		if (!k->has_refs[i])
+			continue;
 		view(k, (gv_idx)i, &v);
 		for (j = 0; j < v.nrefs; j++) {
 			const gv_ref *r = &v.refs[j];
@@ -759,6 +764,8 @@ static int collect_candidates(calc *k, cand **out, size_t *nout)
 	for (i = 0; i < n; i++) {
 		gv_class_view v;
 		uint32_t fr = k->in->first[i];
+		if (!k->has_refs[i])
+			continue;
 		view(k, (gv_idx)i, &v);
 		for (j = 0; j < v.nrefs; j++) {
 			const gv_ref *r = &v.refs[j];
@@ -1337,6 +1344,7 @@ int gv_metrics_compute_input(gv_metrics **out, const gv_metrics_input *in,
 	    !(m->rework = calloc(nrel ? nrel : 1, 1)) ||
 	    !(m->restore_s = calloc(nrel ? nrel : 1, sizeof(*m->restore_s))) ||
 	    !(k.labels = calloc(n ? n : 1, sizeof(*k.labels))) ||
+	    !(k.has_refs = calloc(n ? n : 1, 1)) ||
 	    !(k.chg = malloc((n ? n : 1) * sizeof(*k.chg))) ||
 	    !(k.chg_start = malloc((n ? n : 1) * sizeof(*k.chg_start))))
 		goto done;
@@ -1351,6 +1359,7 @@ int gv_metrics_compute_input(gv_metrics **out, const gv_metrics_input *in,
 		}
 		view(&k, (gv_idx)i, &v);
 		k.labels[i] = v.labels;
+		k.has_refs[i] = v.nrefs > 0;
 	}
 	resolve_window(m, opts);
 	if ((error = commit_numbers(&k)) ||
@@ -1365,6 +1374,7 @@ int gv_metrics_compute_input(gv_metrics **out, const gv_metrics_input *in,
 	m = NULL;
 done:
 	free(k.labels);
+	free(k.has_refs);
 	free(k.gen);
 	free(k.chg);
 	free(k.chg_start);
