@@ -440,7 +440,7 @@ int64_t gv_percentile(const int64_t *sorted, size_t n, unsigned pct)
 }
 
 /* Below this many keys an insertion sort beats the radix passes, whose
- * fixed cost is a 256-entry histogram each. */
+ * fixed cost is their histogram. */
 #define SORT_SMALL 64
 
 static void insertion_u64(uint64_t *key, uint32_t *val, size_t n)
@@ -461,42 +461,47 @@ static void insertion_u64(uint64_t *key, uint32_t *val, size_t n)
 	}
 }
 
-/* One stable counting pass on the byte at `shift`, src -> dst. */
+/* One stable counting pass on the digit (key >> shift) & mask, src -> dst;
+ * cnt has mask + 1 entries. */
 static void radix_pass(uint64_t *dk, uint32_t *dv, const uint64_t *sk,
-		       const uint32_t *sv, size_t n, unsigned shift)
+		       const uint32_t *sv, size_t n, unsigned shift,
+		       uint64_t mask, size_t *cnt)
 {
-	size_t cnt[256], i, sum = 0, c;
+	size_t i, sum = 0, c;
 
-	memset(cnt, 0, sizeof(cnt));
+	memset(cnt, 0, (size_t)(mask + 1) * sizeof(*cnt));
 	for (i = 0; i < n; i++)
-		cnt[(sk[i] >> shift) & 255]++;
-	for (i = 0; i < 256; i++) {
+		cnt[(sk[i] >> shift) & mask]++;
+	for (i = 0; i <= mask; i++) {
 		c = cnt[i];
 		cnt[i] = sum;
 		sum += c;
 	}
 	if (sv) {
 		for (i = 0; i < n; i++) {
-			size_t d = cnt[(sk[i] >> shift) & 255]++;
+			size_t d = cnt[(sk[i] >> shift) & mask]++;
 			dk[d] = sk[i];
 			dv[d] = sv[i];
 		}
 	} else {
 		for (i = 0; i < n; i++)
-			dk[cnt[(sk[i] >> shift) & 255]++] = sk[i];
+			dk[cnt[(sk[i] >> shift) & mask]++] = sk[i];
 	}
 }
 
-/* An LSD radix sort, a byte per pass, that skips the bytes in which all
- * keys agree: times and durations vary in their low 4 bytes only, so they
- * take 4 passes, not 8. Stability is what lets callers sort on a second
- * key first, or break ties afterwards. */
+/* An LSD radix sort over only the bits in which the keys differ: times and
+ * durations vary in their low 30-odd bits. Wider digits mean fewer passes,
+ * but a pass costs its 2^width buckets in fixed work and cache, so the
+ * buckets stay at most n / 2 and 2^16; the bits are then spread evenly over
+ * the passes (git/git's 85k commit times: 2 passes of 15 bits). Stability
+ * is what lets callers sort on a second key first, or break ties
+ * afterwards. */
 int gv_sort_u64(uint64_t *key, uint32_t *val, size_t n)
 {
-	uint64_t diff = 0, *kt = NULL, *ks = key, *kd, *kswap;
+	uint64_t diff = 0, mask, *kt = NULL, *ks = key, *kd, *kswap;
 	uint32_t *vt = NULL, *vs = val, *vd, *vswap;
-	unsigned shift;
-	size_t i;
+	size_t *cnt = NULL, i;
+	unsigned width = 8, lo = 0, hi = 63, passes, shift;
 
 	if (n < SORT_SMALL) {
 		insertion_u64(key, val, n);
@@ -506,17 +511,26 @@ int gv_sort_u64(uint64_t *key, uint32_t *val, size_t n)
 		diff |= key[i] ^ key[0];
 	if (!diff)
 		return 0;
+	while (!((diff >> lo) & 1))
+		lo++;
+	while (!((diff >> hi) & 1))
+		hi--;
+	while (width < 16 && (size_t)1 << (width + 1) <= n / 2)
+		width++;
+	passes = (hi - lo + width) / width;
+	width = (hi - lo + passes) / passes;
+	mask = (UINT64_C(1) << width) - 1;
 	if (!(kt = malloc(n * sizeof(*kt))) ||
-	    (val && !(vt = malloc(n * sizeof(*vt))))) {
+	    (val && !(vt = malloc(n * sizeof(*vt)))) ||
+	    !(cnt = malloc((size_t)(mask + 1) * sizeof(*cnt)))) {
 		free(kt);
+		free(vt);
 		return GV_ENOMEM;
 	}
 	kd = kt;
 	vd = vt;
-	for (shift = 0; shift < 64; shift += 8) {
-		if (!((diff >> shift) & 255))
-			continue;
-		radix_pass(kd, vd, ks, vs, n, shift);
+	for (shift = lo; shift <= hi; shift += width) {
+		radix_pass(kd, vd, ks, vs, n, shift, mask, cnt);
 		kswap = ks;
 		ks = kd;
 		kd = kswap;
@@ -531,6 +545,7 @@ int gv_sort_u64(uint64_t *key, uint32_t *val, size_t n)
 	}
 	free(kt);
 	free(vt);
+	free(cnt);
 	return 0;
 }
 
