@@ -382,12 +382,11 @@ static uint64_t time_key(int64_t t, int newest_first)
  * order. */
 static uint64_t id_prefix(const unsigned char *id)
 {
-	uint64_t p = 0;
-	int b;
-
-	for (b = 0; b < 8; b++)
-		p = p << 8 | id[b];
-	return p;
+	/* spelled out: compilers turn this into one load and a byte swap */
+	return (uint64_t)id[0] << 56 | (uint64_t)id[1] << 48 |
+	       (uint64_t)id[2] << 40 | (uint64_t)id[3] << 32 |
+	       (uint64_t)id[4] << 24 | (uint64_t)id[5] << 16 |
+	       (uint64_t)id[6] << 8 | (uint64_t)id[7];
 }
 
 /* Orders v[0..n) by id; key[] is scratch. By the ids' first 8 bytes, then
@@ -626,7 +625,8 @@ static int commit_numbers(calc *k)
 		m->commits[m->ncommits++] = (gv_idx)i;
 		if (l & GV_LABEL(GV_CAT_BOT))
 			m->counts.bots++;
-		if (!in_scope(k, (gv_idx)i))
+		/* in_scope(), given the two checks above */
+		if (k->o->exclude_bots && (l & GV_LABEL(GV_CAT_BOT)))
 			continue;
 		m->counts.commits++;
 		m->counts.fixes += !!(l & GV_LABEL(GV_CAT_FIX));
