@@ -491,11 +491,11 @@ static void radix_pass(uint64_t *dk, uint32_t *dv, const uint64_t *sk,
 
 /* An LSD radix sort over only the bits in which the keys differ: times and
  * durations vary in their low 30-odd bits. Wider digits mean fewer passes,
- * but a pass costs its 2^width buckets in fixed work and cache, so the
- * buckets stay at most n / 2 and 2^16; the bits are then spread evenly over
- * the passes (git/git's 85k commit times: 2 passes of 15 bits). Stability
- * is what lets callers sort on a second key first, or break ties
- * afterwards. */
+ * but a pass costs its 2^width buckets in fixed work and cache, so digits
+ * start at 8 bits and widen while their buckets stay at most n / 2, up to
+ * 16 bits; the bits are then spread evenly over the passes (git/git's 85k
+ * commit times: 2 passes of 15 bits). Stability is what lets callers sort
+ * on a second key first, or break ties afterwards. */
 int gv_sort_u64(uint64_t *key, uint32_t *val, size_t n)
 {
 	uint64_t diff = 0, mask, *kt = NULL, *ks = key, *kd, *kswap;

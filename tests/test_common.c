@@ -190,8 +190,9 @@ Test(percentile, sort_orders_negative_and_extreme_values)
 
 /* The sorts: gv_sort_u64 is a radix sort below which gv_sort_i64 sits, so
  * both are checked against qsort on random arrays whose sizes straddle its
- * switch to an insertion sort (64 keys). xorshift64 makes the arrays the
- * same on every run. */
+ * switch to an insertion sort (64 keys) and reach each digit width (8 bits
+ * below 1024 keys, 15 at 70000, 16 from 131072 on). xorshift64 makes the
+ * arrays the same on every run. */
 
 static uint64_t rnd_state = 88172645463325252u;
 
@@ -220,7 +221,8 @@ static int cmp_kv_ref(const void *a, const void *b)
 	return (x->pos > y->pos) - (x->pos < y->pos);
 }
 
-static const size_t sort_sizes[] = { 0, 1, 2, 3, 63, 64, 65, 1000, 70000 };
+static const size_t sort_sizes[] = { 0, 1, 2, 3, 63, 64, 65, 1000, 70000,
+				     140000 };
 
 /* Sorts n values drawn by gen with gv_sort_i64 and with qsort; they must
  * agree element by element. */
