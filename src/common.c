@@ -72,7 +72,7 @@ void *gv_reallocarray(void *p, size_t n, size_t size)
 	return realloc(p, n * size > 0 ? n * size : 1);
 }
 
-int gv_grow(void **arr, size_t *alloc, size_t need, size_t size)
+int gv_grow_alloc(void **arr, size_t *alloc, size_t need, size_t size)
 {
 	size_t n = *alloc ? *alloc : 16;
 	void *p;

