@@ -12,10 +12,12 @@
  * time that is not in the future, since real histories hold commits dated
  * 2099.
  *
- * Cost: linear in the history apart from the sorts, except the ancestry
- * checks "does release R ship remediation F" for an F first released before
- * R (diverged branches): one walk per such release, pruned by generation
- * number, shared by all its checks.
+ * Cost: linear in the history, sorts included (commits, changes and
+ * durations are radix-sorted; qsort only sees the few failure candidates
+ * and security fixes), except the ancestry checks "does release R ship
+ * remediation F" for an F first released before R (diverged branches): one
+ * walk per such release, pruned by generation number, shared by all its
+ * checks.
  */
 #include "gv/metrics.h"
 
@@ -243,6 +245,9 @@ typedef struct calc {
 	const gv_metrics_opts *o;
 	gv_metrics *m;
 	uint32_t *labels;    /* per commit */
+	/* per commit: 1 when its view has refs. view() is not free, and most
+	 * commits have none: the loops that only read refs skip the rest. */
+	uint8_t *has_refs;
 	uint32_t *gen;       /* generation numbers, computed on demand */
 	/* changes (commits, or first-parent merges under --changes merges)
 	 * reachable from the revs, bots left out under exclude_bots */
@@ -363,62 +368,80 @@ done:
 
 /* ---- commit ordering ---- */
 
-/* Sort records carry their keys: qsort has no context argument, and a
- * global would break concurrent runs in one process (batch). */
-typedef struct commit_key {
-	int64_t time;
+/* Committer time as a uint64 whose ascending order is the wanted one: the
+ * sign bit flipped maps int64 order onto uint64 order, and inverting every
+ * bit then gives newest first. */
+static uint64_t time_key(int64_t t, int newest_first)
+{
+	uint64_t u = (uint64_t)t ^ (UINT64_C(1) << 63);
+
+	return newest_first ? ~u : u;
+}
+
+/* The first 8 bytes of an id read big-endian: uint64 order is memcmp
+ * order. */
+static uint64_t id_prefix(const unsigned char *id)
+{
+	/* spelled out: compilers turn this into one load and a byte swap */
+	return (uint64_t)id[0] << 56 | (uint64_t)id[1] << 48 |
+	       (uint64_t)id[2] << 40 | (uint64_t)id[3] << 32 |
+	       (uint64_t)id[4] << 24 | (uint64_t)id[5] << 16 |
+	       (uint64_t)id[6] << 8 | (uint64_t)id[7];
+}
+
+/* Orders v[0..n) by id; key[] is scratch. By the ids' first 8 bytes, then
+ * by whole ids among the (in practice never more than one) that share
+ * them. Without ids every id is equal and the order stays as it is. */
+static int sort_by_id(const calc *k, uint64_t *key, gv_idx *v, size_t n)
+{
 	unsigned char id[GV_OID_RAWSZ];
-	gv_idx idx;
-} commit_key;
+	size_t i, j, a, t;
 
-static int cmp_key(const commit_key *x, const commit_key *y)
-{
-	if (x->time != y->time)
-		return x->time < y->time ? -1 : 1;
-	return memcmp(x->id, y->id, GV_OID_RAWSZ);
+	if (!k->in->id)
+		return 0;
+	for (i = 0; i < n; i++)
+		key[i] = id_prefix(k->in->id(k->in->ctx, v[i]));
+	if (gv_sort_u64(key, v, n))
+		return GV_ENOMEM;
+	for (a = 0; a < n; a = j) {
+		for (j = a + 1; j < n && key[j] == key[a]; j++)
+			;
+		for (i = a + 1; i < j; i++) {
+			gv_idx x = v[i];
+			memcpy(id, k->in->id(k->in->ctx, x), GV_OID_RAWSZ);
+			for (t = i; t > a && memcmp(k->in->id(k->in->ctx, v[t - 1]),
+						    id, GV_OID_RAWSZ) > 0; t--)
+				v[t] = v[t - 1];
+			v[t] = x;
+		}
+	}
+	return 0;
 }
 
-static int cmp_oldest_first(const void *a, const void *b)
-{
-	return cmp_key(a, b);
-}
-
-static int cmp_newest_first(const void *a, const void *b)
-{
-	const commit_key *x = a, *y = b;
-
-	if (x->time != y->time)
-		return x->time > y->time ? -1 : 1;
-	return memcmp(x->id, y->id, GV_OID_RAWSZ);
-}
-
-static void fill_key(const calc *k, commit_key *key, gv_idx i)
-{
-	key->time = k->in->commits[i].commit_time;
-	if (k->in->id)
-		memcpy(key->id, k->in->id(k->in->ctx, i), GV_OID_RAWSZ);
-	else
-		memset(key->id, 0, GV_OID_RAWSZ);
-	key->idx = i;
-}
-
-/* Sorts commit indexes by committer time (then id). */
+/* Sorts commit indexes by committer time (then id): a radix sort on the
+ * time, then each run of equal times by id. Runs are short (a rebased
+ * series shares a second), so the ids are read for few commits. */
 static int sort_commits(const calc *k, gv_idx *v, size_t n, int newest_first)
 {
-	commit_key *key = malloc((n ? n : 1) * sizeof(*key));
-	size_t i;
+	uint64_t *key = malloc((n ? n : 1) * sizeof(*key));
+	size_t i, j;
+	int error = 0;
 
 	if (!key)
 		return GV_ENOMEM;
 	for (i = 0; i < n; i++)
-		fill_key(k, &key[i], v[i]);
-	if (n > 1)
-		qsort(key, n, sizeof(*key),
-		      newest_first ? cmp_newest_first : cmp_oldest_first);
-	for (i = 0; i < n; i++)
-		v[i] = key[i].idx;
+		key[i] = time_key(k->in->commits[v[i]].commit_time, newest_first);
+	if ((error = gv_sort_u64(key, v, n)))
+		goto done;
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && key[j] == key[i]; j++)
+			;
+		if (j - i > 1 && (error = sort_by_id(k, key + i, v + i, j - i)))
+			goto done;
+	}
+done:
 	free(key);
-	return 0;
+	return error;
 }
 
 /* ---- lead time ---- */
@@ -462,12 +485,6 @@ static int changes_commits(calc *k)
 	return 0;
 }
 
-static int cmp_gen_idx(const void *a, const void *b)
-{
-	const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return (x > y) - (x < y);
-}
-
 /* --changes merges: the commits on the first-parent chains of the revs'
  * tips are the changes; a merge among them starts at the earliest start of
  * the commits it brought in (those it reaches through its other parents and
@@ -507,8 +524,8 @@ static int changes_merges(calc *k)
 			t = parent(k, t, 0);
 		}
 	}
-	if (nmain > 1)
-		qsort(order, nmain, sizeof(*order), cmp_gen_idx);
+	if ((error = gv_sort_u64(order, NULL, nmain)))
+		goto done;
 	for (i = 0; i < nmain; i++) {
 		gv_idx mc = (gv_idx)(order[i] & 0xffffffffu);
 		int64_t start = 0;
@@ -608,7 +625,8 @@ static int commit_numbers(calc *k)
 		m->commits[m->ncommits++] = (gv_idx)i;
 		if (l & GV_LABEL(GV_CAT_BOT))
 			m->counts.bots++;
-		if (!in_scope(k, (gv_idx)i))
+		/* in_scope(), given the two checks above */
+		if (k->o->exclude_bots && (l & GV_LABEL(GV_CAT_BOT)))
 			continue;
 		m->counts.commits++;
 		m->counts.fixes += !!(l & GV_LABEL(GV_CAT_FIX));
@@ -621,6 +639,8 @@ static int commit_numbers(calc *k)
 			m->rollback_rate.changes++;
 			m->rollback_rate.rollbacks += !!(l & UNDO_LABELS);
 		}
+		if (!k->has_refs[i])
+			continue;
 		view(k, (gv_idx)i, &v);
 		for (j = 0; j < v.nrefs; j++) {
 			const gv_ref *r = &v.refs[j];
@@ -744,6 +764,8 @@ static int collect_candidates(calc *k, cand **out, size_t *nout)
 	for (i = 0; i < n; i++) {
 		gv_class_view v;
 		uint32_t fr = k->in->first[i];
+		if (!k->has_refs[i])
+			continue;
 		view(k, (gv_idx)i, &v);
 		for (j = 0; j < v.nrefs; j++) {
 			const gv_ref *r = &v.refs[j];
@@ -1322,6 +1344,7 @@ int gv_metrics_compute_input(gv_metrics **out, const gv_metrics_input *in,
 	    !(m->rework = calloc(nrel ? nrel : 1, 1)) ||
 	    !(m->restore_s = calloc(nrel ? nrel : 1, sizeof(*m->restore_s))) ||
 	    !(k.labels = calloc(n ? n : 1, sizeof(*k.labels))) ||
+	    !(k.has_refs = calloc(n ? n : 1, 1)) ||
 	    !(k.chg = malloc((n ? n : 1) * sizeof(*k.chg))) ||
 	    !(k.chg_start = malloc((n ? n : 1) * sizeof(*k.chg_start))))
 		goto done;
@@ -1336,6 +1359,7 @@ int gv_metrics_compute_input(gv_metrics **out, const gv_metrics_input *in,
 		}
 		view(&k, (gv_idx)i, &v);
 		k.labels[i] = v.labels;
+		k.has_refs[i] = v.nrefs > 0;
 	}
 	resolve_window(m, opts);
 	if ((error = commit_numbers(&k)) ||
@@ -1350,6 +1374,7 @@ int gv_metrics_compute_input(gv_metrics **out, const gv_metrics_input *in,
 	m = NULL;
 done:
 	free(k.labels);
+	free(k.has_refs);
 	free(k.gen);
 	free(k.chg);
 	free(k.chg_start);

@@ -1,6 +1,7 @@
 /*
  * test_common.c - the shared helpers of include/gv/common.h: ISO times and
- * spans, nearest-rank percentiles, UTF-8 repair, warnings and errors.
+ * spans, nearest-rank percentiles, the sorts, UTF-8 repair, warnings and
+ * errors.
  *
  * Expected epoch seconds were worked out by hand from days since 1970-01-01
  * (and checked against `date -u -d ... +%s`); each carries its arithmetic.
@@ -185,6 +186,188 @@ Test(percentile, sort_orders_negative_and_extreme_values)
 	static const int64_t want[] = { INT64_MIN, -7, -1, 0, 3, 3, INT64_MAX };
 	for (size_t i = 0; i < 7; i++)
 		cr_expect_eq(v[i], want[i], "v[%zu]", i);
+}
+
+/* The sorts: gv_sort_u64 is a radix sort below which gv_sort_i64 sits, so
+ * both are checked against qsort on random arrays whose sizes straddle its
+ * switch to an insertion sort (64 keys) and reach each digit width (8 bits
+ * below 1024 keys, 15 at 70000, 16 from 131072 on). xorshift64 makes the
+ * arrays the same on every run. */
+
+static uint64_t rnd_state = 88172645463325252u;
+
+static uint64_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+static int cmp_i64_ref(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* (key, position) pairs: qsort on both is the stable order by key. */
+typedef struct kv { uint64_t key; uint32_t pos; } kv;
+
+static int cmp_kv_ref(const void *a, const void *b)
+{
+	const kv *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+static const size_t sort_sizes[] = { 0, 1, 2, 3, 63, 64, 65, 1000, 70000,
+				     140000 };
+
+/* Sorts n values drawn by gen with gv_sort_i64 and with qsort; they must
+ * agree element by element. */
+static void check_i64(size_t n, int64_t (*gen)(void))
+{
+	int64_t *v = malloc((n ? n : 1) * sizeof(*v));
+	int64_t *want = malloc((n ? n : 1) * sizeof(*want));
+
+	cr_assert(v && want);
+	for (size_t i = 0; i < n; i++)
+		v[i] = want[i] = gen();
+	gv_sort_i64(v, n);
+	qsort(want, n, sizeof(*want), cmp_i64_ref);
+	for (size_t i = 0; i < n; i++)
+		cr_assert_eq(v[i], want[i], "n %zu: v[%zu] = %lld, want %lld", n,
+			     i, (long long)v[i], (long long)want[i]);
+	free(v);
+	free(want);
+}
+
+static int64_t any_i64(void) { return (int64_t)rnd(); }
+/* commit-time-like: 2005..2025, in the low 31 bits only */
+static int64_t times(void) { return 1112911993 + (int64_t)(rnd() % 630000000); }
+/* few distinct values, both signs: most keys are duplicates */
+static int64_t few(void) { return (int64_t)(rnd() % 7) - 3; }
+/* the extremes and their neighbours */
+static int64_t extremes(void)
+{
+	static const int64_t e[] = { INT64_MIN, INT64_MIN + 1, -1, 0, 1,
+				     INT64_MAX - 1, INT64_MAX };
+	return e[rnd() % 7];
+}
+/* differ only in the top byte: the pass the radix sort must not skip */
+static int64_t top_byte(void) { return (int64_t)(rnd() << 56); }
+
+Test(sort, i64_agrees_with_qsort_on_random_values)
+{
+	for (size_t s = 0; s < sizeof(sort_sizes) / sizeof(*sort_sizes); s++) {
+		check_i64(sort_sizes[s], any_i64);
+		check_i64(sort_sizes[s], times);
+		check_i64(sort_sizes[s], few);
+		check_i64(sort_sizes[s], extremes);
+		check_i64(sort_sizes[s], top_byte);
+	}
+}
+
+Test(sort, i64_orders_negative_values_before_positive_ones)
+{
+	/* 100 values 50, -50, 49, -49, ..., 1, -1: sorted -50..-1, 1..50
+	 * (enough values for the radix path, not the insertion sort) */
+	int64_t v[100];
+	for (int i = 0; i < 50; i++) {
+		v[2 * i] = 50 - i;
+		v[2 * i + 1] = -(50 - i);
+	}
+	gv_sort_i64(v, 100);
+	for (int i = 0; i < 50; i++) {
+		cr_expect_eq(v[i], (int64_t)(i - 50), "v[%d]", i);
+		cr_expect_eq(v[50 + i], (int64_t)(i + 1), "v[%d]", 50 + i);
+	}
+}
+
+Test(sort, i64_of_equal_values_and_tiny_arrays)
+{
+	int64_t same[200], two[] = { INT64_MAX, INT64_MIN }, one[] = { -5 };
+	for (int i = 0; i < 200; i++)
+		same[i] = -42;
+	gv_sort_i64(same, 200);
+	for (int i = 0; i < 200; i++)
+		cr_expect_eq(same[i], -42);
+	gv_sort_i64(two, 2);
+	cr_expect_eq(two[0], INT64_MIN);
+	cr_expect_eq(two[1], INT64_MAX);
+	gv_sort_i64(one, 1);
+	cr_expect_eq(one[0], -5);
+	gv_sort_i64(NULL, 0);
+	cr_expect_eq(gv_sort_u64(NULL, NULL, 0), 0);
+}
+
+/* Sorts n keys drawn by gen, each carrying its position, and checks the
+ * order is qsort's on (key, position): sorted and stable. */
+static void check_u64(size_t n, uint64_t (*gen)(void))
+{
+	uint64_t *key = malloc((n ? n : 1) * sizeof(*key));
+	uint32_t *val = malloc((n ? n : 1) * sizeof(*val));
+	kv *want = malloc((n ? n : 1) * sizeof(*want));
+
+	cr_assert(key && val && want);
+	for (size_t i = 0; i < n; i++) {
+		key[i] = want[i].key = gen();
+		val[i] = want[i].pos = (uint32_t)i;
+	}
+	cr_assert_eq(gv_sort_u64(key, val, n), 0);
+	qsort(want, n, sizeof(*want), cmp_kv_ref);
+	for (size_t i = 0; i < n; i++) {
+		cr_assert_eq(key[i], want[i].key, "n %zu: key[%zu]", n, i);
+		cr_assert_eq(val[i], want[i].pos, "n %zu: val[%zu]", n, i);
+	}
+	free(key);
+	free(val);
+	free(want);
+}
+
+static uint64_t any_u64(void) { return rnd(); }
+/* a 16-bit range in the middle: 2 passes, 6 skipped; many ties */
+static uint64_t mid_bits(void) { return (rnd() & 0xffff) << 24; }
+static uint64_t few_u64(void) { return rnd() % 3 ? UINT64_MAX : 0; }
+
+Test(sort, u64_is_sorted_and_stable)
+{
+	for (size_t s = 0; s < sizeof(sort_sizes) / sizeof(*sort_sizes); s++) {
+		check_u64(sort_sizes[s], any_u64);
+		check_u64(sort_sizes[s], mid_bits);
+		check_u64(sort_sizes[s], few_u64);
+	}
+}
+
+Test(sort, u64_keeps_equal_keys_in_their_order)
+{
+	/* 100 keys 7, 3, 7, 3, ...: the 3s are positions 1, 3, ..., 99 and
+	 * come first in that order, then the 7s at 0, 2, ..., 98 */
+	uint64_t key[100];
+	uint32_t val[100];
+	for (uint32_t i = 0; i < 100; i++) {
+		key[i] = i % 2 ? 3 : 7;
+		val[i] = i;
+	}
+	cr_assert_eq(gv_sort_u64(key, val, 100), 0);
+	for (uint32_t i = 0; i < 50; i++) {
+		cr_expect_eq(key[i], 3);
+		cr_expect_eq(val[i], 2 * i + 1);
+		cr_expect_eq(key[50 + i], 7);
+		cr_expect_eq(val[50 + i], 2 * i);
+	}
+}
+
+Test(sort, u64_without_values_sorts_the_keys)
+{
+	uint64_t key[] = { 5, UINT64_MAX, 0, 5, 1 };
+	cr_assert_eq(gv_sort_u64(key, NULL, 5), 0);
+	cr_expect_eq(key[0], 0);
+	cr_expect_eq(key[1], 1);
+	cr_expect_eq(key[2], 5);
+	cr_expect_eq(key[3], 5);
+	cr_expect_eq(key[4], UINT64_MAX);
 }
 
 /* Sanitizes len bytes of s; the result is owned by the caller's gv_buf. */

@@ -12,7 +12,7 @@
 
 #define DAY INT64_C(86400)
 #define T0 INT64_C(1704067200)
-#define MAXC 32
+#define MAXC 96
 
 static gv_commit C[MAXC];
 static gv_idx P[MAXC * 2];
@@ -568,6 +568,69 @@ Test(metrics, bots_excluded_and_merges_mode)
 	cr_expect_eq(m->lead_time.stats.samples, 3);
 	cr_expect_eq(m->lead_time.stats.median_s, 4 * DAY);
 	cr_expect_eq(m->lead_time.stats.p90_s, 5 * DAY);
+}
+
+/* ---- commit order ---- */
+
+Test(metrics, commits_newest_first_ties_by_whole_id)
+{
+	gv_metrics_opts o;
+	const gv_metrics *m;
+	gv_idx old, a0, b0, fresh, i;
+
+	/* 70 commits share day 2 (more than an insertion sort takes, so the
+	 * radix path orders them): commit a0 + i has id byte 7 = 3i mod 70,
+	 * all other bytes 0. Position p holds the id byte p, i.e. the i with
+	 * 3i = p (mod 70): i = 47p mod 70, since 3 * 47 = 141 = 2 * 70 + 1. */
+	old = commit(1, 0, N, N);
+	C[old].commit_time = -DAY; /* 1969-12-31: before the epoch, last */
+	a0 = (gv_idx)nc;
+	for (i = 0; i < 70; i++) {
+		commit(2, 0, N, N);
+		memset(ID[a0 + i], 0, GV_OID_RAWSZ);
+		ID[a0 + i][7] = (unsigned char)(3 * i % 70);
+	}
+	/* 5 commits share day 3 and their first 8 id bytes (0xff): only byte
+	 * 19 tells them apart, 4 - j for b0 + j, so they come reversed */
+	b0 = (gv_idx)nc;
+	for (i = 0; i < 5; i++) {
+		commit(3, 0, N, N);
+		memset(ID[b0 + i], 0xff, 8);
+		memset(ID[b0 + i] + 8, 0, GV_OID_RAWSZ - 8);
+		ID[b0 + i][19] = (unsigned char)(4 - i);
+	}
+	fresh = commit(4, 0, N, N);
+	opts_init(&o);
+	m = run(&o);
+	/* fresh (day 4), b0+4 .. b0 (day 3), the 70 of day 2, old */
+	cr_assert_eq(m->ncommits, 77);
+	cr_expect_eq(m->commits[0], fresh);
+	for (i = 0; i < 5; i++)
+		cr_expect_eq(m->commits[1 + i], b0 + 4 - i, "position %u", 1 + i);
+	for (i = 0; i < 70; i++)
+		cr_expect_eq(m->commits[6 + i], a0 + 47 * i % 70, "position %u",
+			     6 + i);
+	cr_expect_eq(m->commits[76], old);
+}
+
+Test(metrics, vulnerabilities_of_one_time_oldest_first_ties_by_id)
+{
+	gv_metrics_opts o;
+	const gv_metrics *m;
+	gv_idx s0, s1;
+
+	/* two security fixes without ids at the same time are two
+	 * vulnerabilities, ordered by their fix's id: s1's 0x01.. before
+	 * s0's 0x02.. */
+	s0 = commit(1, SEC, N, N);
+	s1 = commit(1, SEC, N, N);
+	ID[s0][0] = 2;
+	ID[s1][0] = 1;
+	opts_init(&o);
+	m = run(&o);
+	cr_assert_eq(m->security.nvulns, 2);
+	cr_expect_eq(m->vuln_commits[m->security.vulns[0].fixes_at], s1);
+	cr_expect_eq(m->vuln_commits[m->security.vulns[1].fixes_at], s0);
 }
 
 /* ---- series ---- */
