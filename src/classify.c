@@ -2,9 +2,9 @@
  * classify.c - runs the rule set on each commit message and keeps what it
  * found, compactly, by commit index.
  *
- * Per message: one pass finds which required literals occur (lower-cased,
- * through the ruleset's two-byte index), then only the rules with a literal
- * present (or none declared) run their pattern on their field. Fields are
+ * Per message: one pass finds which required literals occur (any case,
+ * through the ruleset's literal automaton), then only the rules with a
+ * literal present (or none declared) run their pattern on their field. Fields are
  * cut out of the message lazily: subject = the first line, body = what
  * follows the first blank line, trailer:<Name> = the values of `Name:` lines
  * of the last paragraph, author = "Name <email>".
@@ -291,60 +291,54 @@ static int trailer_values(gv_buf *out, const char *m, size_t n,
 	return rc;
 }
 
-/* Sets the bit of every required literal present in t (any case). */
-static const unsigned char lower_table[256] = {
-#define L4(b) L1(b), L1(b + 1), L1(b + 2), L1(b + 3)
-#define L1(b) ((b) >= 'A' && (b) <= 'Z' ? (b) + 32 : (b))
-#define L16(b) L4(b), L4(b + 4), L4(b + 8), L4(b + 12)
-#define L64(b) L16(b), L16(b + 16), L16(b + 32), L16(b + 48)
-	L64(0), L64(64), L64(128), L64(192)
-#undef L64
-#undef L16
-#undef L4
-#undef L1
-};
+/* Sets the bit of every literal listed at `at` in lit_outs. */
+static void lit_hits(const gv_ruleset *rs, uint64_t *bits, uint32_t at)
+{
+	const uint32_t *o;
 
-/* One pass over t: sets the bit of every required literal that occurs
- * (case-insensitively). Most bigrams start no literal, and most of the rest
- * fail the hashed trigram test, so the common byte costs a table lookup and
- * one or two bit tests in L1-resident bitmaps; only then a chain is walked. */
+	for (o = rs->lit_outs + at; *o != GV_LIT_END; o++)
+		bits[*o >> 6] |= 1ull << (*o & 63);
+}
+
+/* One pass over t through the literal automaton (rules_int.h): sets the bit
+ * of every required literal that occurs, in any case. A table step per byte
+ * is a chain of dependent loads, so a long text is read as two halves at
+ * once, the first one read on for the longest literal less one byte, so
+ * that a literal starting before the middle is seen whole. */
 static void scan_literals(const gv_ruleset *rs, uint64_t *bits,
 			  const char *t, size_t n)
 {
-	const unsigned char *u = (const unsigned char *)t;
-	size_t i, k;
-	uint32_t j, prev;
+	const unsigned char *a = (const unsigned char *)t, *b;
+	const uint32_t *next = rs->lit_next, row = rs->lit_row - 1;
+	const uint8_t *cls = rs->lit_class;
+	size_t sa = 0, sb = 0, hit = rs->lit_hit, i = 0, j, ea = n, nb = 0;
 
-	if (n < 2)
-		return;
-	prev = lower_table[u[0]];
-	for (i = 0; i + 1 < n; i++) {
-		uint32_t cur = lower_table[u[i + 1]], bg = prev << 8 | cur;
-		prev = cur;
-		if (!(rs->lit_bits[bg >> 6] & (1ull << (bg & 63))))
-			continue;
-		/* most hits of common bigrams ("re", "co") die on the third byte */
-		if (!(rs->lit_short[bg >> 6] & (1ull << (bg & 63)))) {
-			unsigned tri;
-			if (i + 2 >= n)
-				continue;
-			tri = GV_TRIGRAM(bg, lower_table[u[i + 2]]);
-			if (!(rs->lit_tri[tri >> 6] & (1ull << (tri & 63))))
-				continue;
-		}
-		for (j = rs->lit_head[bg]; j; j = rs->lits[j - 1].next) {
-			const gv_lit *l = &rs->lits[j - 1];
-			uint64_t bit = 1ull << ((j - 1) & 63);
-
-			if (!(bits[(j - 1) >> 6] & bit) && l->len <= n - i) {
-				for (k = 2; k < l->len; k++)
-					if (lower_table[u[i + k]] !=
-					    (unsigned char)l->text[k])
-						break;
-				if (k == l->len)
-					bits[(j - 1) >> 6] |= bit;
+	if (n >= 64 && rs->lit_maxlen < n / 2) {
+		/* a: [0, ea), b: [n / 2, n); ea < n, and a sees a literal
+		 * that starts before n / 2 to its end */
+		ea = n / 2 + rs->lit_maxlen - 1;
+		b = a + n / 2;
+		nb = n - n / 2;
+		for (; i < ea && i < nb; i++) {
+			sa = next[sa + cls[a[i]]];
+			sb = next[sb + cls[b[i]]];
+			if (sa >= hit || sb >= hit) {
+				if (sa >= hit)
+					lit_hits(rs, bits, next[sa + row]);
+				if (sb >= hit)
+					lit_hits(rs, bits, next[sb + row]);
 			}
 		}
+		for (j = i; j < nb; j++) {
+			sb = next[sb + cls[b[j]]];
+			if (sb >= hit)
+				lit_hits(rs, bits, next[sb + row]);
+		}
+	}
+	for (; i < ea; i++) {
+		sa = next[sa + cls[a[i]]];
+		if (sa >= hit)
+			lit_hits(rs, bits, next[sa + row]);
 	}
 }
 

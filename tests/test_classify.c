@@ -6,6 +6,7 @@
  * fixture repositories, and an end-to-end run that checks every label.
  */
 #include <criterion/criterion.h>
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -459,6 +460,71 @@ Test(classify, typical_commit_costs_microseconds)
 	 * real figure. */
 	cr_assert_lt(per, 200.0, "%.1f us per commit", per);
 	cr_log_info("classification: %.2f us per commit", per);
+}
+
+/* ---- the literal pre-check ---- */
+
+static uint32_t rnd_state = 12345;
+
+static uint32_t rnd(uint32_t n)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return (rnd_state >> 8) % n;
+}
+
+static int contains_nocase(const char *t, size_t n, const char *lit)
+{
+	size_t i, k, len = strlen(lit);
+
+	for (i = 0; i + len <= n; i++) {
+		for (k = 0; k < len; k++)
+			if (tolower((unsigned char)t[i + k]) != lit[k])
+				break;
+		if (k == len)
+			return 1;
+	}
+	return 0;
+}
+
+Test(classify, literal_pre_check_finds_every_literal_in_any_case)
+{
+	/* Literals over a tiny alphabet overlap, nest and repeat their own
+	 * prefixes; each rule requires one and matches anything, so it fires
+	 * exactly when its literal occurs. Texts up to 300 bytes are read in
+	 * two halves at once; literals are planted across the middle. */
+	enum { NLIT = 40 };
+	char lits[NLIT][8], text[320], id[16];
+	gv_buf set = { 0 };
+	size_t i, k, n, len, round;
+
+	for (i = 0; i < NLIT; i++) {
+		len = 2 + rnd(5);
+		for (k = 0; k < len; k++)
+			lits[i][k] = "ab-"[rnd(3)];
+		lits[i][len] = '\0';
+		cr_assert_eq(gv_buf_printf(&set, "[rule r%zu]\ncategory = none\n"
+					   "field = message\npattern = ^\n"
+					   "requires = %s\n", i, lits[i]), 0);
+	}
+	setup_rules(set.ptr);
+	for (round = 0; round < 3000; round++) {
+		n = rnd(300);
+		for (k = 0; k < n; k++)
+			text[k] = "abAB- \n"[rnd(7)];
+		if (n > 20) {   /* a literal across the middle */
+			const char *l = lits[rnd(NLIT)];
+
+			memcpy(text + n / 2 - 1, l, strlen(l));
+		}
+		classify_as(0, text, n, NULL, NULL);
+		for (i = 0; i < NLIT; i++) {
+			snprintf(id, sizeof(id), "r%zu", i);
+			cr_assert_eq(has_rule(id), contains_nocase(text, n, lits[i]),
+				     "round %zu: literal '%s' in '%.*s'", round,
+				     lits[i], (int)n, text);
+		}
+	}
+	gv_buf_free(&set);
 }
 
 /* ---- threads ---- */
