@@ -2,9 +2,9 @@
  * classify.c - runs the rule set on each commit message and keeps what it
  * found, compactly, by commit index.
  *
- * Per message: one pass finds which required literals occur (lower-cased,
- * through the ruleset's two-byte index), then only the rules with a literal
- * present (or none declared) run their pattern on their field. Fields are
+ * Per message: one pass finds which required literals occur (any case,
+ * through the ruleset's literal automaton), then only the rules with a
+ * literal present (or none declared) run their pattern on their field. Fields are
  * cut out of the message lazily: subject = the first line, body = what
  * follows the first blank line, trailer:<Name> = the values of `Name:` lines
  * of the last paragraph, author = "Name <email>".
@@ -18,7 +18,9 @@
  *
  * Threads: per-call scratch (PCRE2 match data, buffers) comes from a pool,
  * and everything a call stores is written under one mutex, so several
- * threads may classify different commits of one table at once.
+ * threads may classify different commits of one table at once. Restoring a
+ * commit from the cache needs no scratch: its blob is checked, then decoded
+ * straight into the table under one lock round.
  */
 #include "gv/classify.h"
 
@@ -116,6 +118,12 @@ struct gv_classes {
 	chunk *arena;
 	scratch *pool;
 	uint64_t limits;
+	/* the rule set's ids by hash, for restoring blobs (rule_index) */
+	struct rule_slot {
+		const char *id;
+		size_t len;
+	} *slots;
+	size_t nslots;
 };
 
 /* ---- small helpers ---- */
@@ -283,60 +291,54 @@ static int trailer_values(gv_buf *out, const char *m, size_t n,
 	return rc;
 }
 
-/* Sets the bit of every required literal present in t (any case). */
-static const unsigned char lower_table[256] = {
-#define L4(b) L1(b), L1(b + 1), L1(b + 2), L1(b + 3)
-#define L1(b) ((b) >= 'A' && (b) <= 'Z' ? (b) + 32 : (b))
-#define L16(b) L4(b), L4(b + 4), L4(b + 8), L4(b + 12)
-#define L64(b) L16(b), L16(b + 16), L16(b + 32), L16(b + 48)
-	L64(0), L64(64), L64(128), L64(192)
-#undef L64
-#undef L16
-#undef L4
-#undef L1
-};
+/* Sets the bit of every literal listed at `at` in lit_outs. */
+static void lit_hits(const gv_ruleset *rs, uint64_t *bits, uint32_t at)
+{
+	const uint32_t *o;
 
-/* One pass over t: sets the bit of every required literal that occurs
- * (case-insensitively). Most bigrams start no literal, and most of the rest
- * fail the hashed trigram test, so the common byte costs a table lookup and
- * one or two bit tests in L1-resident bitmaps; only then a chain is walked. */
+	for (o = rs->lit_outs + at; *o != GV_LIT_END; o++)
+		bits[*o >> 6] |= 1ull << (*o & 63);
+}
+
+/* One pass over t through the literal automaton (rules_int.h): sets the bit
+ * of every required literal that occurs, in any case. A table step per byte
+ * is a chain of dependent loads, so a long text is read as two halves at
+ * once, the first one read on for the longest literal less one byte, so
+ * that a literal starting before the middle is seen whole. */
 static void scan_literals(const gv_ruleset *rs, uint64_t *bits,
 			  const char *t, size_t n)
 {
-	const unsigned char *u = (const unsigned char *)t;
-	size_t i, k;
-	uint32_t j, prev;
+	const unsigned char *a = (const unsigned char *)t, *b;
+	const uint32_t *next = rs->lit_next, row = rs->lit_row - 1;
+	const uint8_t *cls = rs->lit_class;
+	size_t sa = 0, sb = 0, hit = rs->lit_hit, i = 0, j, ea = n, nb = 0;
 
-	if (n < 2)
-		return;
-	prev = lower_table[u[0]];
-	for (i = 0; i + 1 < n; i++) {
-		uint32_t cur = lower_table[u[i + 1]], bg = prev << 8 | cur;
-		prev = cur;
-		if (!(rs->lit_bits[bg >> 6] & (1ull << (bg & 63))))
-			continue;
-		/* most hits of common bigrams ("re", "co") die on the third byte */
-		if (!(rs->lit_short[bg >> 6] & (1ull << (bg & 63)))) {
-			unsigned tri;
-			if (i + 2 >= n)
-				continue;
-			tri = GV_TRIGRAM(bg, lower_table[u[i + 2]]);
-			if (!(rs->lit_tri[tri >> 6] & (1ull << (tri & 63))))
-				continue;
-		}
-		for (j = rs->lit_head[bg]; j; j = rs->lits[j - 1].next) {
-			const gv_lit *l = &rs->lits[j - 1];
-			uint64_t bit = 1ull << ((j - 1) & 63);
-
-			if (!(bits[(j - 1) >> 6] & bit) && l->len <= n - i) {
-				for (k = 2; k < l->len; k++)
-					if (lower_table[u[i + k]] !=
-					    (unsigned char)l->text[k])
-						break;
-				if (k == l->len)
-					bits[(j - 1) >> 6] |= bit;
+	if (n >= 64 && rs->lit_maxlen < n / 2) {
+		/* a: [0, ea), b: [n / 2, n); ea < n, and a sees a literal
+		 * that starts before n / 2 to its end */
+		ea = n / 2 + rs->lit_maxlen - 1;
+		b = a + n / 2;
+		nb = n - n / 2;
+		for (; i < ea && i < nb; i++) {
+			sa = next[sa + cls[a[i]]];
+			sb = next[sb + cls[b[i]]];
+			if (sa >= hit || sb >= hit) {
+				if (sa >= hit)
+					lit_hits(rs, bits, next[sa + row]);
+				if (sb >= hit)
+					lit_hits(rs, bits, next[sb + row]);
 			}
 		}
+		for (j = i; j < nb; j++) {
+			sb = next[sb + cls[b[j]]];
+			if (sb >= hit)
+				lit_hits(rs, bits, next[sb + row]);
+		}
+	}
+	for (; i < ea; i++) {
+		sa = next[sa + cls[a[i]]];
+		if (sa >= hit)
+			lit_hits(rs, bits, next[sa + row]);
 	}
 }
 
@@ -394,6 +396,7 @@ void gv_classes_free(gv_classes *c)
 	free(c->rec);
 	free(c->recs);
 	free(c->pend);
+	free(c->slots);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -403,14 +406,16 @@ uint64_t gv_classes_limit_hits(const gv_classes *c)
 	return c->limits;
 }
 
-/* Makes the per-commit arrays cover `commit`. Under the lock. */
+/* Makes the per-commit arrays cover `commit`. Under the lock. Slots from
+ * n to alloc are zeroed when the arrays grow, so that commits arriving in
+ * index order (a restore from the cache) only move n. */
 static int cover(gv_classes *c, gv_idx commit)
 {
 	size_t need = (size_t)commit + 1, old = c->alloc, a;
 
 	if (need <= c->n)
 		return 0;
-	if (need > c->alloc) {
+	if (need > old) {
 		a = old;
 		if (gv_grow((void **)&c->labels, &a, need, sizeof(*c->labels)))
 			return GV_ENOMEM;
@@ -423,12 +428,12 @@ static int cover(gv_classes *c, gv_idx commit)
 		a = old;
 		if (gv_grow((void **)&c->rec, &a, need, sizeof(*c->rec)))
 			return GV_ENOMEM;
+		memset(c->labels + old, 0, (a - old) * sizeof(*c->labels));
+		memset(c->conf + old, 0, (a - old) * sizeof(*c->conf));
+		memset(c->subj + old, 0, (a - old) * sizeof(*c->subj));
+		memset(c->rec + old, 0, (a - old) * sizeof(*c->rec));
 		c->alloc = a;
 	}
-	memset(c->labels + c->n, 0, (need - c->n) * sizeof(*c->labels));
-	memset(c->conf + c->n, 0, (need - c->n) * sizeof(*c->conf));
-	memset(c->subj + c->n, 0, (need - c->n) * sizeof(*c->subj));
-	memset(c->rec + c->n, 0, (need - c->n) * sizeof(*c->rec));
 	c->n = need;
 	return 0;
 }
@@ -914,20 +919,41 @@ int gv_classify_cb(const gv_message *msg, void *payload)
 
 /* ---- views ---- */
 
+/* conf_bytes[b]: the four 2-bit confidences packed in byte b, unpacked. */
+#define C1(b) { (b) & 3, (b) >> 2 & 3, (b) >> 4 & 3, (b) >> 6 & 3 }
+#define C4(b) C1(b), C1((b) + 1), C1((b) + 2), C1((b) + 3)
+#define C16(b) C4(b), C4((b) + 4), C4((b) + 8), C4((b) + 12)
+#define C64(b) C16(b), C16((b) + 16), C16((b) + 32), C16((b) + 48)
+static const uint8_t conf_bytes[256][4] = {
+	C64(0), C64(64), C64(128), C64(192)
+};
+#undef C64
+#undef C16
+#undef C4
+#undef C1
+_Static_assert(GV_CAT__COUNT > 8 && GV_CAT__COUNT <= 12,
+	       "gv_classes_get unpacks three bytes of confidences");
+
+/* Called for every commit by the metrics and the report, so it writes each
+ * member once and unpacks the confidences a byte at a time. */
 void gv_classes_get(const gv_classes *c, gv_idx commit, gv_class_view *out)
 {
+	static const gv_class_view empty;
+	static const crec none;
 	const crec *rec;
-	int cat;
+	uint32_t cv;
 
-	memset(out, 0, sizeof(*out));
-	if (!c || commit >= c->n)
+	if (!c || commit >= c->n) {
+		*out = empty;
 		return;
+	}
 	out->labels = c->labels[commit];
-	for (cat = 0; cat < GV_CAT__COUNT; cat++)
-		out->conf[cat] = (uint8_t)((c->conf[commit] >> (2 * cat)) & 3u);
-	if (!c->rec[commit])
-		return;
-	rec = &c->recs[c->rec[commit] - 1];
+	cv = c->conf[commit];
+	memcpy(out->conf, conf_bytes[cv & 255], 4);
+	memcpy(out->conf + 4, conf_bytes[cv >> 8 & 255], 4);
+	memcpy(out->conf + 8, conf_bytes[cv >> 16 & 255],
+	       sizeof(out->conf) - 8);
+	rec = c->rec[commit] ? &c->recs[c->rec[commit] - 1] : &none;
 	out->refs = rec->refs;
 	out->nrefs = rec->nrefs;
 	out->ids = rec->ids;
@@ -1208,131 +1234,290 @@ int gv_classes_blob(void *payload, gv_idx commit, gv_buf *out)
 	return rc ? GV_ENOMEM : 0;
 }
 
-typedef struct reader {
-	const unsigned char *p;
-	size_t left;
-	int bad;
-} reader;
+/* The fixed part: version, labels, confidences, subject hash, ref count. */
+#define BLOB_HEAD 19
 
-static uint64_t get_le(reader *r, unsigned bytes)
+/* Little-endian loads, written so that compilers make each one load. */
+static uint16_t le16(const unsigned char *p)
 {
-	uint64_t v = 0;
-	unsigned i;
-
-	if (r->bad || r->left < bytes) {
-		r->bad = 1;
-		return 0;
-	}
-	for (i = 0; i < bytes; i++)
-		v |= (uint64_t)r->p[i] << (8 * i);
-	r->p += bytes;
-	r->left -= bytes;
-	return v;
+	return (uint16_t)(p[0] | p[1] << 8);
 }
 
-static const char *get_bytes(reader *r, size_t n)
+static uint32_t le32(const unsigned char *p)
 {
-	const char *s = (const char *)r->p;
-
-	if (r->bad || r->left < n) {
-		r->bad = 1;
-		return NULL;
-	}
-	r->p += n;
-	r->left -= n;
-	return s;
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
 }
 
-/* Reads a u16-counted list of strings into the scratch list `arr`. */
-static int get_strs(reader *r, scratch *s, size_t **arr, size_t *n,
-		    size_t *alloc)
+static uint64_t le64(const unsigned char *p)
 {
-	size_t k, count = (size_t)get_le(r, 2), len;
-	const char *t;
+	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
 
-	for (k = 0; k < count && !r->bad; k++) {
-		len = (size_t)get_le(r, 2);
-		if ((t = get_bytes(r, len)) &&
-		    add_str(s, arr, n, alloc, t, len, 0))
-			return GV_ENOMEM;
+/* Where a blob's four lists (refs, ids, issues, rule ids) start, and how
+ * many entries each has. */
+typedef struct blob_lists {
+	size_t at[4], n[4];
+} blob_lists;
+
+/* Checks the layout of a whole blob and stores nothing: GV_EINPUT for
+ * another version, a ref kind out of range, a ref text over 40 bytes, a
+ * length past the end or bytes left over. */
+static int blob_check(const unsigned char *p, size_t len, blob_lists *L)
+{
+	size_t pos = BLOB_HEAD, k, l;
+	int i;
+
+	if (len < BLOB_HEAD || p[0] != BLOB_VERSION)
+		return GV_EINPUT;
+	L->n[0] = le16(p + BLOB_HEAD - 2);
+	L->at[0] = pos;
+	for (k = 0; k < L->n[0]; k++) {
+		if (len - pos < 2 || p[pos] >= GV_REF__COUNT ||
+		    (l = p[pos + 1]) > 40 || len - pos - 2 < l + 8)
+			return GV_EINPUT;
+		pos += 2 + l + 8;
+	}
+	for (i = 1; i < 4; i++) {
+		if (len - pos < 2)
+			return GV_EINPUT;
+		L->n[i] = le16(p + pos);
+		L->at[i] = pos += 2;
+		for (k = 0; k < L->n[i]; k++) {
+			if (len - pos < 2 ||
+			    (l = le16(p + pos)) > len - pos - 2)
+				return GV_EINPUT;
+			pos += 2 + l;
+		}
+	}
+	return pos == len ? 0 : GV_EINPUT;
+}
+
+/* The string at *pos of a checked list; moves *pos past it. */
+static const char *next_str(const unsigned char *p, size_t *pos, size_t *len)
+{
+	const char *t = (const char *)p + *pos + 2;
+
+	*len = le16(p + *pos);
+	*pos += 2 + *len;
+	return t;
+}
+
+/* 1 when t repeats one of the first `count` strings of the list at `at`,
+ * compared as add_str() compares with what it stored (up to a NUL). */
+static int seen_str(const unsigned char *p, size_t at, size_t count,
+		    const char *t, size_t len)
+{
+	const char *u;
+	size_t k, l;
+
+	for (k = 0; k < count; k++) {
+		u = next_str(p, &at, &l);
+		if (strnlen(u, l) == len && !memcmp(u, t, len))
+			return 1;
 	}
 	return 0;
 }
 
-static const char *rule_id(const gv_ruleset *rs, const char *t, size_t len)
+/* A checked list of strings copied into the arena, repeats dropped: the
+ * ids and issues of a restored commit. */
+static int restore_strs(gv_classes *c, const unsigned char *p, size_t at,
+			size_t count, const char ***out, uint32_t *n)
 {
-	size_t i;
+	const char **v, *t;
+	size_t k, pos = at, len;
 
-	for (i = 0; rs && i < rs->count; i++)
-		if (strlen(rs->rules[i].id) == len &&
-		    !memcmp(rs->rules[i].id, t, len))
-			return rs->rules[i].id;
+	if (!count)
+		return 0;
+	if (!(v = arena_alloc(c, count * sizeof(*v))))
+		return GV_ENOMEM;
+	for (k = 0; k < count; k++) {
+		t = next_str(p, &pos, &len);
+		if (seen_str(p, at, k, t, len))
+			continue;
+		if (!(v[*n] = arena_strdup(c, t, strnlen(t, len))))
+			return GV_ENOMEM;
+		(*n)++;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Rule ids by hash for restoring blobs: built under the lock by the first
+ * restore that names a rule (the set is complete by then: rules are added
+ * before anything is classified or restored). */
+static int rule_index(gv_classes *c)
+{
+	const gv_ruleset *rs = c->rs;
+	size_t n = 16, i, h, len;
+
+	if (c->slots || !rs || !rs->count)
+		return 0;
+	while (n < 2 * rs->count)
+		n *= 2;
+	if (!(c->slots = calloc(n, sizeof(*c->slots))))
+		return GV_ENOMEM;
+	for (i = 0; i < rs->count; i++) {
+		len = strlen(rs->rules[i].id);
+		h = (size_t)gv_fnv1a64(rs->rules[i].id, len) & (n - 1);
+		while (c->slots[h].id)
+			h = (h + 1) & (n - 1);
+		c->slots[h].id = rs->rules[i].id;
+		c->slots[h].len = len;
+	}
+	c->nslots = n;
+	return 0;
+}
+
+/* The rule set's own string for a rule id, or NULL for an unknown id. */
+static const char *rule_find(const gv_classes *c, const char *t, size_t len)
+{
+	size_t h, mask = c->nslots - 1;
+
+	if (!c->nslots)
+		return NULL;
+	for (h = (size_t)gv_fnv1a64(t, len) & mask; c->slots[h].id;
+	     h = (h + 1) & mask)
+		if (c->slots[h].len == len && !memcmp(c->slots[h].id, t, len))
+			return c->slots[h].id;
 	return NULL;
 }
 
+/* The known rule ids of a checked list, repeats and unknown ids dropped. */
+static int restore_rules(gv_classes *c, const unsigned char *p,
+			 const blob_lists *L, crec *rec)
+{
+	const char *t, *id;
+	size_t k, pos = L->at[3], len;
+
+	if (!L->n[3])
+		return 0;
+	if (rule_index(c) ||
+	    !(rec->rules = arena_alloc(c, L->n[3] * sizeof(*rec->rules))))
+		return GV_ENOMEM;
+	for (k = 0; k < L->n[3]; k++) {
+		t = next_str(p, &pos, &len);
+		if (!seen_str(p, L->at[3], k, t, len) &&
+		    (id = rule_find(c, t, strnlen(t, len))))
+			rec->rules[rec->nrules++] = id;
+	}
+	if (!rec->nrules)
+		rec->rules = NULL;
+	return 0;
+}
+
+/* One ref of a checked blob. */
+typedef struct blob_ref {
+	unsigned kind;
+	const char *text;
+	size_t len;
+	uint64_t hash;      /* of the quoted subject, for a subject-only ref */
+} blob_ref;
+
+static void next_ref(const unsigned char *p, size_t *pos, blob_ref *r)
+{
+	r->kind = p[*pos];
+	r->len = p[*pos + 1];
+	r->text = (const char *)p + *pos + 2;
+	r->hash = le64(p + *pos + 2 + r->len);
+	*pos += 2 + r->len + 8;
+}
+
+/* add_ref()'s test for a repeat: `old` as it would have been stored. */
+static int same_ref(const blob_ref *old, const blob_ref *r)
+{
+	return old->kind == r->kind && old->hash == r->hash &&
+	       (!old->len && old->hash) == (!r->len && r->hash) &&
+	       strnlen(old->text, old->len) == r->len &&
+	       !memcmp(old->text, r->text, r->len);
+}
+
+/* The refs of a checked blob, repeats dropped; a subject-only revert goes
+ * to pending[], for which the caller reserved room for all of them. */
+static int restore_refs(gv_classes *c, gv_idx commit, const unsigned char *p,
+			const blob_lists *L, crec *rec)
+{
+	blob_ref r, old;
+	size_t k, j, pos = L->at[0], q;
+	gv_ref *g;
+
+	if (!L->n[0])
+		return 0;
+	if (!(rec->refs = arena_alloc(c, L->n[0] * sizeof(*rec->refs))))
+		return GV_ENOMEM;
+	for (k = 0; k < L->n[0]; k++) {
+		next_ref(p, &pos, &r);
+		for (j = 0, q = L->at[0]; j < k; j++) {
+			next_ref(p, &q, &old);
+			if (same_ref(&old, &r))
+				break;
+		}
+		if (j < k)
+			continue;
+		g = &rec->refs[rec->nrefs];
+		memset(g, 0, sizeof(*g));
+		g->commit = GV_NONE;
+		g->kind = (uint8_t)r.kind;
+		memcpy(g->text, r.text, r.len);
+		if (!r.len && r.hash) {
+			c->pend[c->npend].commit = commit;
+			c->pend[c->npend].ref = rec->nrefs;
+			c->pend[c->npend].hash = r.hash;
+			c->npend++;
+		}
+		rec->nrefs++;
+	}
+	return 0;
+}
+
+/* Stores a checked blob as commit's classification. Under the lock. Room
+ * for the record and the pending refs comes first, the refs last, so that
+ * running out of memory leaves no pending ref of a commit without record. */
+static int restore_locked(gv_classes *c, gv_idx commit,
+			  const unsigned char *p, const blob_lists *L)
+{
+	crec rec;
+
+	if (cover(c, commit))
+		return GV_ENOMEM;
+	c->labels[commit] = le32(p + 1);
+	c->conf[commit] = le32(p + 5);
+	c->subj[commit] = le64(p + 9);
+	c->rec[commit] = 0;
+	if (!(L->n[0] | L->n[1] | L->n[2] | L->n[3]))
+		return 0;
+	memset(&rec, 0, sizeof(rec));
+	if (gv_grow((void **)&c->recs, &c->arecs, c->nrecs + 1,
+		    sizeof(*c->recs)) ||
+	    gv_grow((void **)&c->pend, &c->apend, c->npend + L->n[0],
+		    sizeof(*c->pend)) ||
+	    restore_strs(c, p, L->at[1], L->n[1], &rec.ids, &rec.nids) ||
+	    restore_strs(c, p, L->at[2], L->n[2], &rec.issues, &rec.nissues) ||
+	    restore_rules(c, p, L, &rec) ||
+	    restore_refs(c, commit, p, L, &rec))
+		return GV_ENOMEM;
+	if (rec.nids > 1)
+		qsort(rec.ids, rec.nids, sizeof(*rec.ids), cmp_cstr);
+	if (!(rec.nrefs | rec.nids | rec.nissues | rec.nrules))
+		return 0;
+	c->recs[c->nrecs++] = rec;
+	c->rec[commit] = (uint32_t)c->nrecs;
+	return 0;
+}
+
+/* The blob is checked whole before anything is stored, then stored under
+ * one lock round: no scratch, nothing copied twice. */
 int gv_classes_restore(void *payload, gv_idx commit, const void *data,
 		       size_t len)
 {
 	gv_classes *c = payload;
-	reader r = { data, len, 0 };
-	scratch *s;
-	uint64_t subj, h;
-	uint32_t conf;
-	size_t k, n, tl, nrules = 0, arules = 0, *rules = NULL;
-	const char *t;
-	int cat, rc = 0;
+	blob_lists L;
+	int rc;
 
-	if (!(s = scratch_get(c)))
-		return GV_ENOMEM;
-	scratch_reset(s);
-	if (get_le(&r, 1) != BLOB_VERSION) {
-		rc = GV_EINPUT;
-		goto done;
-	}
-	s->labels = (uint32_t)get_le(&r, 4);
-	conf = (uint32_t)get_le(&r, 4);
-	for (cat = 0; cat < GV_CAT__COUNT; cat++)
-		s->conf[cat] = (uint8_t)((conf >> (2 * cat)) & 3u);
-	subj = get_le(&r, 8);
-	n = (size_t)get_le(&r, 2);
-	for (k = 0; k < n && !r.bad; k++) {
-		int kind = (int)get_le(&r, 1);
-
-		tl = (size_t)get_le(&r, 1);
-		t = get_bytes(&r, tl);
-		h = get_le(&r, 8);
-		if (r.bad || kind >= GV_REF__COUNT || tl > 40)
-			r.bad = 1;
-		else if (add_ref(s, kind, t, tl, !tl && h, h))
-			rc = GV_ENOMEM;
-	}
-	if (!rc)
-		rc = get_strs(&r, s, &s->ids, &s->nids, &s->aids);
-	if (!rc)
-		rc = get_strs(&r, s, &s->issues, &s->nissues, &s->aissues);
-	if (!rc)
-		rc = get_strs(&r, s, &rules, &nrules, &arules);
-	if (!rc && (r.bad || r.left))
-		rc = GV_EINPUT;
-	for (k = 0; !rc && k < nrules; k++) {
-		const char *id = rule_id(c->rs, s->strs.ptr + rules[k],
-					 strlen(s->strs.ptr + rules[k]));
-
-		if (!id)
-			continue;
-		if (gv_grow((void **)&s->rules, &s->arules, s->nrules + 1,
-			    sizeof(*s->rules)))
-			rc = GV_ENOMEM;
-		else
-			s->rules[s->nrules++] = id;
-	}
-	if (rc)
-		goto done;
+	if (blob_check(data, len, &L))
+		return GV_EINPUT;
 	pthread_mutex_lock(&c->lock);
-	rc = store(c, s, commit, subj);
+	rc = restore_locked(c, commit, data, &L);
 	pthread_mutex_unlock(&c->lock);
-done:
-	free(rules);
-	scratch_put(c, s);
 	return rc;
 }

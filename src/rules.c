@@ -166,7 +166,8 @@ void gv_rules_free(gv_ruleset *rs)
 	for (i = 0; i < rs->nlits; i++)
 		free(rs->lits[i].text);
 	free(rs->lits);
-	free(rs->lit_head);
+	free(rs->lit_next);
+	free(rs->lit_outs);
 	pcre2_match_context_free(rs->mctx);
 	pthread_mutex_destroy(&rs->once);
 	free(rs);
@@ -271,7 +272,6 @@ static int intern_lit(gv_ruleset *rs, const char *s, size_t n, uint32_t *out)
 		t[i] = (char)tolower((unsigned char)t[i]);
 	rs->lits[rs->nlits].text = t;
 	rs->lits[rs->nlits].len = n;
-	rs->lits[rs->nlits].next = 0;
 	*out = (uint32_t)rs->nlits++;
 	return 0;
 }
@@ -944,10 +944,151 @@ static int compile_rule(gv_ruleset *rs, gv_rule *r, gv_error *err)
 	return 0;
 }
 
+/* The trie of the literals, then its Aho-Corasick completion. */
+typedef struct trie {
+	uint32_t k;            /* byte classes */
+	uint32_t n;            /* states; 0 is the start */
+	uint32_t *go;          /* [state * k + class] -> state */
+	uint32_t *fail;        /* the longest proper suffix that is a state */
+	uint32_t *own;         /* the literal ending at the state, + 1 */
+	uint32_t *order;       /* the states breadth first, start excluded */
+} trie;
+
+static void trie_free(trie *t)
+{
+	free(t->go);
+	free(t->fail);
+	free(t->own);
+	free(t->order);
+}
+
+static int trie_build(trie *t, const gv_ruleset *rs, const uint8_t *cls)
+{
+	size_t i, k, most = 1;
+	uint32_t s, c, r, head = 0, tail = 0;
+
+	for (i = 0; i < rs->nlits; i++)
+		most += rs->lits[i].len;
+	if (most > UINT32_MAX / t->k)
+		return GV_ENOMEM;
+	t->go = calloc(most * t->k, sizeof(*t->go));
+	t->fail = calloc(most, sizeof(*t->fail));
+	t->own = calloc(most, sizeof(*t->own));
+	t->order = malloc(most * sizeof(*t->order));
+	if (!t->go || !t->fail || !t->own || !t->order)
+		return GV_ENOMEM;
+	t->n = 1;
+	for (i = 0; i < rs->nlits; i++) {
+		for (s = 0, k = 0; k < rs->lits[i].len; k++) {
+			c = cls[(unsigned char)rs->lits[i].text[k]];
+			if (!t->go[s * t->k + c])
+				t->go[s * t->k + c] = t->n++;
+			s = t->go[s * t->k + c];
+		}
+		t->own[s] = (uint32_t)i + 1;
+	}
+	/* Breadth first, a state's row is completed when it is taken from the
+	 * queue: until then it holds only its children, and the row of its
+	 * fail state, which is shallower, is already complete. */
+	for (c = 0; c < t->k; c++)
+		if ((s = t->go[c]))
+			t->order[tail++] = s;
+	while (head < tail) {
+		r = t->order[head++];
+		for (c = 0; c < t->k; c++) {
+			s = t->go[r * t->k + c];
+			if (s) {
+				t->fail[s] = t->go[t->fail[r] * t->k + c];
+				t->order[tail++] = s;
+			} else {
+				t->go[r * t->k + c] =
+					t->go[t->fail[r] * t->k + c];
+			}
+		}
+	}
+	return 0;
+}
+
+/* Builds the literal automaton of rules_int.h from lits[]. */
+static int build_automaton(gv_ruleset *rs)
+{
+	trie t = { 0 };
+	uint32_t *map = NULL, *outs = NULL, *start = NULL, *next = NULL;
+	uint32_t s, c, f, hit, plain = 0, row;
+	size_t i, k, nouts = 0, aouts = 0;
+	int rc = GV_ENOMEM;
+
+	memset(rs->lit_class, 0, sizeof(rs->lit_class));
+	t.k = 1;
+	for (i = 0; i < rs->nlits; i++) {
+		if (rs->lits[i].len > rs->lit_maxlen)
+			rs->lit_maxlen = rs->lits[i].len;
+		for (k = 0; k < rs->lits[i].len; k++) {
+			unsigned char b = (unsigned char)rs->lits[i].text[k];
+
+			if (!rs->lit_class[b])
+				rs->lit_class[b] = (uint8_t)t.k++;
+		}
+	}
+	for (c = 'A'; c <= 'Z'; c++)   /* literals are lower case */
+		rs->lit_class[c] = rs->lit_class[c + 32];
+	if (trie_build(&t, rs, rs->lit_class) ||
+	    !(map = malloc(t.n * sizeof(*map))) ||
+	    !(start = calloc(t.n, sizeof(*start))))
+		goto done;
+	/* Each state's list: its own literal, then its fail state's list
+	 * (breadth first, so that one is done). start[] is offset + 1. */
+	for (i = 0; i + 1 < t.n; i++) {
+		s = t.order[i];
+		f = t.fail[s];
+		if (!t.own[s] && !start[f])
+			continue;
+		if (gv_grow((void **)&outs, &aouts, nouts + rs->lit_maxlen + 1,
+			    sizeof(*outs)))
+			goto done;
+		start[s] = (uint32_t)nouts + 1;
+		if (t.own[s])
+			outs[nouts++] = t.own[s] - 1;
+		for (k = start[f]; k && outs[k - 1] != GV_LIT_END; k++)
+			outs[nouts++] = outs[k - 1];
+		outs[nouts++] = GV_LIT_END;
+	}
+	/* The states that end a literal get the last rows (the start state
+	 * ends none, so it keeps row 0). */
+	for (s = 0; s < t.n; s++)
+		if (!start[s])
+			map[s] = plain++;
+	for (s = 0, hit = plain; s < t.n; s++)
+		if (start[s])
+			map[s] = hit++;
+	row = t.k + 1;
+	if ((size_t)t.n * row > UINT32_MAX ||
+	    !(next = malloc((size_t)t.n * row * sizeof(*next))))
+		goto done;
+	for (s = 0; s < t.n; s++) {
+		uint32_t *to = next + (size_t)map[s] * row;
+
+		for (c = 0; c < t.k; c++)
+			to[c] = map[t.go[s * t.k + c]] * row;
+		to[t.k] = start[s] ? start[s] - 1 : 0;
+	}
+	rs->lit_row = row;
+	rs->lit_next = next;
+	rs->lit_hit = plain * row;
+	rs->lit_outs = outs;
+	outs = NULL;
+	rc = 0;
+done:
+	trie_free(&t);
+	free(map);
+	free(start);
+	free(outs);
+	return rc;
+}
+
 int gv_rules_compile(gv_ruleset *rs, gv_error *err)
 {
 	size_t i;
-	uint32_t k;
 	int rc;
 
 	if (rs->compiled)
@@ -962,29 +1103,8 @@ int gv_rules_compile(gv_ruleset *rs, gv_error *err)
 	for (i = 0; i < rs->count; i++)
 		if ((rc = compile_rule(rs, &rs->rules[i], err)))
 			return rc;
-	/* Chains of literals by their first two (lower case) bytes. */
-	if (!rs->lit_head &&
-	    !(rs->lit_head = calloc(65536, sizeof(*rs->lit_head))))
-		return gv_error_set(err, GV_ENOMEM, "out of memory");
-	memset(rs->lit_head, 0, 65536 * sizeof(*rs->lit_head));
-	memset(rs->lit_bits, 0, sizeof(rs->lit_bits));
-	memset(rs->lit_tri, 0, sizeof(rs->lit_tri));
-	memset(rs->lit_short, 0, sizeof(rs->lit_short));
-	for (k = 0; k < rs->nlits; k++) {
-		gv_lit *l = &rs->lits[k];
-		unsigned h = (unsigned)(unsigned char)l->text[0] << 8 |
-			     (unsigned char)l->text[1];
-
-		l->next = rs->lit_head[h];
-		rs->lit_head[h] = k + 1;
-		rs->lit_bits[h >> 6] |= 1ull << (h & 63);
-		if (l->len == 2) {
-			rs->lit_short[h >> 6] |= 1ull << (h & 63);
-		} else {
-			unsigned t = GV_TRIGRAM(h, (unsigned char)l->text[2]);
-			rs->lit_tri[t >> 6] |= 1ull << (t & 63);
-		}
-	}
+	if (!rs->lit_next && (rc = build_automaton(rs)))
+		return gv_error_set(err, rc, "out of memory");
 	__atomic_store_n(&rs->compiled, 1, __ATOMIC_RELEASE);
 	return 0;
 }

@@ -5,9 +5,9 @@
  * A rule is parsed into plain data first (strings, positions for error
  * messages) and compiled later; after gv_rules_compile() the ruleset is
  * read-only, so threads may share it. Required literals of every rule are
- * interned once per ruleset (lits[]) and indexed by their first two bytes
- * (lit_head[]), so the classifier finds all of them in one pass over a
- * message and skips the rules none of whose literals occur.
+ * interned once per ruleset (lits[]) and compiled into one automaton, so the
+ * classifier finds all of them in one pass over a message (one table step
+ * per byte) and skips the rules none of whose literals occur.
  */
 #ifndef GV_RULES_INT_H
 #define GV_RULES_INT_H
@@ -88,15 +88,13 @@ typedef struct gv_rule {
 	pcre2_code *code;
 } gv_rule;
 
-/* The trigram filter's hash of a literal's first three (lower case) bytes. */
-#define GV_TRIGRAM(bigram, c) ((((bigram) * 0x9E37u) ^ (c) * 0x1F3Du) & 0xFFFFu)
-
 typedef struct gv_lit {
 	char *text;            /* lower case ASCII, >= 2 bytes */
 	size_t len;
-	uint32_t next;         /* next literal with the same first two bytes,
-	                          as index + 1; 0 ends the chain */
 } gv_lit;
+
+/* The end of a list in lit_outs[]. */
+#define GV_LIT_END UINT32_MAX
 
 struct gv_ruleset {
 	/* gv_rules_compile_once: threads that find the set uncompiled wait
@@ -108,14 +106,19 @@ struct gv_ruleset {
 	size_t nnames, anames;
 	gv_lit *lits;
 	size_t nlits, alits;
-	uint32_t *lit_head;    /* 65536 chains by first two bytes, index + 1 */
-	/* bit b set when some literal starts with bigram b: 8 KiB that stay in
-	 * L1 while scanning, where lit_head is 256 KiB probed at every byte */
-	uint64_t lit_bits[65536 / 64];
-	/* the same for the first three bytes, hashed (GV_TRIGRAM); a literal of
-	 * two bytes sets its bigram in lit_short instead */
-	uint64_t lit_tri[65536 / 64];
-	uint64_t lit_short[65536 / 64];
+	/* The literal automaton (Aho-Corasick made a DFA, gv_rules_compile):
+	 * a row per state of lit_row entries, one per byte class (lit_class:
+	 * bytes that start or continue no literal share class 0, upper case
+	 * folds onto lower case) holding the next state's row offset, then
+	 * where the state's list of the literals that end there starts in
+	 * lit_outs (GV_LIT_END-terminated). States that end a literal have the
+	 * last rows, from offset lit_hit on; the start state's row is at 0. */
+	uint8_t lit_class[256];
+	uint32_t lit_row;
+	uint32_t *lit_next;
+	uint32_t lit_hit;
+	uint32_t *lit_outs;
+	size_t lit_maxlen;     /* the longest literal */
 	uint32_t max_groups;   /* the most capture groups of any rule */
 	uint64_t hash;
 	int compiled;

@@ -6,6 +6,7 @@
  * fixture repositories, and an end-to-end run that checks every label.
  */
 #include <criterion/criterion.h>
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -461,6 +462,71 @@ Test(classify, typical_commit_costs_microseconds)
 	cr_log_info("classification: %.2f us per commit", per);
 }
 
+/* ---- the literal pre-check ---- */
+
+static uint32_t rnd_state = 12345;
+
+static uint32_t rnd(uint32_t n)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return (rnd_state >> 8) % n;
+}
+
+static int contains_nocase(const char *t, size_t n, const char *lit)
+{
+	size_t i, k, len = strlen(lit);
+
+	for (i = 0; i + len <= n; i++) {
+		for (k = 0; k < len; k++)
+			if (tolower((unsigned char)t[i + k]) != lit[k])
+				break;
+		if (k == len)
+			return 1;
+	}
+	return 0;
+}
+
+Test(classify, literal_pre_check_finds_every_literal_in_any_case)
+{
+	/* Literals over a tiny alphabet overlap, nest and repeat their own
+	 * prefixes; each rule requires one and matches anything, so it fires
+	 * exactly when its literal occurs. Texts up to 300 bytes are read in
+	 * two halves at once; literals are planted across the middle. */
+	enum { NLIT = 40 };
+	char lits[NLIT][8], text[320], id[16];
+	gv_buf set = { 0 };
+	size_t i, k, n, len, round;
+
+	for (i = 0; i < NLIT; i++) {
+		len = 2 + rnd(5);
+		for (k = 0; k < len; k++)
+			lits[i][k] = "ab-"[rnd(3)];
+		lits[i][len] = '\0';
+		cr_assert_eq(gv_buf_printf(&set, "[rule r%zu]\ncategory = none\n"
+					   "field = message\npattern = ^\n"
+					   "requires = %s\n", i, lits[i]), 0);
+	}
+	setup_rules(set.ptr);
+	for (round = 0; round < 3000; round++) {
+		n = rnd(300);
+		for (k = 0; k < n; k++)
+			text[k] = "abAB- \n"[rnd(7)];
+		if (n > 20) {   /* a literal across the middle */
+			const char *l = lits[rnd(NLIT)];
+
+			memcpy(text + n / 2 - 1, l, strlen(l));
+		}
+		classify_as(0, text, n, NULL, NULL);
+		for (i = 0; i < NLIT; i++) {
+			snprintf(id, sizeof(id), "r%zu", i);
+			cr_assert_eq(has_rule(id), contains_nocase(text, n, lits[i]),
+				     "round %zu: literal '%s' in '%.*s'", round,
+				     lits[i], (int)n, text);
+		}
+	}
+	gv_buf_free(&set);
+}
+
 /* ---- threads ---- */
 
 typedef struct job {
@@ -866,6 +932,270 @@ Test(classify, blob_round_trip_restores_the_same_classification)
 	cr_assert_eq(gv_classes_restore(back, 5, "\x07", 1), GV_EINPUT);
 	gv_buf_free(&blob);
 	gv_classes_free(back);
+}
+
+/* Blobs written by hand, in the layout classify.c documents: u8 version,
+ * u32 labels, u32 confidences, u64 subject hash, u16 refs (u8 kind, u8 text
+ * length, text, u64 subject hash), then u16-counted u16-length strings for
+ * ids, issues and rule ids. */
+static void put_le(gv_buf *b, uint64_t val, unsigned bytes)
+{
+	unsigned char t[8];
+	unsigned i;
+
+	for (i = 0; i < bytes; i++)
+		t[i] = (unsigned char)(val >> (8 * i));
+	cr_assert_eq(gv_buf_put(b, (const char *)t, bytes), 0);
+}
+
+static void put_head(gv_buf *b, uint32_t labels, uint32_t conf,
+		     uint64_t subj, unsigned nrefs)
+{
+	put_le(b, 1, 1);
+	put_le(b, labels, 4);
+	put_le(b, conf, 4);
+	put_le(b, subj, 8);
+	put_le(b, nrefs, 2);
+}
+
+static void put_ref(gv_buf *b, int kind, const char *text, uint64_t hash)
+{
+	put_le(b, (uint64_t)kind, 1);
+	put_le(b, strlen(text), 1);
+	cr_assert_eq(gv_buf_put(b, text, strlen(text)), 0);
+	put_le(b, hash, 8);
+}
+
+/* A u16-counted list of the NULL-terminated strings. */
+static void put_list(gv_buf *b, const char *const *s)
+{
+	size_t n = 0;
+
+	while (s[n])
+		n++;
+	put_le(b, n, 2);
+	for (; *s; s++) {
+		put_le(b, strlen(*s), 2);
+		cr_assert_eq(gv_buf_put(b, *s, strlen(*s)), 0);
+	}
+}
+
+Test(classify, restore_drops_duplicates_and_unknown_rules_and_sorts_ids)
+{
+	const char *ids[] = { "CVE-2024-2", "CVE-2024-1", "CVE-2024-2", NULL };
+	const char *issues[] = { "#12", "gh-4", "#12", NULL };
+	const char *rules[] = { "fix-trailer", "no-such-rule", "revert-subject",
+				"fix-trailer", NULL };
+	const char *none[] = { NULL };
+	uint32_t conf = GV_CONF_HIGH << (2 * GV_CAT_FIX) |
+			GV_CONF_LOW << (2 * GV_CAT_REVERT);
+	gv_buf blob = { 0 }, want = { 0 }, again = { 0 };
+	int cat;
+
+	setup_rules(NULL);
+	put_head(&blob, GV_LABEL(GV_CAT_FIX) | GV_LABEL(GV_CAT_REVERT), conf,
+		 42, 4);
+	put_ref(&blob, GV_REF_FIXES, "0123456789ab", 0);
+	put_ref(&blob, GV_REF_REVERT, "", 0x1234);  /* subject-only */
+	put_ref(&blob, GV_REF_FIXES, "0123456789ab", 0);
+	put_ref(&blob, GV_REF_REVERT, "", 0x1234);
+	put_list(&blob, ids);
+	put_list(&blob, issues);
+	put_list(&blob, rules);
+	cr_assert_eq(gv_classes_restore(cls, 7, blob.ptr, blob.len), 0);
+	gv_classes_get(cls, 7, &v);
+	cr_assert_eq(v.labels, GV_LABEL(GV_CAT_FIX) | GV_LABEL(GV_CAT_REVERT));
+	for (cat = 0; cat < GV_CAT__COUNT; cat++)
+		cr_assert_eq(v.conf[cat], cat == GV_CAT_FIX ? GV_CONF_HIGH :
+			     cat == GV_CAT_REVERT ? GV_CONF_LOW : GV_CONF_NONE);
+	cr_assert_eq(v.nrefs, 2);
+	cr_assert_eq(v.refs[0].kind, GV_REF_FIXES);
+	cr_assert_str_eq(v.refs[0].text, "0123456789ab");
+	cr_assert_eq(v.refs[0].commit, GV_NONE);
+	cr_assert_eq(v.refs[0].resolved, 0);
+	cr_assert_eq(v.refs[1].kind, GV_REF_REVERT);
+	cr_assert_str_eq(v.refs[1].text, "");
+	cr_assert_eq(v.nids, 2);
+	cr_assert_str_eq(v.ids[0], "CVE-2024-1");
+	cr_assert_str_eq(v.ids[1], "CVE-2024-2");
+	cr_assert_eq(v.nissues, 2);
+	cr_assert_str_eq(v.issues[0], "#12");
+	cr_assert_str_eq(v.issues[1], "gh-4");
+	cr_assert_eq(v.nrules, 2);
+	cr_assert_str_eq(v.rules[0], "fix-trailer");
+	cr_assert_str_eq(v.rules[1], "revert-subject");
+	/* Written back: the same without the duplicates and the unknown rule,
+	 * the subject-only revert still with the hash it must resolve by. */
+	put_head(&want, GV_LABEL(GV_CAT_FIX) | GV_LABEL(GV_CAT_REVERT), conf,
+		 42, 2);
+	put_ref(&want, GV_REF_FIXES, "0123456789ab", 0);
+	put_ref(&want, GV_REF_REVERT, "", 0x1234);
+	put_list(&want, (const char *[]){ "CVE-2024-1", "CVE-2024-2", NULL });
+	put_list(&want, (const char *[]){ "#12", "gh-4", NULL });
+	put_list(&want, (const char *[]){ "fix-trailer", "revert-subject",
+					  NULL });
+	cr_assert_eq(gv_classes_blob(cls, 7, &again), 0);
+	cr_assert_eq(again.len, want.len);
+	cr_assert_eq(memcmp(again.ptr, want.ptr, want.len), 0);
+	/* An empty blob over it clears the record; commits below stay empty. */
+	blob.len = 0;
+	put_head(&blob, GV_LABEL(GV_CAT_DOCS), GV_CONF_HIGH << (2 * GV_CAT_DOCS),
+		 43, 0);
+	put_list(&blob, none);
+	put_list(&blob, none);
+	put_list(&blob, none);
+	cr_assert_eq(gv_classes_restore(cls, 7, blob.ptr, blob.len), 0);
+	gv_classes_get(cls, 7, &v);
+	cr_assert_eq(v.labels, GV_LABEL(GV_CAT_DOCS));
+	cr_assert_eq(v.conf[GV_CAT_DOCS], GV_CONF_HIGH);
+	cr_assert_eq(v.conf[GV_CAT_FIX], GV_CONF_NONE);
+	cr_assert_eq(v.nrefs + v.nids + v.nissues + v.nrules, 0);
+	gv_classes_get(cls, 6, &v);
+	cr_assert_eq(v.labels, 0);
+	cr_assert_eq(v.nrefs + v.nids + v.nissues + v.nrules, 0);
+	gv_buf_free(&blob);
+	gv_buf_free(&want);
+	gv_buf_free(&again);
+}
+
+Test(classify, restore_without_rules_drops_every_rule_id)
+{
+	const char *rules[] = { "fix-trailer", NULL };
+	const char *ids[] = { "CVE-2024-1", NULL };
+	const char *none[] = { NULL };
+	gv_error err = { 0, "" };
+	gv_buf blob = { 0 };
+
+	cr_assert_eq(gv_classes_new(&cls, NULL, &err), 0);
+	put_head(&blob, GV_LABEL(GV_CAT_SECURITY),
+		 GV_CONF_HIGH << (2 * GV_CAT_SECURITY), 1, 0);
+	put_list(&blob, ids);
+	put_list(&blob, none);
+	put_list(&blob, rules);
+	cr_assert_eq(gv_classes_restore(cls, 0, blob.ptr, blob.len), 0);
+	gv_classes_get(cls, 0, &v);
+	cr_assert_eq(v.labels, GV_LABEL(GV_CAT_SECURITY));
+	cr_assert_eq(v.nids, 1);
+	cr_assert_eq(v.nrules, 0);
+	gv_buf_free(&blob);
+}
+
+Test(classify, restore_refuses_bytes_that_do_not_decode)
+{
+	const char *one[] = { "x", NULL };
+	const char *none[] = { NULL };
+	gv_buf b[10];
+	size_t i, n = sizeof(b) / sizeof(b[0]);
+
+	setup_rules(NULL);
+	memset(b, 0, sizeof(b));
+	/* 0: empty; 1: another version */
+	put_le(&b[1], 2, 1);
+	for (i = 0; i < 3; i++)
+		put_le(&b[1], 0, 8);
+	/* 2: the header cut short */
+	put_head(&b[2], 1, 0, 0, 0);
+	b[2].len -= 3;
+	/* 3: an unknown ref kind; 4: a ref text longer than 40 bytes */
+	put_head(&b[3], 0, 0, 0, 1);
+	put_ref(&b[3], GV_REF__COUNT, "0123456789ab", 0);
+	put_head(&b[4], 0, 0, 0, 1);
+	put_ref(&b[4], GV_REF_FIXES,
+		"0123456789abcdef0123456789abcdef012345678", 0);
+	/* 5: a ref without its hash */
+	put_head(&b[5], 0, 0, 0, 1);
+	put_ref(&b[5], GV_REF_FIXES, "0123456789ab", 0);
+	b[5].len -= 8;
+	/* 6: a list that names more strings than follow */
+	put_head(&b[6], 0, 0, 0, 0);
+	put_le(&b[6], 2, 2);
+	put_le(&b[6], 1, 2);
+	put_le(&b[6], 'x', 1);
+	/* 7: a string longer than the bytes left */
+	put_head(&b[7], 0, 0, 0, 0);
+	put_list(&b[7], none);
+	put_list(&b[7], none);
+	put_list(&b[7], one);
+	b[7].len -= 1;
+	/* 8: a byte after the last list; 9: the rule list missing */
+	put_head(&b[8], 0, 0, 0, 0);
+	put_list(&b[8], none);
+	put_list(&b[8], none);
+	put_list(&b[8], none);
+	put_le(&b[8], 0, 1);
+	put_head(&b[9], 0, 0, 0, 0);
+	put_list(&b[9], none);
+	put_list(&b[9], none);
+	for (i = 0; i < n; i++) {
+		cr_assert_eq(gv_classes_restore(cls, 3, b[i].ptr ? b[i].ptr : "",
+						b[i].len), GV_EINPUT,
+			     "blob %zu", i);
+		gv_buf_free(&b[i]);
+	}
+	/* nothing was stored */
+	gv_classes_get(cls, 3, &v);
+	cr_assert_eq(v.labels, 0);
+	cr_assert_eq(v.nrefs + v.nids + v.nissues + v.nrules, 0);
+}
+
+typedef struct restore_job {
+	gv_classes *c;
+	const gv_buf *blob;
+	gv_idx from, to;
+	int rc;
+} restore_job;
+
+static void *restore_worker(void *arg)
+{
+	restore_job *j = arg;
+	gv_idx i;
+
+	for (i = j->from; i < j->to && !j->rc; i++)
+		j->rc = gv_classes_restore(j->c, i, j->blob->ptr,
+					   j->blob->len);
+	return NULL;
+}
+
+Test(classify, two_threads_restore_into_one_table)
+{
+	const char *rules[] = { "fix-keyword", "sec-cve", NULL };
+	const char *ids[] = { "CVE-2024-1", NULL };
+	const char *none[] = { NULL };
+	restore_job jobs[2];
+	pthread_t t[2];
+	gv_buf blob = { 0 };
+	gv_idx i;
+	int k;
+
+	setup_rules(NULL);
+	put_head(&blob, GV_LABEL(GV_CAT_FIX), GV_CONF_LOW << (2 * GV_CAT_FIX),
+		 9, 1);
+	put_ref(&blob, GV_REF_FIXES, "0123456789ab", 0);
+	put_list(&blob, ids);
+	put_list(&blob, none);
+	put_list(&blob, rules);
+	for (k = 0; k < 2; k++) {
+		jobs[k].c = cls;
+		jobs[k].blob = &blob;
+		jobs[k].from = (gv_idx)k * 3000;
+		jobs[k].to = (gv_idx)k * 3000 + 3000;
+		jobs[k].rc = 0;
+		cr_assert_eq(pthread_create(&t[k], NULL, restore_worker,
+					    &jobs[k]), 0);
+	}
+	for (k = 0; k < 2; k++) {
+		pthread_join(t[k], NULL);
+		cr_assert_eq(jobs[k].rc, 0);
+	}
+	for (i = 0; i < 6000; i++) {
+		gv_classes_get(cls, i, &v);
+		cr_assert_eq(v.labels, GV_LABEL(GV_CAT_FIX), "commit %u", i);
+		cr_assert_eq(v.nrefs, 1);
+		cr_assert_str_eq(v.ids[0], "CVE-2024-1");
+		cr_assert_eq(v.nrules, 2);
+		cr_assert_str_eq(v.rules[1], "sec-cve");
+	}
+	gv_buf_free(&blob);
 }
 
 Test(resolve, restored_subject_revert_still_resolves)
