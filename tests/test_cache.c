@@ -21,7 +21,10 @@ static const char LINE[] =
 
 static const gv_cache_key KEY = {1, 2, 3, 4};
 
-static gv_history *load(const char *path, const gv_history_seed *seed)
+/* Loads with a seed; `all` and a tag filter as --all and a release
+ * pattern would give. */
+static gv_history *load_opts(const char *path, const gv_history_seed *seed,
+			     int all, gv_tag_filter_cb filter, void *payload)
 {
 	gv_history_opts o;
 	gv_history *h = NULL;
@@ -30,11 +33,19 @@ static gv_history *load(const char *path, const gv_history_seed *seed)
 
 	memset(&o, 0, sizeof(o));
 	o.path = path;
+	o.all = all;
 	o.threads = 2;
 	o.seed = seed;
+	o.tag_filter = filter;
+	o.tag_payload = payload;
 	cr_assert_eq(gv_history_load(&h, &o, &w, &err), 0, "%s", err.msg);
 	gv_warnings_free(&w);
 	return h;
+}
+
+static gv_history *load(const char *path, const gv_history_seed *seed)
+{
+	return load_opts(path, seed, 0, NULL, NULL);
 }
 
 /* The blob of commit i is "c<commit_time>", so a restore can check it got
@@ -325,21 +336,7 @@ static int keep_all_tags(const char *name, size_t len, void *payload)
 static gv_history *load_tagged(const char *path, const gv_history_seed *seed,
 			       gv_tag_filter_cb filter, void *payload)
 {
-	gv_history_opts o;
-	gv_history *h = NULL;
-	gv_warnings w = {0};
-	gv_error err = {0};
-
-	memset(&o, 0, sizeof(o));
-	o.path = path;
-	o.all = 1;
-	o.threads = 2;
-	o.seed = seed;
-	o.tag_filter = filter;
-	o.tag_payload = payload;
-	cr_assert_eq(gv_history_load(&h, &o, &w, &err), 0, "%s", err.msg);
-	gv_warnings_free(&w);
-	return h;
+	return load_opts(path, seed, 1, filter, payload);
 }
 
 static const char TAGGED[] =
