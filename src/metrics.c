@@ -622,7 +622,8 @@ static int commit_numbers(calc *k)
 
 		if (!(c->flags & GV_COMMIT_IN_REVS) || !in_window(m, c->commit_time))
 			continue;
-		m->commits[m->ncommits++] = (gv_idx)i;
+		if (k->o->list_commits)
+			m->commits[m->ncommits++] = (gv_idx)i;
 		if (l & GV_LABEL(GV_CAT_BOT))
 			m->counts.bots++;
 		/* in_scope(), given the two checks above */

@@ -59,6 +59,7 @@ static char *report(const char *path, const char *cache, gv_ruleset *rs,
 	o.cache_dir = cache;
 	o.build_id = 42;
 	o.threads = 2;
+	o.metrics.list_commits = 1;
 	cr_assert_eq(gv_analysis_run(&a, &o, &err), 0, "%s", err.msg);
 	memset(&ro, 0, sizeof(ro));
 	ro.path = path;

@@ -130,6 +130,7 @@ static void opts_init(gv_metrics_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->now = T0 + 1000 * DAY;
+	o->list_commits = 1;
 }
 
 static const gv_metrics *run(const gv_metrics_opts *o)
@@ -558,6 +559,15 @@ Test(metrics, bots_excluded_and_merges_mode)
 	cr_expect_eq(m->lead_time.stats.median_s, 4 * DAY);
 	cr_expect_eq(m->rollback_rate.changes, 3);
 	cr_expect_eq(m->ncommits, 5);
+
+	/* the list is made only when asked for; the numbers do not change */
+	o.list_commits = 0;
+	m = run(&o);
+	cr_expect_eq(m->ncommits, 0);
+	cr_expect_eq(m->counts.commits, 4);
+	cr_expect_eq(m->counts.bots, 1);
+	cr_expect_eq(m->lead_time.stats.median_s, 4 * DAY);
+	o.list_commits = 1;
 
 	/* merges: the first-parent chain mg, b1, c0 holds the changes; mg
 	 * brought in f1 and f2 and starts at f1 (1): 5 - 1 = 4 d; b1 2 d;

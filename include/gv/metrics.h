@@ -48,6 +48,8 @@ typedef struct gv_metrics_opts {
 	int exclude_bots;     /* --exclude-bots */
 	int merges;           /* --changes merges: first-parent merges */
 	int period;           /* enum gv_period_kind: --period */
+	int list_commits;     /* fill gv_metrics.commits (--commits): sorting
+	                         every commit is a tenth of a warm run */
 } gv_metrics_opts;
 
 typedef struct gv_stats {
@@ -174,8 +176,9 @@ typedef struct gv_metrics {
 	/* Releases in the window, as indexes into gv_releases_list(). */
 	uint32_t *releases;
 	size_t nreleases;
-	/* Commits reachable from the revs in the window, newest first (ties by
-	 * id ascending): the `commits` list of the report. Bots stay in it. */
+	/* With list_commits: the commits reachable from the revs in the
+	 * window, newest first (ties by id ascending): the `commits` list of
+	 * the report. Bots stay in it. Empty otherwise. */
 	gv_idx *commits;
 	size_t ncommits;
 } gv_metrics;

@@ -259,6 +259,7 @@ int gv_settings_to_analysis(const gv_settings *s, gv_analysis_opts *ao,
 				    "--hotfix-window '%s': not a span (14d, 2w, 36h)",
 				    s->hotfix_window);
 	ao->metrics.exclude_bots = s->exclude_bots > 0;
+	ao->metrics.list_commits = s->commits > 0;
 	if (s->changes && strcmp(s->changes, "commits") &&
 	    strcmp(s->changes, "merges"))
 		return gv_error_set(err, GV_EUSAGE,
