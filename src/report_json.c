@@ -40,10 +40,22 @@ typedef struct jw {
 	int failed;
 } jw;
 
+/* Appends n bytes; the NUL gv_buf keeps after its bytes is written once,
+ * by finish(), but room for it is always kept. */
 static void put(jw *w, const char *s, size_t n)
 {
-	if (!w->failed && gv_buf_put(w->out, s, n))
+	gv_buf *b = w->out;
+
+	if (w->failed)
+		return;
+	if (n >= b->alloc - b->len &&
+	    (n > SIZE_MAX / 2 - b->len ||
+	     gv_grow((void **)&b->ptr, &b->alloc, b->len + n + 1, 1))) {
 		w->failed = 1;
+		return;
+	}
+	memcpy(b->ptr + b->len, s, n);
+	b->len += n;
 }
 
 static void put_tabs(jw *w, int n)
@@ -99,10 +111,14 @@ static void item(jw *w, const char *key)
 	if (d > 0)
 		w->first[d - 1] = 0;
 	if (key) {
+		/* keys are this file's constants (and category names): plain
+		 * ASCII that needs no escape */
+		size_t n = strlen(key);
 		if (w->pretty)
 			put_tabs(w, d);
-		put_escaped(w, key, strlen(key));
-		put(w, w->pretty ? ":\t" : ":", w->pretty ? 2 : 1);
+		put(w, "\"", 1);
+		put(w, key, n);
+		put(w, w->pretty ? "\":\t" : "\":", w->pretty ? 3 : 2);
 	}
 }
 
@@ -631,8 +647,11 @@ static int finish(jw *w, size_t start, gv_error *err)
 	gv_buf_free(&w->tmp);
 	if (w->failed || w->depth) {
 		w->out->len = start;
+		if (w->out->ptr)
+			w->out->ptr[start] = '\0';
 		return gv_error_set(err, GV_ENOMEM, "out of memory");
 	}
+	w->out->ptr[w->out->len] = '\0';
 	return 0;
 }
 
