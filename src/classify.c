@@ -4,7 +4,9 @@
  *
  * Per message: one pass finds which required literals occur (any case,
  * through the ruleset's literal automaton), then only the rules with a
- * literal present (or none declared) run their pattern on their field. Fields are
+ * literal present (or none declared), and whose prefilter (the literals
+ * their pattern cannot match without, rules_int.h) holds, run their pattern
+ * on their field. Fields are
  * cut out of the message lazily: subject = the first line, body = what
  * follows the first blank line, trailer:<Name> = the values of `Name:` lines
  * of the last paragraph, author = "Name <email>".
@@ -699,6 +701,24 @@ static int rule_wanted(const scratch *s, const gv_rule *r)
 	return 0;
 }
 
+/* Whether the prefilter condition at c (gv_rule.cond) holds for the
+ * literals present: when not, the rule's pattern cannot match. Stops at the
+ * first operand that decides an AND or an OR. */
+static int cond_holds(const uint32_t *c, const uint64_t *bits)
+{
+	const uint32_t *p, *end;
+	int all;
+
+	if (*c != GV_COND_AND && *c != GV_COND_OR)
+		return (int)(bits[*c >> 6] >> (*c & 63) & 1);
+	all = *c == GV_COND_AND;
+	for (p = c + 2, end = c + c[1]; p < end;
+	     p += *p == GV_COND_AND || *p == GV_COND_OR ? p[1] : 1)
+		if (cond_holds(p, bits) != all)
+			return !all;
+	return all;
+}
+
 static int classify_into(scratch *s, const gv_ruleset *rs,
 			 const gv_message *msg, gv_hit_cb on_hit,
 			 void *payload)
@@ -721,7 +741,8 @@ static int classify_into(scratch *s, const gv_ruleset *rs,
 	for (i = 0; i < rs->count; i++) {
 		const gv_rule *r = &rs->rules[i];
 
-		if (!rule_wanted(s, r))
+		if (!rule_wanted(s, r) ||
+		    (r->ncond && !cond_holds(r->cond, s->lits)))
 			continue;
 		switch (r->field) {
 		case GV_FIELD_SUBJECT:
