@@ -169,6 +169,8 @@ void gv_rules_free(gv_ruleset *rs)
 	free(rs->lits);
 	free(rs->lit_next);
 	free(rs->lit_outs);
+	free(rs->lit_req_at);
+	free(rs->lit_rules);
 	pcre2_match_context_free(rs->mctx);
 	pthread_mutex_destroy(&rs->once);
 	free(rs);
@@ -255,13 +257,16 @@ static int is_blank(int c)
 	return c == ' ' || c == '\t';
 }
 
-static int intern_lit(gv_ruleset *rs, const char *s, size_t n, uint32_t *out)
+/* edges: GV_LIT_WORD_START / _END, for literals read off a pattern. */
+static int intern_lit(gv_ruleset *rs, const char *s, size_t n, unsigned edges,
+		      uint32_t *out)
 {
 	size_t i;
 	char *t;
 
 	for (i = 0; i < rs->nlits; i++) {
-		if (rs->lits[i].len == n && !memcmp(rs->lits[i].text, s, n)) {
+		if (rs->lits[i].len == n && rs->lits[i].edges == edges &&
+		    !memcmp(rs->lits[i].text, s, n)) {
 			*out = (uint32_t)i;
 			return 0;
 		}
@@ -273,6 +278,7 @@ static int intern_lit(gv_ruleset *rs, const char *s, size_t n, uint32_t *out)
 		t[i] = (char)tolower((unsigned char)t[i]);
 	rs->lits[rs->nlits].text = t;
 	rs->lits[rs->nlits].len = n;
+	rs->lits[rs->nlits].edges = (uint8_t)edges;
 	*out = (uint32_t)rs->nlits++;
 	return 0;
 }
@@ -458,7 +464,7 @@ static int set_requires(parser *p, const char *v, size_t n, unsigned line,
 				    "characters");
 		if (gv_grow((void **)&r->req, &alloc, r->nreq + 1,
 			    sizeof(*r->req)) ||
-		    intern_lit(p->rs, v + i, e - i, &li))
+		    intern_lit(p->rs, v + i, e - i, 0, &li))
 			return gv_error_set(p->err, GV_ENOMEM, "out of memory");
 		r->req[r->nreq++] = li;
 		i = j + 1;
@@ -926,6 +932,7 @@ int gv_rules_add_default(gv_ruleset *rs, gv_error *err)
 
 typedef struct pf_str {
 	uint8_t len;
+	uint8_t edges;   /* GV_LIT_WORD_*: a \b just before, just after */
 	char b[PF_STR];
 } pf_str;
 
@@ -1019,8 +1026,17 @@ static void prog_join(pf *P, pf_prog *d, pf_prog *s, uint32_t op)
 	prog_free(s);
 }
 
+/* Too short to be worth finding: shorter than a literal may be, or two
+ * letters ("to", "of", "in"), found in nearly every message. */
+static int pf_too_short(const pf_str *s)
+{
+	return s->len < 2 ||
+	       (s->len == 2 && isalpha((unsigned char)s->b[0]) &&
+		isalpha((unsigned char)s->b[1]));
+}
+
 /* d = "the text holds one of the strings of s": an OR of literals, or
- * "true" when one of them is shorter than a literal may be. */
+ * "true" when one of them is too short. */
 static void prog_of_set(pf *P, pf_prog *d, const pf_set *s)
 {
 	unsigned i, k, used = 0;
@@ -1028,18 +1044,19 @@ static void prog_of_set(pf *P, pf_prog *d, const pf_set *s)
 
 	memset(d, 0, sizeof(*d));
 	for (i = 0; i < s->n; i++)
-		if (s->s[i].len < 2)
+		if (pf_too_short(&s->s[i]))
 			return;
 	for (i = 0; i < s->n; i++) {
 		/* a string that holds another of the set adds nothing */
 		for (k = 0; k < s->n; k++)
-			if (s->s[k].len < s->s[i].len &&
+			if (s->s[k].len < s->s[i].len && !s->s[k].edges &&
 			    has_sub(s->s[i].b, s->s[i].len, s->s[k].b,
 				    s->s[k].len))
 				break;
 		if (k < s->n)
 			continue;
-		if (intern_lit(P->rs, s->s[i].b, s->s[i].len, &id)) {
+		if (intern_lit(P->rs, s->s[i].b, s->s[i].len, s->s[i].edges,
+			       &id)) {
 			P->nomem = 1;
 			break;
 		}
@@ -1052,16 +1069,18 @@ static void prog_of_set(pf *P, pf_prog *d, const pf_set *s)
 }
 
 /* -1 when the set is full or the string too long. */
-static int set_add(pf_set *s, const char *b, size_t len)
+static int set_add(pf_set *s, const char *b, size_t len, unsigned edges)
 {
 	unsigned i;
 
 	for (i = 0; i < s->n; i++)
-		if (s->s[i].len == len && !memcmp(s->s[i].b, b, len))
+		if (s->s[i].len == len && s->s[i].edges == edges &&
+		    !memcmp(s->s[i].b, b, len))
 			return 0;
 	if (s->n == PF_SET || len > PF_STR)
 		return -1;
 	s->s[s->n].len = (uint8_t)len;
+	s->s[s->n].edges = (uint8_t)edges;
 	memcpy(s->s[s->n].b, b, len);
 	s->n++;
 	return 0;
@@ -1072,15 +1091,30 @@ static int set_union(pf_set *d, const pf_set *s)
 	unsigned i;
 
 	for (i = 0; i < s->n; i++)
-		if (set_add(d, s->s[i].b, s->s[i].len))
+		if (set_add(d, s->s[i].b, s->s[i].len, s->s[i].edges))
 			return -1;
 	return 0;
 }
 
-static void set_one(pf_set *s, const char *b, size_t len)
+static void set_one(pf_set *s, const char *b, size_t len, unsigned edges)
 {
 	s->n = 0;
-	set_add(s, b, len);
+	set_add(s, b, len, edges);
+}
+
+/* The word boundaries known around a + b: an empty string's boundary is
+ * at its one position (both bits); those between two bytes are dropped. */
+static unsigned edges_cat(const pf_str *a, const pf_str *b)
+{
+	unsigned both = GV_LIT_WORD_START | GV_LIT_WORD_END;
+
+	if (!a->len && !b->len)
+		return a->edges || b->edges ? both : 0;
+	if (!a->len)
+		return (a->edges ? GV_LIT_WORD_START : 0) | b->edges;
+	if (!b->len)
+		return a->edges | (b->edges ? GV_LIT_WORD_END : 0);
+	return (a->edges & GV_LIT_WORD_START) | (b->edges & GV_LIT_WORD_END);
 }
 
 /* How set_cross treats a string longer than PF_STR. */
@@ -1092,7 +1126,7 @@ enum { CUT_NONE, CUT_END, CUT_START };
 static int set_cross(pf_set *out, const pf_set *a, const pf_set *b, int cut)
 {
 	char t[2 * PF_STR];
-	unsigned i, k;
+	unsigned i, k, edges;
 	size_t len;
 
 	out->n = 0;
@@ -1103,9 +1137,13 @@ static int set_cross(pf_set *out, const pf_set *a, const pf_set *b, int cut)
 				return -1;
 			memcpy(t, a->s[i].b, a->s[i].len);
 			memcpy(t + a->s[i].len, b->s[k].b, b->s[k].len);
+			edges = edges_cat(&a->s[i], &b->s[k]);
+			if (len > PF_STR)   /* the end cut off loses its edge */
+				edges &= cut == CUT_START ? ~GV_LIT_WORD_START :
+							    ~GV_LIT_WORD_END;
 			if (set_add(out, cut == CUT_START && len > PF_STR ?
 					t + len - PF_STR : t,
-				    len > PF_STR ? PF_STR : len))
+				    len > PF_STR ? PF_STR : len, edges))
 				return -1;
 		}
 	return 0;
@@ -1129,7 +1167,7 @@ static void info_byte(pf_info *i, unsigned char c)
 	pf_set s;
 
 	c = ascii_lower(c);
-	set_one(&s, (const char *)&c, 1);
+	set_one(&s, (const char *)&c, 1, 0);
 	info_exact(i, &s);
 }
 
@@ -1137,7 +1175,7 @@ static void info_empty(pf_info *i)
 {
 	pf_set s;
 
-	set_one(&s, "", 0);
+	set_one(&s, "", 0, 0);
 	info_exact(i, &s);
 }
 
@@ -1145,8 +1183,8 @@ static void info_empty(pf_info *i)
 static void info_any(pf_info *i)
 {
 	memset(i, 0, sizeof(*i));
-	set_one(&i->pre, "", 0);
-	set_one(&i->suf, "", 0);
+	set_one(&i->pre, "", 0, 0);
+	set_one(&i->suf, "", 0, 0);
 }
 
 /* exact -> pre and suf, losing nothing: a match starts and ends with
@@ -1231,9 +1269,9 @@ static void info_alt(pf *P, pf_info *a, pf_info *b)
 	info_open(a);
 	info_open(b);
 	if (set_union(&a->pre, &b->pre))
-		set_one(&a->pre, "", 0);
+		set_one(&a->pre, "", 0, 0);
 	if (set_union(&a->suf, &b->suf))
-		set_one(&a->suf, "", 0);
+		set_one(&a->suf, "", 0, 0);
 	info_free(a);
 	info_free(b);
 	a->cond = ca;
@@ -1250,7 +1288,7 @@ static void info_repeat(pf_info *a, long min, long max)
 		info_free(a);
 		info_empty(a);
 	} else if (min == 0) {
-		if (a->exact && max == 1 && !set_add(&a->set, "", 0))
+		if (a->exact && max == 1 && !set_add(&a->set, "", 0, 0))
 			return;
 		info_free(a);
 		info_any(a);
@@ -1272,23 +1310,82 @@ static void info_repeat(pf_info *a, long min, long max)
 	}
 }
 
-static void pf_alt(pf *P, pf_info *out);
+static void pf_alt(pf *P, pf_info *out, unsigned edges);
 
-/* Extended mode: blanks and # comments between the items. */
-static void pf_skip(pf *P)
+/* Past the blanks and # comments at q, in extended mode. */
+static const char *pf_blank(const pf *P, const char *q)
 {
-	while (P->x && P->p < P->end) {
-		if (*P->p && strchr(" \t\n\r\f\v", *P->p))
-			P->p++;
-		else if (*P->p == '#')
-			while (P->p < P->end && *P->p != '\n')
-				P->p++;
+	while (P->x && q < P->end) {
+		if (*q && strchr(" \t\n\r\f\v", *q))
+			q++;
+		else if (*q == '#')
+			while (q < P->end && *q != '\n')
+				q++;
 		else
 			break;
 	}
+	return q;
 }
 
-enum { ESC_CHAR, ESC_EMPTY, ESC_ANY, ESC_DIGIT, ESC_BAD };
+static void pf_skip(pf *P)
+{
+	P->p = pf_blank(P, P->p);
+}
+
+/* Where the group whose '(' was just read ends (its ')'), or NULL. Only a
+ * hint: the group is parsed properly later. */
+static const char *pf_group_end(const pf *P)
+{
+	const char *q = P->p;
+	int depth = 1;
+
+	while (q < P->end) {
+		char c = *q++;
+
+		if (c == '\\') {
+			q++;
+		} else if (c == '[') {
+			q += q < P->end && *q == '^';
+			q += q < P->end && *q == ']';
+			while (q < P->end && *q != ']')
+				q += *q == '\\' ? 2 : 1;
+			q++;
+		} else if (c == '#' && P->x) {
+			while (q < P->end && *q != '\n')
+				q++;
+		} else if (c == '(') {
+			depth++;
+		} else if (c == ')' && !--depth) {
+			return q - 1;
+		}
+	}
+	return NULL;
+}
+
+/* The word boundaries around a group about to be read (see pf_seq):
+ * `edges` says whether \b holds where it starts, and at the end of the
+ * sequence it is in. A group that repeats gets none (only its first and
+ * last rounds would). */
+static unsigned pf_group_edges(const pf *P, unsigned edges)
+{
+	const char *q = pf_group_end(P);
+
+	if (!q)
+		return 0;
+	q = pf_blank(P, q + 1);
+	if (q < P->end && strchr("?*+{", *q))
+		return 0;
+	edges &= GV_LIT_WORD_START | (q >= P->end || *q == '|' ||
+				      *q == ')' ? GV_LIT_WORD_END : 0);
+	if (P->end - q >= 2 && q[0] == '\\' && q[1] == 'b') {
+		q = pf_blank(P, q + 2);
+		if (q >= P->end || !strchr("?*+{", *q))
+			edges |= GV_LIT_WORD_END;
+	}
+	return edges;
+}
+
+enum { ESC_CHAR, ESC_EMPTY, ESC_WORD, ESC_ANY, ESC_DIGIT, ESC_BAD };
 
 static int hexval(int c)
 {
@@ -1322,7 +1419,7 @@ static int pf_escape(pf *P, int in_class, unsigned char *c)
 		return in_class ? ESC_BAD : ESC_ANY;
 	case 'b':
 		if (!in_class)
-			return ESC_EMPTY;
+			return ESC_WORD;
 		*c = 0x08;
 		return ESC_CHAR;
 	case 'B': case 'A': case 'Z': case 'z':
@@ -1408,7 +1505,7 @@ static void pf_class(pf *P, pf_info *out)
 	for (k = 0; k < 256; k++) {
 		c = ascii_lower((unsigned char)k);
 		if (in[k] && (s.n == PF_CLASS ||
-			      set_add(&s, (const char *)&c, 1)))
+			      set_add(&s, (const char *)&c, 1, 0)))
 			return;
 	}
 	if (s.n)
@@ -1417,7 +1514,7 @@ static void pf_class(pf *P, pf_info *out)
 
 /* After '(': a group, or a lookaround (which matches no text), or an
  * option setting without ':' (likewise). */
-static void pf_group(pf *P, pf_info *out)
+static void pf_group(pf *P, pf_info *out, unsigned edges)
 {
 	int look = 0;
 	char c;
@@ -1469,7 +1566,7 @@ static void pf_group(pf *P, pf_info *out)
 		return;
 	}
 	info_free(out);
-	pf_alt(P, out);
+	pf_alt(P, out, look ? 0 : pf_group_edges(P, edges));
 	P->depth--;
 	if (P->p >= P->end || *P->p != ')')
 		P->bad = 1;
@@ -1527,8 +1624,9 @@ static void pf_quant(pf *P, pf_info *a)
 	info_repeat(a, min, max);
 }
 
-/* One item and its quantifier; P->p is at neither '|' nor ')'. */
-static void pf_atom(pf *P, pf_info *out)
+/* One item and its quantifier; P->p is at neither '|' nor ')'. edges:
+ * for a group, see pf_seq. */
+static void pf_atom(pf *P, pf_info *out, unsigned edges)
 {
 	unsigned char c = (unsigned char)*P->p++;
 	pf_set s;
@@ -1536,7 +1634,7 @@ static void pf_atom(pf *P, pf_info *out)
 
 	switch (c) {
 	case '(':
-		pf_group(P, out);
+		pf_group(P, out, edges);
 		break;
 	case '[':
 		pf_class(P, out);
@@ -1559,10 +1657,15 @@ static void pf_atom(pf *P, pf_info *out)
 		case ESC_EMPTY:
 			info_empty(out);
 			break;
+		case ESC_WORD:   /* \b: a boundary at this point */
+			set_one(&s, "", 0, GV_LIT_WORD_START |
+					   GV_LIT_WORD_END);
+			info_exact(out, &s);
+			break;
 		case ESC_DIGIT:
 			s.n = 0;
 			for (k = 0; k < 10; k++)
-				set_add(&s, "0123456789" + k, 1);
+				set_add(&s, "0123456789" + k, 1, 0);
 			info_exact(out, &s);
 			break;
 		case ESC_ANY:
@@ -1581,20 +1684,41 @@ static void pf_atom(pf *P, pf_info *out)
 	pf_quant(P, out);
 }
 
+/* Whether \b holds at the end of every string of s. */
+static int set_ends_at_edge(const pf_set *s)
+{
+	unsigned i;
+
+	for (i = 0; i < s->n; i++)
+		if (!(s->s[i].edges & (s->s[i].len ? GV_LIT_WORD_END :
+					GV_LIT_WORD_START | GV_LIT_WORD_END)))
+			return 0;
+	return s->n > 0;
+}
+
 /* Items up to '|', ')' or the end. Runs of exact items are joined first,
- * so "buffer" is one string, not six conditions. */
-static void pf_seq(pf *P, pf_info *out)
+ * so "buffer" is one string, not six conditions. edges: GV_LIT_WORD_START
+ * when \b holds where the sequence starts, _END where it ends. They are
+ * handed on to a group that starts or ends the sequence, or next to a \b:
+ * \b(?:rce|xss)\b says "rce" as a word, not in "source". */
+static void pf_seq(pf *P, pf_info *out, unsigned edges)
 {
 	pf_info run, atom;
-	pf_set t;
+	pf_set t, at_edge;
 
+	set_one(&at_edge, "", 0, GV_LIT_WORD_START | GV_LIT_WORD_END);
 	info_empty(out);
-	info_empty(&run);
+	if (edges & GV_LIT_WORD_START)
+		info_exact(&run, &at_edge);
+	else
+		info_empty(&run);
 	for (;;) {
 		pf_skip(P);
 		if (P->bad || P->p >= P->end || *P->p == '|' || *P->p == ')')
 			break;
-		pf_atom(P, &atom);
+		pf_atom(P, &atom, (set_ends_at_edge(&run.set) ?
+				   GV_LIT_WORD_START : 0) |
+				  (edges & GV_LIT_WORD_END));
 		if (atom.exact &&
 		    !set_cross(&t, &run.set, &atom.set, CUT_NONE)) {
 			run.set = t;
@@ -1609,17 +1733,20 @@ static void pf_seq(pf *P, pf_info *out)
 		info_empty(&run);
 		info_cat(P, out, &atom);
 	}
+	if (edges & GV_LIT_WORD_END && !set_cross(&t, &run.set, &at_edge,
+						  CUT_NONE))
+		run.set = t;
 	info_cat(P, out, &run);
 }
 
-static void pf_alt(pf *P, pf_info *out)
+static void pf_alt(pf *P, pf_info *out, unsigned edges)
 {
 	pf_info b;
 
-	pf_seq(P, out);
+	pf_seq(P, out, edges);
 	while (!P->bad && P->p < P->end && *P->p == '|') {
 		P->p++;
-		pf_seq(P, &b);
+		pf_seq(P, &b, edges);
 		info_alt(P, out, &b);
 	}
 }
@@ -1787,7 +1914,7 @@ static int prefilter(gv_ruleset *rs, gv_rule *r)
 	P.p = r->pattern;
 	P.end = r->pattern + r->pattern_len;
 	P.x = (r->options & PCRE2_EXTENDED) != 0;
-	pf_alt(&P, &root);
+	pf_alt(&P, &root, 0);
 	if (P.p < P.end)
 		P.bad = 1;   /* a ')' with no group */
 	if (!P.bad && !P.nomem)
@@ -1859,7 +1986,9 @@ typedef struct trie {
 	uint32_t n;            /* states; 0 is the start */
 	uint32_t *go;          /* [state * k + class] -> state */
 	uint32_t *fail;        /* the longest proper suffix that is a state */
-	uint32_t *own;         /* the literal ending at the state, + 1 */
+	uint32_t *own;         /* a literal ending at the state, + 1 */
+	uint32_t *same;        /* per literal: the next with its text, + 1
+	                          (they differ in edges) */
 	uint32_t *order;       /* the states breadth first, start excluded */
 } trie;
 
@@ -1868,6 +1997,7 @@ static void trie_free(trie *t)
 	free(t->go);
 	free(t->fail);
 	free(t->own);
+	free(t->same);
 	free(t->order);
 }
 
@@ -1883,8 +2013,9 @@ static int trie_build(trie *t, const gv_ruleset *rs, const uint8_t *cls)
 	t->go = calloc(most * t->k, sizeof(*t->go));
 	t->fail = calloc(most, sizeof(*t->fail));
 	t->own = calloc(most, sizeof(*t->own));
+	t->same = calloc(rs->nlits + 1, sizeof(*t->same));
 	t->order = malloc(most * sizeof(*t->order));
-	if (!t->go || !t->fail || !t->own || !t->order)
+	if (!t->go || !t->fail || !t->own || !t->same || !t->order)
 		return GV_ENOMEM;
 	t->n = 1;
 	for (i = 0; i < rs->nlits; i++) {
@@ -1894,6 +2025,7 @@ static int trie_build(trie *t, const gv_ruleset *rs, const uint8_t *cls)
 				t->go[s * t->k + c] = t->n++;
 			s = t->go[s * t->k + c];
 		}
+		t->same[i] = t->own[s];
 		t->own[s] = (uint32_t)i + 1;
 	}
 	/* Breadth first, a state's row is completed when it is taken from the
@@ -1918,12 +2050,41 @@ static int trie_build(trie *t, const gv_ruleset *rs, const uint8_t *cls)
 	return 0;
 }
 
+/* lit_req_at[] and lit_rules[] of rules_int.h. */
+static int index_requires(gv_ruleset *rs)
+{
+	uint32_t *at, *rules;
+	size_t i, k, n = 0;
+
+	for (i = 0; i < rs->count; i++)
+		n += rs->rules[i].nreq;
+	if (n > UINT32_MAX ||
+	    !(at = calloc(rs->nlits + 2, sizeof(*at))))
+		return GV_ENOMEM;
+	if (!(rules = malloc((n ? n : 1) * sizeof(*rules)))) {
+		free(at);
+		return GV_ENOMEM;
+	}
+	/* count into at[l + 2], sum, then fill through at[l + 1] */
+	for (i = 0; i < rs->count; i++)
+		for (k = 0; k < rs->rules[i].nreq; k++)
+			at[rs->rules[i].req[k] + 2]++;
+	for (i = 2; i < rs->nlits + 2; i++)
+		at[i] += at[i - 1];
+	for (i = 0; i < rs->count; i++)
+		for (k = 0; k < rs->rules[i].nreq; k++)
+			rules[at[rs->rules[i].req[k] + 1]++] = (uint32_t)i;
+	rs->lit_req_at = at;
+	rs->lit_rules = rules;
+	return 0;
+}
+
 /* Builds the literal automaton of rules_int.h from lits[]. */
 static int build_automaton(gv_ruleset *rs)
 {
 	trie t = { 0 };
 	uint32_t *map = NULL, *outs = NULL, *start = NULL, *next = NULL;
-	uint32_t s, c, f, hit, plain = 0, row;
+	uint32_t *len = NULL, s, c, f, l, hit, plain = 0, row;
 	size_t i, k, nouts = 0, aouts = 0;
 	int rc = GV_ENOMEM;
 
@@ -1943,21 +2104,25 @@ static int build_automaton(gv_ruleset *rs)
 		rs->lit_class[c] = rs->lit_class[c + 32];
 	if (trie_build(&t, rs, rs->lit_class) ||
 	    !(map = malloc(t.n * sizeof(*map))) ||
-	    !(start = calloc(t.n, sizeof(*start))))
+	    !(start = calloc(t.n, sizeof(*start))) ||
+	    !(len = calloc(t.n, sizeof(*len))))
 		goto done;
-	/* Each state's list: its own literal, then its fail state's list
+	/* Each state's list: its own literals, then its fail state's list
 	 * (breadth first, so that one is done). start[] is offset + 1. */
 	for (i = 0; i + 1 < t.n; i++) {
 		s = t.order[i];
 		f = t.fail[s];
-		if (!t.own[s] && !start[f])
+		for (l = t.own[s]; l; l = t.same[l - 1])
+			len[s]++;
+		if (!len[s] && !start[f])
 			continue;
-		if (gv_grow((void **)&outs, &aouts, nouts + rs->lit_maxlen + 1,
+		len[s] += len[f];
+		if (gv_grow((void **)&outs, &aouts, nouts + len[s] + 1,
 			    sizeof(*outs)))
 			goto done;
 		start[s] = (uint32_t)nouts + 1;
-		if (t.own[s])
-			outs[nouts++] = t.own[s] - 1;
+		for (l = t.own[s]; l; l = t.same[l - 1])
+			outs[nouts++] = l - 1;
 		for (k = start[f]; k && outs[k - 1] != GV_LIT_END; k++)
 			outs[nouts++] = outs[k - 1];
 		outs[nouts++] = GV_LIT_END;
@@ -1991,6 +2156,7 @@ done:
 	trie_free(&t);
 	free(map);
 	free(start);
+	free(len);
 	free(outs);
 	return rc;
 }
@@ -2015,7 +2181,8 @@ int gv_rules_compile(gv_ruleset *rs, gv_error *err)
 	for (i = 0; i < rs->count; i++)
 		if (!rs->rules[i].cond && prefilter(rs, &rs->rules[i]))
 			return gv_error_set(err, GV_ENOMEM, "out of memory");
-	if (!rs->lit_next && (rc = build_automaton(rs)))
+	if ((!rs->lit_next && (rc = build_automaton(rs))) ||
+	    (!rs->lit_req_at && (rc = index_requires(rs))))
 		return gv_error_set(err, rc, "out of memory");
 	__atomic_store_n(&rs->compiled, 1, __ATOMIC_RELEASE);
 	return 0;

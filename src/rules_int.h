@@ -100,7 +100,11 @@ typedef struct gv_rule {
 typedef struct gv_lit {
 	char *text;            /* lower case ASCII, >= 2 bytes */
 	size_t len;
+	uint8_t edges;         /* it counts only with a word boundary (\b)
+	                          just before it, just after it: */
 } gv_lit;
+#define GV_LIT_WORD_START 1u
+#define GV_LIT_WORD_END 2u
 
 /* The end of a list in lit_outs[]. */
 #define GV_LIT_END UINT32_MAX
@@ -127,6 +131,12 @@ struct gv_ruleset {
 	 * where the state's list of the literals that end there starts in
 	 * lit_outs (GV_LIT_END-terminated). States that end a literal have the
 	 * last rows, from offset lit_hit on; the start state's row is at 0. */
+	/* The rules that require literal i (`requires`), as indexes into
+	 * rules[]: lit_rules[lit_req_at[i]] up to lit_rules[lit_req_at[i + 1]],
+	 * so that the classifier goes from the literals present to the rules
+	 * to run without testing every rule's list. */
+	uint32_t *lit_req_at;
+	uint32_t *lit_rules;
 	uint8_t lit_class[256];
 	uint32_t lit_row;
 	uint32_t *lit_next;

@@ -530,8 +530,13 @@ Test(classify, literal_pre_check_finds_every_literal_in_any_case)
 }
 
 /* A random pattern of the constructs rules use, for the prefilter test. */
-static void gen_pattern(gv_buf *b, int depth)
+static void gen_pattern(gv_buf *b, int depth, int words)
 {
+	/* words: mostly word boundaries between short words */
+	static const char *const word_atoms[] = {
+		"a", "b", "ab", "ba", "-", "\\x20", "[ab]", "\\b", "\\b",
+		"\\b", "\\w", "\\s"
+	};
 	static const char *const atoms[] = {
 		"a", "b", "c", "A", "-", ":", "\\x20", "ab", "abc", "ba",
 		"[ab]", "[a-c]", "[^a]", "[\\s-]", "[0-9]", "[ -]", ".",
@@ -549,12 +554,15 @@ static void gen_pattern(gv_buf *b, int depth)
 			cr_assert_eq(gv_buf_puts(b, rnd(5) ? "" : " "), 0);
 		if (depth < 3 && !rnd(4)) {
 			cr_assert_eq(gv_buf_puts(b, groups[rnd(4)]), 0);
-			gen_pattern(b, depth + 1);
+			gen_pattern(b, depth + 1, words);
 			while (!rnd(2)) {
 				cr_assert_eq(gv_buf_puts(b, "|"), 0);
-				gen_pattern(b, depth + 1);
+				gen_pattern(b, depth + 1, words);
 			}
 			cr_assert_eq(gv_buf_puts(b, ")"), 0);
+		} else if (words) {
+			cr_assert_eq(gv_buf_puts(b, word_atoms[rnd(
+				sizeof(word_atoms) / sizeof(word_atoms[0]))]), 0);
 		} else {
 			cr_assert_eq(gv_buf_puts(b, atoms[rnd(sizeof(atoms) /
 							 sizeof(atoms[0]))]), 0);
@@ -568,14 +576,16 @@ Test(classify, prefilter_never_skips_a_rule_whose_pattern_matches)
 {
 	/* Random patterns (no requires: only the condition read off the
 	 * pattern can skip them) on random texts: a rule fires exactly when
-	 * PCRE2 finds its pattern in the message. */
+	 * PCRE2 finds its pattern in the message. Every other set is of
+	 * short words and word boundaries. */
 	enum { NRULES = 40, NSETS = 12, NTEXTS = 60 };
 	static const char *const flags[] = { "", "i", "x", "i x", "m" };
 	static const char *const inline_flags[] = { "-i", "i", "x", "ix", "m" };
 	gv_buf set = { 0 }, pat = { 0 }, re = { 0 };
 	gv_regex *rx[NRULES];
+	char pats[NRULES][160];
 	gv_error err = { 0, "" };
-	char text[48], id[16];
+	char text[128], id[16];
 	size_t k, r, t, n, i, f, fired = 0, not_fired = 0;
 
 	rnd_state = 7;
@@ -585,12 +595,13 @@ Test(classify, prefilter_never_skips_a_rule_whose_pattern_matches)
 			f = rnd(5);
 			do {
 				pat.len = 0;
-				gen_pattern(&pat, 0);
+				gen_pattern(&pat, 0, (int)(k & 1));
 				re.len = 0;
 				cr_assert_eq(gv_buf_printf(&re, "(?%s)%s",
 							   inline_flags[f],
 							   pat.ptr), 0);
 			} while (gv_regex_compile(&rx[r], re.ptr, &err));
+			snprintf(pats[r], sizeof(pats[r]), "%s", re.ptr);
 			cr_assert_eq(gv_buf_printf(&set, "[rule r%zu]\n"
 						   "category = none\n"
 						   "field = message\n"
@@ -603,16 +614,20 @@ Test(classify, prefilter_never_skips_a_rule_whose_pattern_matches)
 		rs = NULL;
 		setup_rules(set.ptr);
 		for (t = 0; t < NTEXTS; t++) {
-			n = rnd(40);
+			n = rnd(100);   /* from 64 bytes on, read in halves */
 			for (i = 0; i < n; i++)
-				text[i] = "abcAB -:\n0#"[rnd(11)];
+				text[i] = k & 1 ? "ab -"[rnd(4)] :
+						  "abcAB -:\n0#"[rnd(11)];
 			classify_as(0, text, n, NULL, NULL);
 			for (r = 0; r < NRULES; r++) {
 				int want = gv_regex_search(rx[r], text, n);
 
+				if (want < 0)
+					continue;   /* a limit: skipped alike */
 				snprintf(id, sizeof(id), "r%zu", r);
-				cr_assert_eq(has_rule(id), want, "rule %s on "
-					     "'%.*s'", id, (int)n, text);
+				cr_assert_eq(has_rule(id), want, "rule %s /%s/ on "
+					     "'%.*s'", id, pats[r], (int)n,
+					     text);
 				fired += (size_t)want;
 				not_fired += (size_t)!want;
 			}
@@ -657,6 +672,39 @@ Test(classify, every_match_example_of_the_default_rules_fires)
 	}
 	cr_assert_gt(tested, 100);
 	gv_buf_free(&msg);
+}
+
+Test(classify, prefilter_word_boundaries_hold_only_where_the_pattern_says)
+{
+	/* each pattern matches its text; a \b carried one step too far would
+	 * make the rule look impossible there */
+	static const char *const cases[][2] = {
+		{ "\\b(?:ab)+b", "x ababb" },          /* not every round */
+		{ "(?:(x*ab|ba)c)\\b", "abc " },       /* not inside */
+		{ "\\babcdefghijklmnopqrstu", " abcdefghijklmnopqrstu" },
+		{ "abcdefghijklmnopqrstu\\b", "abcdefghijklmnopqrstu " },
+		{ "\\b(?:rce|xss)\\b", "an rce" },
+		{ "(?:x|\\bab)c", "abc" },
+		{ "a\\b(?:-|b)", "a-" },
+	};
+	gv_buf set = { 0 };
+	char id[16];
+	size_t i, n = sizeof(cases) / sizeof(cases[0]);
+
+	for (i = 0; i < n; i++)
+		cr_assert_eq(gv_buf_printf(&set, "[rule p%zu]\ncategory = none\n"
+					   "field = message\npattern = %s\n", i,
+					   cases[i][0]), 0);
+	setup_rules(set.ptr);
+	for (i = 0; i < n; i++) {
+		classify(cases[i][1]);
+		snprintf(id, sizeof(id), "p%zu", i);
+		cr_assert(has_rule(id), "/%s/ on '%s'", cases[i][0],
+			  cases[i][1]);
+	}
+	classify("the source");
+	cr_assert(!has_rule("p4"));
+	gv_buf_free(&set);
 }
 
 Test(classify, prefilter_keeps_separators_the_required_literals_lack)
