@@ -4,7 +4,9 @@
  *
  * Per message: one pass finds which required literals occur (any case,
  * through the ruleset's literal automaton), then only the rules with a
- * literal present (or none declared) run their pattern on their field. Fields are
+ * literal present (or none declared), and whose prefilter (the literals
+ * their pattern cannot match without, rules_int.h) holds, run their pattern
+ * on their field. Fields are
  * cut out of the message lazily: subject = the first line, body = what
  * follows the first blank line, trailer:<Name> = the values of `Name:` lines
  * of the last paragraph, author = "Name <email>".
@@ -90,6 +92,9 @@ typedef struct scratch {
 	pcre2_match_data *md;
 	uint64_t *lits;        /* bit per ruleset literal: present */
 	size_t nwords;
+	uint64_t *run;         /* bit per rule: one of its required
+	                          literals is present */
+	size_t nrun;
 	gv_buf author, trailer, tmp;
 	uint32_t labels, vetoes;
 	uint8_t conf[GV_CAT__COUNT];
@@ -291,13 +296,37 @@ static int trailer_values(gv_buf *out, const char *m, size_t n,
 	return rc;
 }
 
-/* Sets the bit of every literal listed at `at` in lit_outs. */
-static void lit_hits(const gv_ruleset *rs, uint64_t *bits, uint32_t at)
+/* \w of PCRE2 without UCP. */
+static int is_word(unsigned char c)
+{
+	return c == '_' || (unsigned)((c | 32) - 'a') < 26 ||
+	       (unsigned)(c - '0') < 10;
+}
+
+/* Whether \b holds at position i of t (between t[i - 1] and t[i]). */
+static int word_edge(const unsigned char *t, size_t n, size_t i)
+{
+	return (i > 0 && is_word(t[i - 1])) != (i < n && is_word(t[i]));
+}
+
+/* Sets the bit of every literal listed at `at` in lit_outs, which end at
+ * t[end], unless it wants a word boundary there is not. */
+static void lit_hits(const gv_ruleset *rs, uint64_t *bits, uint32_t at,
+		     const unsigned char *t, size_t n, size_t end)
 {
 	const uint32_t *o;
+	const gv_lit *l;
 
-	for (o = rs->lit_outs + at; *o != GV_LIT_END; o++)
+	for (o = rs->lit_outs + at; *o != GV_LIT_END; o++) {
+		if (bits[*o >> 6] & 1ull << (*o & 63))
+			continue;
+		l = &rs->lits[*o];
+		if ((l->edges & GV_LIT_WORD_START &&
+		     !word_edge(t, n, end + 1 - l->len)) ||
+		    (l->edges & GV_LIT_WORD_END && !word_edge(t, n, end + 1)))
+			continue;
 		bits[*o >> 6] |= 1ull << (*o & 63);
+	}
 }
 
 /* One pass over t through the literal automaton (rules_int.h): sets the bit
@@ -324,21 +353,24 @@ static void scan_literals(const gv_ruleset *rs, uint64_t *bits,
 			sb = next[sb + cls[b[i]]];
 			if (sa >= hit || sb >= hit) {
 				if (sa >= hit)
-					lit_hits(rs, bits, next[sa + row]);
+					lit_hits(rs, bits, next[sa + row], a,
+						 n, i);
 				if (sb >= hit)
-					lit_hits(rs, bits, next[sb + row]);
+					lit_hits(rs, bits, next[sb + row], a,
+						 n, n / 2 + i);
 			}
 		}
 		for (j = i; j < nb; j++) {
 			sb = next[sb + cls[b[j]]];
 			if (sb >= hit)
-				lit_hits(rs, bits, next[sb + row]);
+				lit_hits(rs, bits, next[sb + row], a, n,
+					 n / 2 + j);
 		}
 	}
 	for (; i < ea; i++) {
 		sa = next[sa + cls[a[i]]];
 		if (sa >= hit)
-			lit_hits(rs, bits, next[sa + row]);
+			lit_hits(rs, bits, next[sa + row], a, n, i);
 	}
 }
 
@@ -364,6 +396,7 @@ static void scratch_free(scratch *s)
 {
 	pcre2_match_data_free(s->md);
 	free(s->lits);
+	free(s->run);
 	gv_buf_free(&s->author);
 	gv_buf_free(&s->trailer);
 	gv_buf_free(&s->tmp);
@@ -460,7 +493,10 @@ static scratch *scratch_get(gv_classes *c)
 		if (!(s = calloc(1, sizeof(*s))))
 			return NULL;
 		s->nwords = rs ? (rs->nlits + 63) / 64 : 0;
-		if (s->nwords && !(s->lits = calloc(s->nwords, sizeof(uint64_t)))) {
+		s->nrun = rs ? (rs->count + 63) / 64 : 0;
+		if ((s->nwords &&
+		     !(s->lits = calloc(s->nwords, sizeof(uint64_t)))) ||
+		    (s->nrun && !(s->run = calloc(s->nrun, sizeof(uint64_t))))) {
 			scratch_free(s);
 			return NULL;
 		}
@@ -687,16 +723,40 @@ static int run_rule(scratch *s, const gv_ruleset *rs, const gv_rule *r,
 	return 0;
 }
 
-static int rule_wanted(const scratch *s, const gv_rule *r)
+/* s->run: the rules one of whose required literals is present, found
+ * from the (few) literals present. */
+static void rules_to_run(scratch *s, const gv_ruleset *rs)
 {
-	size_t k;
+	size_t w, l, k;
+	uint64_t b;
 
-	if (!r->nreq)
-		return 1;
-	for (k = 0; k < r->nreq; k++)
-		if (s->lits[r->req[k] >> 6] & (1ull << (r->req[k] & 63)))
-			return 1;
-	return 0;
+	memset(s->run, 0, s->nrun * sizeof(*s->run));
+	for (w = 0; w < s->nwords; w++)
+		for (b = s->lits[w]; b; b &= b - 1) {
+			l = w * 64 + (size_t)__builtin_ctzll(b);
+			for (k = rs->lit_req_at[l]; k < rs->lit_req_at[l + 1];
+			     k++)
+				s->run[rs->lit_rules[k] >> 6] |=
+					1ull << (rs->lit_rules[k] & 63);
+		}
+}
+
+/* Whether the prefilter condition at c (gv_rule.cond) holds for the
+ * literals present: when not, the rule's pattern cannot match. Stops at the
+ * first operand that decides an AND or an OR. */
+static int cond_holds(const uint32_t *c, const uint64_t *bits)
+{
+	const uint32_t *p, *end;
+	int all;
+
+	if (*c != GV_COND_AND && *c != GV_COND_OR)
+		return (int)(bits[*c >> 6] >> (*c & 63) & 1);
+	all = *c == GV_COND_AND;
+	for (p = c + 2, end = c + c[1]; p < end;
+	     p += *p == GV_COND_AND || *p == GV_COND_OR ? p[1] : 1)
+		if (cond_holds(p, bits) != all)
+			return !all;
+	return all;
 }
 
 static int classify_into(scratch *s, const gv_ruleset *rs,
@@ -718,10 +778,12 @@ static int classify_into(scratch *s, const gv_ruleset *rs,
 			scan_literals(rs, s->lits, msg->author_email,
 				      msg->author_email_len);
 	}
+	rules_to_run(s, rs);
 	for (i = 0; i < rs->count; i++) {
 		const gv_rule *r = &rs->rules[i];
 
-		if (!rule_wanted(s, r))
+		if ((r->nreq && !(s->run[i >> 6] & 1ull << (i & 63))) ||
+		    (r->ncond && !cond_holds(r->cond, s->lits)))
 			continue;
 		switch (r->field) {
 		case GV_FIELD_SUBJECT:

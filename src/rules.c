@@ -145,6 +145,7 @@ static void rule_free(gv_rule *r)
 	free(r->caps_text);
 	free(r->req_text);
 	free(r->req);
+	free(r->cond);
 	for (i = 0; i < r->nexamples; i++)
 		free(r->examples[i].text);
 	free(r->examples);
@@ -168,6 +169,8 @@ void gv_rules_free(gv_ruleset *rs)
 	free(rs->lits);
 	free(rs->lit_next);
 	free(rs->lit_outs);
+	free(rs->lit_req_at);
+	free(rs->lit_rules);
 	pcre2_match_context_free(rs->mctx);
 	pthread_mutex_destroy(&rs->once);
 	free(rs);
@@ -254,13 +257,16 @@ static int is_blank(int c)
 	return c == ' ' || c == '\t';
 }
 
-static int intern_lit(gv_ruleset *rs, const char *s, size_t n, uint32_t *out)
+/* edges: GV_LIT_WORD_START / _END, for literals read off a pattern. */
+static int intern_lit(gv_ruleset *rs, const char *s, size_t n, unsigned edges,
+		      uint32_t *out)
 {
 	size_t i;
 	char *t;
 
 	for (i = 0; i < rs->nlits; i++) {
-		if (rs->lits[i].len == n && !memcmp(rs->lits[i].text, s, n)) {
+		if (rs->lits[i].len == n && rs->lits[i].edges == edges &&
+		    !memcmp(rs->lits[i].text, s, n)) {
 			*out = (uint32_t)i;
 			return 0;
 		}
@@ -272,6 +278,7 @@ static int intern_lit(gv_ruleset *rs, const char *s, size_t n, uint32_t *out)
 		t[i] = (char)tolower((unsigned char)t[i]);
 	rs->lits[rs->nlits].text = t;
 	rs->lits[rs->nlits].len = n;
+	rs->lits[rs->nlits].edges = (uint8_t)edges;
 	*out = (uint32_t)rs->nlits++;
 	return 0;
 }
@@ -457,7 +464,7 @@ static int set_requires(parser *p, const char *v, size_t n, unsigned line,
 				    "characters");
 		if (gv_grow((void **)&r->req, &alloc, r->nreq + 1,
 			    sizeof(*r->req)) ||
-		    intern_lit(p->rs, v + i, e - i, &li))
+		    intern_lit(p->rs, v + i, e - i, 0, &li))
 			return gv_error_set(p->err, GV_ENOMEM, "out of memory");
 		r->req[r->nreq++] = li;
 		i = j + 1;
@@ -897,6 +904,1035 @@ int gv_rules_add_default(gv_ruleset *rs, gv_error *err)
 	return 0;
 }
 
+/* ---- what a match must contain: the prefilter ---- */
+
+/*
+ * From a rule's pattern, a condition on the literals of a message that holds
+ * whenever the pattern can match its field (a part of the message): the
+ * classifier skips the rule without running PCRE2 on a message where the
+ * condition fails. The pattern is read by a small parser of PCRE2's syntax
+ * (bytes, no UTF); a construct it does not know makes it give up on the rule
+ * (no condition), and every approximation leans towards "may match", so a
+ * rule is only ever skipped where it cannot match.
+ *
+ * Per node of the pattern it keeps either the strings the node can match
+ * (exact, lower case), or, once those are too many or unbounded, strings one
+ * of which every match starts with (pre) and ends with (suf), and a condition
+ * every text holding a match meets (cond). Concatenation crosses the sets
+ * (the end of one part runs into the start of the next), alternation unites
+ * them and ORs the conditions, and a repetition that may match nothing knows
+ * nothing. After Russ Cox, "Regular Expression Matching with a Trigram
+ * Index" (2012), with case folded and whole strings instead of trigrams.
+ */
+#define PF_SET 16      /* strings in a set */
+#define PF_STR 16      /* bytes in a string; longer ones are cut */
+#define PF_CLASS 10    /* members of a class taken one by one: [0-9] */
+#define PF_DEPTH 16    /* group nesting */
+#define PF_OPS 1024    /* ops in a condition */
+
+typedef struct pf_str {
+	uint8_t len;
+	uint8_t edges;   /* GV_LIT_WORD_*: a \b just before, just after */
+	char b[PF_STR];
+} pf_str;
+
+typedef struct pf_set {
+	unsigned n;
+	pf_str s[PF_SET];
+} pf_set;
+
+/* A condition in postfix (rules_int.h); the empty program is "true". */
+typedef struct pf_prog {
+	uint32_t *op;
+	size_t n, alloc;
+} pf_prog;
+
+typedef struct pf_info {
+	int exact;       /* set holds every string the node can match */
+	pf_set set;
+	pf_set pre, suf; /* not exact: every match starts, ends with one */
+	pf_prog cond;    /* met by every text that holds a match */
+	int implied;     /* cond says all pre and suf say (an alternation) */
+} pf_info;
+
+typedef struct pf {
+	gv_ruleset *rs;
+	const char *p, *end;
+	int x;           /* flags = x: blanks and # comments are not pattern */
+	int depth;
+	int bad;         /* a construct this parser does not know */
+	int nomem;
+} pf;
+
+static unsigned char ascii_lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+static int has_sub(const char *h, size_t hn, const char *n, size_t nn)
+{
+	size_t i;
+
+	for (i = 0; i + nn <= hn; i++)
+		if (!memcmp(h + i, n, nn))
+			return 1;
+	return 0;
+}
+
+static void prog_free(pf_prog *g)
+{
+	free(g->op);
+	memset(g, 0, sizeof(*g));
+}
+
+static int prog_put(pf *P, pf_prog *g, uint32_t op)
+{
+	if (g->n >= PF_OPS)
+		return -1;
+	if (gv_grow((void **)&g->op, &g->alloc, g->n + 1, sizeof(*g->op))) {
+		P->nomem = 1;
+		return -1;
+	}
+	g->op[g->n++] = op;
+	return 0;
+}
+
+/* d = d op s (GV_COND_AND or GV_COND_OR); s is consumed. A condition that
+ * grows too long is cut back towards "true", which only weakens it. */
+static void prog_join(pf *P, pf_prog *d, pf_prog *s, uint32_t op)
+{
+	size_t n = d->n, i;
+
+	if (!s->n || !d->n) {
+		/* x AND true = x, x OR true = true */
+		if (op == GV_COND_OR) {
+			prog_free(d);
+		} else if (!d->n) {
+			prog_free(d);
+			*d = *s;
+			memset(s, 0, sizeof(*s));
+		}
+		prog_free(s);
+		return;
+	}
+	for (i = 0; i < s->n && !prog_put(P, d, s->op[i]); i++)
+		;
+	if (i < s->n || prog_put(P, d, op)) {
+		if (op == GV_COND_AND)
+			d->n = n;
+		else
+			prog_free(d);
+	}
+	prog_free(s);
+}
+
+/* Too short to be worth finding: shorter than a literal may be, or two
+ * letters ("to", "of", "in"), found in nearly every message. */
+static int pf_too_short(const pf_str *s)
+{
+	return s->len < 2 ||
+	       (s->len == 2 && isalpha((unsigned char)s->b[0]) &&
+		isalpha((unsigned char)s->b[1]));
+}
+
+/* d = "the text holds one of the strings of s": an OR of literals, or
+ * "true" when one of them is too short. */
+static void prog_of_set(pf *P, pf_prog *d, const pf_set *s)
+{
+	unsigned i, k, used = 0;
+	uint32_t id;
+
+	memset(d, 0, sizeof(*d));
+	for (i = 0; i < s->n; i++)
+		if (pf_too_short(&s->s[i]))
+			return;
+	for (i = 0; i < s->n; i++) {
+		/* a string that holds another of the set adds nothing */
+		for (k = 0; k < s->n; k++)
+			if (s->s[k].len < s->s[i].len && !s->s[k].edges &&
+			    has_sub(s->s[i].b, s->s[i].len, s->s[k].b,
+				    s->s[k].len))
+				break;
+		if (k < s->n)
+			continue;
+		if (intern_lit(P->rs, s->s[i].b, s->s[i].len, s->s[i].edges,
+			       &id)) {
+			P->nomem = 1;
+			break;
+		}
+		if (prog_put(P, d, id) ||
+		    (used++ && prog_put(P, d, GV_COND_OR)))
+			break;
+	}
+	if (i < s->n)
+		prog_free(d);
+}
+
+/* -1 when the set is full or the string too long. */
+static int set_add(pf_set *s, const char *b, size_t len, unsigned edges)
+{
+	unsigned i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->s[i].len == len && s->s[i].edges == edges &&
+		    !memcmp(s->s[i].b, b, len))
+			return 0;
+	if (s->n == PF_SET || len > PF_STR)
+		return -1;
+	s->s[s->n].len = (uint8_t)len;
+	s->s[s->n].edges = (uint8_t)edges;
+	memcpy(s->s[s->n].b, b, len);
+	s->n++;
+	return 0;
+}
+
+static int set_union(pf_set *d, const pf_set *s)
+{
+	unsigned i;
+
+	for (i = 0; i < s->n; i++)
+		if (set_add(d, s->s[i].b, s->s[i].len, s->s[i].edges))
+			return -1;
+	return 0;
+}
+
+static void set_one(pf_set *s, const char *b, size_t len, unsigned edges)
+{
+	s->n = 0;
+	set_add(s, b, len, edges);
+}
+
+/* The word boundaries known around a + b: an empty string's boundary is
+ * at its one position (both bits); those between two bytes are dropped. */
+static unsigned edges_cat(const pf_str *a, const pf_str *b)
+{
+	unsigned both = GV_LIT_WORD_START | GV_LIT_WORD_END;
+
+	if (!a->len && !b->len)
+		return a->edges || b->edges ? both : 0;
+	if (!a->len)
+		return (a->edges ? GV_LIT_WORD_START : 0) | b->edges;
+	if (!b->len)
+		return a->edges | (b->edges ? GV_LIT_WORD_END : 0);
+	return (a->edges & GV_LIT_WORD_START) | (b->edges & GV_LIT_WORD_END);
+}
+
+/* How set_cross treats a string longer than PF_STR. */
+enum { CUT_NONE, CUT_END, CUT_START };
+
+/* out = { a + b }; -1 when that is too many strings, or with CUT_NONE too
+ * long ones. CUT_END keeps the first bytes (a prefix of a prefix is one, a
+ * part of a string held is held), CUT_START the last. */
+static int set_cross(pf_set *out, const pf_set *a, const pf_set *b, int cut)
+{
+	char t[2 * PF_STR];
+	unsigned i, k, edges;
+	size_t len;
+
+	out->n = 0;
+	for (i = 0; i < a->n; i++)
+		for (k = 0; k < b->n; k++) {
+			len = (size_t)a->s[i].len + b->s[k].len;
+			if (len > PF_STR && cut == CUT_NONE)
+				return -1;
+			memcpy(t, a->s[i].b, a->s[i].len);
+			memcpy(t + a->s[i].len, b->s[k].b, b->s[k].len);
+			edges = edges_cat(&a->s[i], &b->s[k]);
+			if (len > PF_STR)   /* the end cut off loses its edge */
+				edges &= cut == CUT_START ? ~GV_LIT_WORD_START :
+							    ~GV_LIT_WORD_END;
+			if (set_add(out, cut == CUT_START && len > PF_STR ?
+					t + len - PF_STR : t,
+				    len > PF_STR ? PF_STR : len, edges))
+				return -1;
+		}
+	return 0;
+}
+
+static void info_free(pf_info *i)
+{
+	prog_free(&i->cond);
+}
+
+/* The node matches one of the strings of s. */
+static void info_exact(pf_info *i, const pf_set *s)
+{
+	memset(i, 0, sizeof(*i));
+	i->exact = 1;
+	i->set = *s;
+}
+
+static void info_byte(pf_info *i, unsigned char c)
+{
+	pf_set s;
+
+	c = ascii_lower(c);
+	set_one(&s, (const char *)&c, 1, 0);
+	info_exact(i, &s);
+}
+
+static void info_empty(pf_info *i)
+{
+	pf_set s;
+
+	set_one(&s, "", 0, 0);
+	info_exact(i, &s);
+}
+
+/* The node may match anything, the empty string too. */
+static void info_any(pf_info *i)
+{
+	memset(i, 0, sizeof(*i));
+	set_one(&i->pre, "", 0, 0);
+	set_one(&i->suf, "", 0, 0);
+}
+
+/* exact -> pre and suf, losing nothing: a match starts and ends with
+ * itself. */
+static void info_open(pf_info *i)
+{
+	if (!i->exact)
+		return;
+	i->exact = 0;
+	i->pre = i->set;
+	i->suf = i->set;
+}
+
+/* out = all a node says about a text that holds a match of it. */
+static void info_cond(pf *P, const pf_info *i, pf_prog *out)
+{
+	pf_prog t;
+	size_t k;
+
+	memset(out, 0, sizeof(*out));
+	for (k = 0; k < i->cond.n; k++)
+		if (prog_put(P, out, i->cond.op[k])) {
+			prog_free(out);
+			break;
+		}
+	if (i->implied)
+		return;
+	prog_of_set(P, &t, i->exact ? &i->set : &i->pre);
+	prog_join(P, out, &t, GV_COND_AND);
+	if (!i->exact) {
+		prog_of_set(P, &t, &i->suf);
+		prog_join(P, out, &t, GV_COND_AND);
+	}
+}
+
+/* a = a b; b is consumed. */
+static void info_cat(pf *P, pf_info *a, pf_info *b)
+{
+	pf_set t, pre, suf;
+	pf_prog g;
+	int ax = a->exact, bx = b->exact;
+
+	if (ax && bx && !set_cross(&t, &a->set, &b->set, CUT_NONE)) {
+		a->set = t;
+		info_free(b);
+		return;
+	}
+	info_open(a);
+	info_open(b);
+	pre = a->pre;
+	if (ax && !set_cross(&t, &a->pre, &b->pre, CUT_END))
+		pre = t;
+	suf = b->suf;
+	if (bx && !set_cross(&t, &a->suf, &b->suf, CUT_START))
+		suf = t;
+	/* the end of a runs into the start of b */
+	if (!set_cross(&t, &a->suf, &b->pre, CUT_END)) {
+		prog_of_set(P, &g, &t);
+		prog_join(P, &a->cond, &g, GV_COND_AND);
+	}
+	prog_join(P, &a->cond, &b->cond, GV_COND_AND);
+	a->pre = pre;
+	a->suf = suf;
+	a->implied = 0;
+}
+
+/* a = a | b; b is consumed. */
+static void info_alt(pf *P, pf_info *a, pf_info *b)
+{
+	pf_set t;
+	pf_prog ca, cb;
+
+	t = a->set;
+	if (a->exact && b->exact && !set_union(&t, &b->set)) {
+		a->set = t;
+		info_free(b);
+		return;
+	}
+	info_cond(P, a, &ca);
+	info_cond(P, b, &cb);
+	prog_join(P, &ca, &cb, GV_COND_OR);
+	info_open(a);
+	info_open(b);
+	if (set_union(&a->pre, &b->pre))
+		set_one(&a->pre, "", 0, 0);
+	if (set_union(&a->suf, &b->suf))
+		set_one(&a->suf, "", 0, 0);
+	info_free(a);
+	info_free(b);
+	a->cond = ca;
+	a->implied = 1;   /* each branch's condition holds its pre and suf */
+}
+
+/* a = a{min,max}, max < 0 for no bound. */
+static void info_repeat(pf_info *a, long min, long max)
+{
+	pf_set t, u;
+	long k;
+
+	if (max == 0) {
+		info_free(a);
+		info_empty(a);
+	} else if (min == 0) {
+		if (a->exact && max == 1 && !set_add(&a->set, "", 0, 0))
+			return;
+		info_free(a);
+		info_any(a);
+	} else {
+		if (a->exact && min == max && min <= 4) {
+			u = a->set;
+			for (k = 1; k < min; k++) {
+				if (set_cross(&t, &u, &a->set, CUT_NONE))
+					break;
+				u = t;
+			}
+			if (k == min) {
+				a->set = u;
+				return;
+			}
+		}
+		/* a match starts with a match of a, ends with one, holds one */
+		info_open(a);
+	}
+}
+
+static void pf_alt(pf *P, pf_info *out, unsigned edges);
+
+/* Past the blanks and # comments at q, in extended mode. */
+static const char *pf_blank(const pf *P, const char *q)
+{
+	while (P->x && q < P->end) {
+		if (*q && strchr(" \t\n\r\f\v", *q))
+			q++;
+		else if (*q == '#')
+			while (q < P->end && *q != '\n')
+				q++;
+		else
+			break;
+	}
+	return q;
+}
+
+static void pf_skip(pf *P)
+{
+	P->p = pf_blank(P, P->p);
+}
+
+/* Where the group whose '(' was just read ends (its ')'), or NULL. Only a
+ * hint: the group is parsed properly later. */
+static const char *pf_group_end(const pf *P)
+{
+	const char *q = P->p;
+	int depth = 1;
+
+	while (q < P->end) {
+		char c = *q++;
+
+		if (c == '\\') {
+			q++;
+		} else if (c == '[') {
+			q += q < P->end && *q == '^';
+			q += q < P->end && *q == ']';
+			while (q < P->end && *q != ']')
+				q += *q == '\\' ? 2 : 1;
+			q++;
+		} else if (c == '#' && P->x) {
+			while (q < P->end && *q != '\n')
+				q++;
+		} else if (c == '(') {
+			depth++;
+		} else if (c == ')' && !--depth) {
+			return q - 1;
+		}
+	}
+	return NULL;
+}
+
+/* The word boundaries around a group about to be read (see pf_seq):
+ * `edges` says whether \b holds where it starts, and at the end of the
+ * sequence it is in. A group that repeats gets none (only its first and
+ * last rounds would). */
+static unsigned pf_group_edges(const pf *P, unsigned edges)
+{
+	const char *q = pf_group_end(P);
+
+	if (!q)
+		return 0;
+	q = pf_blank(P, q + 1);
+	if (q < P->end && strchr("?*+{", *q))
+		return 0;
+	edges &= GV_LIT_WORD_START | (q >= P->end || *q == '|' ||
+				      *q == ')' ? GV_LIT_WORD_END : 0);
+	if (P->end - q >= 2 && q[0] == '\\' && q[1] == 'b') {
+		q = pf_blank(P, q + 2);
+		if (q >= P->end || !strchr("?*+{", *q))
+			edges |= GV_LIT_WORD_END;
+	}
+	return edges;
+}
+
+enum { ESC_CHAR, ESC_EMPTY, ESC_WORD, ESC_ANY, ESC_DIGIT, ESC_BAD };
+
+static int hexval(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' :
+	       c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* After a backslash: what the escape is (*c the byte of ESC_CHAR). Anything
+ * that could be read more than one way (\x{...}, octal, back references,
+ * \Q, \G, \K, properties) is ESC_BAD. */
+static int pf_escape(pf *P, int in_class, unsigned char *c)
+{
+	unsigned char e;
+
+	if (P->p >= P->end)
+		return ESC_BAD;
+	e = (unsigned char)*P->p++;
+	switch (e) {
+	case 'n': *c = '\n'; return ESC_CHAR;
+	case 't': *c = '\t'; return ESC_CHAR;
+	case 'r': *c = '\r'; return ESC_CHAR;
+	case 'f': *c = '\f'; return ESC_CHAR;
+	case 'e': *c = 0x1b; return ESC_CHAR;
+	case 'a': *c = 0x07; return ESC_CHAR;
+	case 'd': return ESC_DIGIT;
+	case 'D': case 'w': case 'W': case 's': case 'S':
+	case 'h': case 'H': case 'v': case 'V':
+		return ESC_ANY;
+	case 'N': case 'R': case 'X': case 'C':
+		return in_class ? ESC_BAD : ESC_ANY;
+	case 'b':
+		if (!in_class)
+			return ESC_WORD;
+		*c = 0x08;
+		return ESC_CHAR;
+	case 'B': case 'A': case 'Z': case 'z':
+		return in_class ? ESC_BAD : ESC_EMPTY;
+	case 'x':
+		if (P->end - P->p < 2 || hexval(P->p[0]) < 0 ||
+		    hexval(P->p[1]) < 0 ||
+		    (P->end - P->p > 2 && hexval(P->p[2]) >= 0))
+			return ESC_BAD;
+		*c = (unsigned char)(hexval(P->p[0]) << 4 | hexval(P->p[1]));
+		P->p += 2;
+		return ESC_CHAR;
+	default:
+		if ((e >= '0' && e <= '9') || (e >= 'a' && e <= 'z') ||
+		    (e >= 'A' && e <= 'Z'))
+			return ESC_BAD;
+		*c = e;
+		return ESC_CHAR;
+	}
+}
+
+/* After '[': the members as strings of one byte, or "any byte" for a
+ * negated, large or unclear class. */
+static void pf_class(pf *P, pf_info *out)
+{
+	unsigned char c, hi, in[256];
+	pf_set s;
+	int neg = 0, any = 0, first = 1, k;
+
+	memset(in, 0, sizeof(in));
+	info_any(out);
+	if (P->p < P->end && *P->p == '^') {
+		neg = 1;
+		P->p++;
+	}
+	for (;;) {
+		if (P->p >= P->end) {
+			P->bad = 1;
+			return;
+		}
+		c = (unsigned char)*P->p++;
+		if (c == ']' && !first)
+			break;
+		first = 0;
+		if (c == '[' && P->p < P->end &&
+		    (*P->p == ':' || *P->p == '.' || *P->p == '=')) {
+			P->bad = 1;   /* POSIX classes */
+			return;
+		}
+		if (c == '\\') {
+			switch (pf_escape(P, 1, &c)) {
+			case ESC_CHAR:
+				break;
+			case ESC_DIGIT:
+				for (k = '0'; k <= '9'; k++)
+					in[k] = 1;
+				continue;
+			case ESC_ANY:
+				any = 1;
+				continue;
+			default:
+				P->bad = 1;
+				return;
+			}
+		}
+		if (P->end - P->p >= 2 && P->p[0] == '-' && P->p[1] != ']') {
+			P->p++;
+			hi = (unsigned char)*P->p++;
+			if ((hi == '\\' && pf_escape(P, 1, &hi) != ESC_CHAR) ||
+			    hi == '[' || hi < c) {
+				P->bad = 1;
+				return;
+			}
+			for (k = c; k <= hi; k++)
+				in[k] = 1;
+			continue;
+		}
+		in[c] = 1;
+	}
+	if (neg || any)
+		return;
+	s.n = 0;
+	for (k = 0; k < 256; k++) {
+		c = ascii_lower((unsigned char)k);
+		if (in[k] && (s.n == PF_CLASS ||
+			      set_add(&s, (const char *)&c, 1, 0)))
+			return;
+	}
+	if (s.n)
+		info_exact(out, &s);
+}
+
+/* After '(': a group, or a lookaround (which matches no text), or an
+ * option setting without ':' (likewise). */
+static void pf_group(pf *P, pf_info *out, unsigned edges)
+{
+	int look = 0;
+	char c;
+
+	info_empty(out);
+	if (P->p < P->end && *P->p == '?') {
+		P->p++;
+		c = P->p < P->end ? *P->p : ')';
+		if (c == ':' || c == '>' || c == '|') {
+			P->p++;
+		} else if (c == '=' || c == '!') {
+			P->p++;
+			look = 1;
+		} else if (c == '<' && P->end - P->p > 1 &&
+			   (P->p[1] == '=' || P->p[1] == '!')) {
+			P->p += 2;
+			look = 1;
+		} else if (c == '<' || c == '\'' ||
+			   (c == 'P' && P->end - P->p > 1 && P->p[1] == '<')) {
+			P->p += c == 'P' ? 2 : 1;
+			while (P->p < P->end && (isalnum((unsigned char)*P->p) ||
+						 *P->p == '_'))
+				P->p++;
+			if (P->p >= P->end || *P->p != (c == '\'' ? '\'' : '>')) {
+				P->bad = 1;
+				return;
+			}
+			P->p++;
+		} else {
+			/* options; x would change how the rest reads */
+			while (P->p < P->end && *P->p && strchr("imnsUJ-", *P->p))
+				P->p++;
+			if (P->p < P->end && *P->p == ')') {
+				P->p++;
+				return;
+			}
+			if (P->p >= P->end || *P->p != ':') {
+				P->bad = 1;
+				return;
+			}
+			P->p++;
+		}
+	} else if (P->p < P->end && *P->p == '*') {
+		P->bad = 1;   /* verbs */
+		return;
+	}
+	if (++P->depth > PF_DEPTH) {
+		P->bad = 1;
+		return;
+	}
+	info_free(out);
+	pf_alt(P, out, look ? 0 : pf_group_edges(P, edges));
+	P->depth--;
+	if (P->p >= P->end || *P->p != ')')
+		P->bad = 1;
+	else
+		P->p++;
+	if (look) {
+		info_free(out);
+		info_empty(out);
+	}
+}
+
+/* A quantifier after an atom, if there is one. */
+static void pf_quant(pf *P, pf_info *a)
+{
+	long min, max;
+	const char *q;
+
+	pf_skip(P);
+	if (P->p >= P->end)
+		return;
+	switch (*P->p) {
+	case '?': min = 0; max = 1; P->p++; break;
+	case '*': min = 0; max = -1; P->p++; break;
+	case '+': min = 1; max = -1; P->p++; break;
+	case '{':
+		q = P->p + 1;
+		for (min = 0; q < P->end && *q >= '0' && *q <= '9' &&
+			      min < 100000; q++)
+			min = min * 10 + (*q - '0');
+		max = min;
+		if (q == P->p + 1 || q >= P->end) {
+			P->bad = 1;
+			return;
+		}
+		if (*q == ',') {
+			const char *d = ++q;
+
+			for (max = 0; q < P->end && *q >= '0' && *q <= '9' &&
+				      max < 100000; q++)
+				max = max * 10 + (*q - '0');
+			if (q == d)
+				max = -1;
+		}
+		if (q >= P->end || *q != '}') {
+			P->bad = 1;
+			return;
+		}
+		P->p = q + 1;
+		break;
+	default:
+		return;
+	}
+	if (P->p < P->end && (*P->p == '?' || *P->p == '+'))
+		P->p++;   /* lazy or possessive: the same strings */
+	info_repeat(a, min, max);
+}
+
+/* One item and its quantifier; P->p is at neither '|' nor ')'. edges:
+ * for a group, see pf_seq. */
+static void pf_atom(pf *P, pf_info *out, unsigned edges)
+{
+	unsigned char c = (unsigned char)*P->p++;
+	pf_set s;
+	int k;
+
+	switch (c) {
+	case '(':
+		pf_group(P, out, edges);
+		break;
+	case '[':
+		pf_class(P, out);
+		break;
+	case '.':
+		info_any(out);
+		break;
+	case '^': case '$':
+		info_empty(out);
+		break;
+	case '*': case '+': case '?': case '{':
+		info_any(out);
+		P->bad = 1;
+		return;
+	case '\\':
+		switch (pf_escape(P, 0, &c)) {
+		case ESC_CHAR:
+			info_byte(out, c);
+			break;
+		case ESC_EMPTY:
+			info_empty(out);
+			break;
+		case ESC_WORD:   /* \b: a boundary at this point */
+			set_one(&s, "", 0, GV_LIT_WORD_START |
+					   GV_LIT_WORD_END);
+			info_exact(out, &s);
+			break;
+		case ESC_DIGIT:
+			s.n = 0;
+			for (k = 0; k < 10; k++)
+				set_add(&s, "0123456789" + k, 1, 0);
+			info_exact(out, &s);
+			break;
+		case ESC_ANY:
+			info_any(out);
+			break;
+		default:
+			info_any(out);
+			P->bad = 1;
+			return;
+		}
+		break;
+	default:
+		info_byte(out, c);
+		break;
+	}
+	pf_quant(P, out);
+}
+
+/* Whether \b holds at the end of every string of s. */
+static int set_ends_at_edge(const pf_set *s)
+{
+	unsigned i;
+
+	for (i = 0; i < s->n; i++)
+		if (!(s->s[i].edges & (s->s[i].len ? GV_LIT_WORD_END :
+					GV_LIT_WORD_START | GV_LIT_WORD_END)))
+			return 0;
+	return s->n > 0;
+}
+
+/* Items up to '|', ')' or the end. Runs of exact items are joined first,
+ * so "buffer" is one string, not six conditions. edges: GV_LIT_WORD_START
+ * when \b holds where the sequence starts, _END where it ends. They are
+ * handed on to a group that starts or ends the sequence, or next to a \b:
+ * \b(?:rce|xss)\b says "rce" as a word, not in "source". */
+static void pf_seq(pf *P, pf_info *out, unsigned edges)
+{
+	pf_info run, atom;
+	pf_set t, at_edge;
+
+	set_one(&at_edge, "", 0, GV_LIT_WORD_START | GV_LIT_WORD_END);
+	info_empty(out);
+	if (edges & GV_LIT_WORD_START)
+		info_exact(&run, &at_edge);
+	else
+		info_empty(&run);
+	for (;;) {
+		pf_skip(P);
+		if (P->bad || P->p >= P->end || *P->p == '|' || *P->p == ')')
+			break;
+		pf_atom(P, &atom, (set_ends_at_edge(&run.set) ?
+				   GV_LIT_WORD_START : 0) |
+				  (edges & GV_LIT_WORD_END));
+		if (atom.exact &&
+		    !set_cross(&t, &run.set, &atom.set, CUT_NONE)) {
+			run.set = t;
+			info_free(&atom);
+			continue;
+		}
+		info_cat(P, out, &run);
+		if (atom.exact) {
+			run = atom;
+			continue;
+		}
+		info_empty(&run);
+		info_cat(P, out, &atom);
+	}
+	if (edges & GV_LIT_WORD_END && !set_cross(&t, &run.set, &at_edge,
+						  CUT_NONE))
+		run.set = t;
+	info_cat(P, out, &run);
+}
+
+static void pf_alt(pf *P, pf_info *out, unsigned edges)
+{
+	pf_info b;
+
+	pf_seq(P, out, edges);
+	while (!P->bad && P->p < P->end && *P->p == '|') {
+		P->p++;
+		pf_seq(P, &b, edges);
+		info_alt(P, out, &b);
+	}
+}
+
+/* The deepest a postfix program's stack goes, 0 for a malformed one. */
+static size_t prog_depth(const pf_prog *g)
+{
+	size_t i, sp = 0, most = 0;
+
+	for (i = 0; i < g->n; i++) {
+		if (g->op[i] == GV_COND_AND || g->op[i] == GV_COND_OR) {
+			if (sp < 2)
+				return 0;
+			sp--;
+		} else if (++sp > most) {
+			most = sp;
+		}
+	}
+	return sp == 1 ? most : 0;
+}
+
+/* ---- the condition, made quick to evaluate ---- */
+
+/* Operands being collected, each an encoding with its length first. */
+typedef struct cl_list {
+	uint32_t **v;
+	size_t n, alloc;
+} cl_list;
+
+static void cl_free(cl_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+/* Adds the encoding e of n words to l unless l has it already. */
+static int cl_add(cl_list *l, const uint32_t *e, size_t n)
+{
+	uint32_t *c;
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->v[i][0] == n && !memcmp(l->v[i] + 1, e, n * sizeof(*e)))
+			return 0;
+	if (gv_grow((void **)&l->v, &l->alloc, l->n + 1, sizeof(*l->v)) ||
+	    !(c = malloc((n + 1) * sizeof(*c))))
+		return GV_ENOMEM;
+	c[0] = (uint32_t)n;
+	memcpy(c + 1, e, n * sizeof(*e));
+	l->v[l->n++] = c;
+	return 0;
+}
+
+static int cl_shorter(const void *a, const void *b)
+{
+	uint32_t x = (*(uint32_t *const *)a)[0], y = (*(uint32_t *const *)b)[0];
+
+	return x < y ? -1 : x > y;
+}
+
+/* Adds to `into` the encoding of the operand that ends at post[end]
+ * (start[] says where each operand starts). An operator like the parent's
+ * lends its operands to the parent's list; another becomes a node
+ * [op, length, operands...], its repeated operands dropped and the shorter
+ * ones (single literals) first, so that evaluation stops early. parent is
+ * the enclosing operator, 0 at the top. */
+static int cl_node(const uint32_t *post, const size_t *start, size_t end,
+		   uint32_t parent, cl_list *into, unsigned depth,
+		   unsigned *deepest)
+{
+	cl_list l = { 0 };
+	uint32_t op = post[end], *e = NULL;
+	size_t i, n, at, left;
+	int rc = GV_ENOMEM;
+
+	if (op != GV_COND_AND && op != GV_COND_OR)
+		return cl_add(into, &op, 1);
+	left = start[end - 1] - 1;
+	if (op == parent)
+		return cl_node(post, start, left, op, into, depth, deepest) ||
+		       cl_node(post, start, end - 1, op, into, depth, deepest) ?
+		       GV_ENOMEM : 0;
+	if (++depth > *deepest)
+		*deepest = depth;
+	if (cl_node(post, start, left, op, &l, depth, deepest) ||
+	    cl_node(post, start, end - 1, op, &l, depth, deepest))
+		goto done;
+	if (l.n == 1) {
+		rc = cl_add(into, l.v[0] + 1, l.v[0][0]);
+		goto done;
+	}
+	qsort(l.v, l.n, sizeof(*l.v), cl_shorter);
+	for (n = 2, i = 0; i < l.n; i++)
+		n += l.v[i][0];
+	if (!(e = malloc(n * sizeof(*e))))
+		goto done;
+	e[0] = op;
+	e[1] = (uint32_t)n;
+	for (at = 2, i = 0; i < l.n; i++) {
+		memcpy(e + at, l.v[i] + 1, l.v[i][0] * sizeof(*e));
+		at += l.v[i][0];
+	}
+	rc = cl_add(into, e, n);
+done:
+	free(e);
+	cl_free(&l);
+	return rc;
+}
+
+/* Sets r->cond from the postfix program of prefilter(), in the form
+ * rules_int.h describes; a condition nested too deep is dropped. */
+static int cond_encode(gv_rule *r, const pf_prog *g)
+{
+	cl_list top = { 0 };
+	size_t *start, i;
+	unsigned deepest = 0;
+	int rc = GV_ENOMEM;
+
+	if (!g->n)
+		return 0;
+	if (!(start = malloc(g->n * sizeof(*start))))
+		return GV_ENOMEM;
+	/* an operator's operands: the right one ends just before it, the
+	 * left one just before the right one starts */
+	for (i = 0; i < g->n; i++)
+		start[i] = g->op[i] == GV_COND_AND || g->op[i] == GV_COND_OR ?
+			   start[start[i - 1] - 1] : i;
+	if (cl_node(g->op, start, g->n - 1, 0, &top, 0, &deepest))
+		goto done;
+	rc = 0;
+	if (deepest > GV_COND_DEPTH)
+		goto done;
+	if (!(r->cond = malloc(top.v[0][0] * sizeof(*r->cond)))) {
+		rc = GV_ENOMEM;
+		goto done;
+	}
+	memcpy(r->cond, top.v[0] + 1, top.v[0][0] * sizeof(*r->cond));
+	r->ncond = top.v[0][0];
+done:
+	free(start);
+	cl_free(&top);
+	return rc;
+}
+
+/* Sets r->cond from r's pattern (see above), or leaves it empty: for a
+ * pattern this parser does not know, and for fields that are not a part of
+ * the message (a trailer's values are unfolded, the author is "Name
+ * <email>": literals there are not found by the scan of the message). */
+static int prefilter(gv_ruleset *rs, gv_rule *r)
+{
+	pf P;
+	pf_info root;
+	pf_prog cond = { 0 };
+	size_t d;
+
+	if (r->field != GV_FIELD_SUBJECT && r->field != GV_FIELD_BODY &&
+	    r->field != GV_FIELD_MESSAGE)
+		return 0;
+	memset(&P, 0, sizeof(P));
+	P.rs = rs;
+	P.p = r->pattern;
+	P.end = r->pattern + r->pattern_len;
+	P.x = (r->options & PCRE2_EXTENDED) != 0;
+	pf_alt(&P, &root, 0);
+	if (P.p < P.end)
+		P.bad = 1;   /* a ')' with no group */
+	if (!P.bad && !P.nomem)
+		info_cond(&P, &root, &cond);
+	info_free(&root);
+	if (P.nomem) {
+		prog_free(&cond);
+		return GV_ENOMEM;
+	}
+	d = prog_depth(&cond);
+	if (!P.bad && d && cond_encode(r, &cond)) {
+		prog_free(&cond);
+		return GV_ENOMEM;
+	}
+	prog_free(&cond);
+	return 0;
+}
+
 /* ---- compiling ---- */
 
 /* Maps an offset in a (possibly multi-line) pattern to file line:column. */
@@ -950,7 +1986,9 @@ typedef struct trie {
 	uint32_t n;            /* states; 0 is the start */
 	uint32_t *go;          /* [state * k + class] -> state */
 	uint32_t *fail;        /* the longest proper suffix that is a state */
-	uint32_t *own;         /* the literal ending at the state, + 1 */
+	uint32_t *own;         /* a literal ending at the state, + 1 */
+	uint32_t *same;        /* per literal: the next with its text, + 1
+	                          (they differ in edges) */
 	uint32_t *order;       /* the states breadth first, start excluded */
 } trie;
 
@@ -959,6 +1997,7 @@ static void trie_free(trie *t)
 	free(t->go);
 	free(t->fail);
 	free(t->own);
+	free(t->same);
 	free(t->order);
 }
 
@@ -974,8 +2013,9 @@ static int trie_build(trie *t, const gv_ruleset *rs, const uint8_t *cls)
 	t->go = calloc(most * t->k, sizeof(*t->go));
 	t->fail = calloc(most, sizeof(*t->fail));
 	t->own = calloc(most, sizeof(*t->own));
+	t->same = calloc(rs->nlits + 1, sizeof(*t->same));
 	t->order = malloc(most * sizeof(*t->order));
-	if (!t->go || !t->fail || !t->own || !t->order)
+	if (!t->go || !t->fail || !t->own || !t->same || !t->order)
 		return GV_ENOMEM;
 	t->n = 1;
 	for (i = 0; i < rs->nlits; i++) {
@@ -985,6 +2025,7 @@ static int trie_build(trie *t, const gv_ruleset *rs, const uint8_t *cls)
 				t->go[s * t->k + c] = t->n++;
 			s = t->go[s * t->k + c];
 		}
+		t->same[i] = t->own[s];
 		t->own[s] = (uint32_t)i + 1;
 	}
 	/* Breadth first, a state's row is completed when it is taken from the
@@ -1009,12 +2050,41 @@ static int trie_build(trie *t, const gv_ruleset *rs, const uint8_t *cls)
 	return 0;
 }
 
+/* lit_req_at[] and lit_rules[] of rules_int.h. */
+static int index_requires(gv_ruleset *rs)
+{
+	uint32_t *at, *rules;
+	size_t i, k, n = 0;
+
+	for (i = 0; i < rs->count; i++)
+		n += rs->rules[i].nreq;
+	if (n > UINT32_MAX ||
+	    !(at = calloc(rs->nlits + 2, sizeof(*at))))
+		return GV_ENOMEM;
+	if (!(rules = malloc((n ? n : 1) * sizeof(*rules)))) {
+		free(at);
+		return GV_ENOMEM;
+	}
+	/* count into at[l + 2], sum, then fill through at[l + 1] */
+	for (i = 0; i < rs->count; i++)
+		for (k = 0; k < rs->rules[i].nreq; k++)
+			at[rs->rules[i].req[k] + 2]++;
+	for (i = 2; i < rs->nlits + 2; i++)
+		at[i] += at[i - 1];
+	for (i = 0; i < rs->count; i++)
+		for (k = 0; k < rs->rules[i].nreq; k++)
+			rules[at[rs->rules[i].req[k] + 1]++] = (uint32_t)i;
+	rs->lit_req_at = at;
+	rs->lit_rules = rules;
+	return 0;
+}
+
 /* Builds the literal automaton of rules_int.h from lits[]. */
 static int build_automaton(gv_ruleset *rs)
 {
 	trie t = { 0 };
 	uint32_t *map = NULL, *outs = NULL, *start = NULL, *next = NULL;
-	uint32_t s, c, f, hit, plain = 0, row;
+	uint32_t *len = NULL, s, c, f, l, hit, plain = 0, row;
 	size_t i, k, nouts = 0, aouts = 0;
 	int rc = GV_ENOMEM;
 
@@ -1034,21 +2104,25 @@ static int build_automaton(gv_ruleset *rs)
 		rs->lit_class[c] = rs->lit_class[c + 32];
 	if (trie_build(&t, rs, rs->lit_class) ||
 	    !(map = malloc(t.n * sizeof(*map))) ||
-	    !(start = calloc(t.n, sizeof(*start))))
+	    !(start = calloc(t.n, sizeof(*start))) ||
+	    !(len = calloc(t.n, sizeof(*len))))
 		goto done;
-	/* Each state's list: its own literal, then its fail state's list
+	/* Each state's list: its own literals, then its fail state's list
 	 * (breadth first, so that one is done). start[] is offset + 1. */
 	for (i = 0; i + 1 < t.n; i++) {
 		s = t.order[i];
 		f = t.fail[s];
-		if (!t.own[s] && !start[f])
+		for (l = t.own[s]; l; l = t.same[l - 1])
+			len[s]++;
+		if (!len[s] && !start[f])
 			continue;
-		if (gv_grow((void **)&outs, &aouts, nouts + rs->lit_maxlen + 1,
+		len[s] += len[f];
+		if (gv_grow((void **)&outs, &aouts, nouts + len[s] + 1,
 			    sizeof(*outs)))
 			goto done;
 		start[s] = (uint32_t)nouts + 1;
-		if (t.own[s])
-			outs[nouts++] = t.own[s] - 1;
+		for (l = t.own[s]; l; l = t.same[l - 1])
+			outs[nouts++] = l - 1;
 		for (k = start[f]; k && outs[k - 1] != GV_LIT_END; k++)
 			outs[nouts++] = outs[k - 1];
 		outs[nouts++] = GV_LIT_END;
@@ -1082,6 +2156,7 @@ done:
 	trie_free(&t);
 	free(map);
 	free(start);
+	free(len);
 	free(outs);
 	return rc;
 }
@@ -1103,7 +2178,11 @@ int gv_rules_compile(gv_ruleset *rs, gv_error *err)
 	for (i = 0; i < rs->count; i++)
 		if ((rc = compile_rule(rs, &rs->rules[i], err)))
 			return rc;
-	if (!rs->lit_next && (rc = build_automaton(rs)))
+	for (i = 0; i < rs->count; i++)
+		if (!rs->rules[i].cond && prefilter(rs, &rs->rules[i]))
+			return gv_error_set(err, GV_ENOMEM, "out of memory");
+	if ((!rs->lit_next && (rc = build_automaton(rs))) ||
+	    (!rs->lit_req_at && (rc = index_requires(rs))))
 		return gv_error_set(err, rc, "out of memory");
 	__atomic_store_n(&rs->compiled, 1, __ATOMIC_RELEASE);
 	return 0;

@@ -7,7 +7,9 @@
  * read-only, so threads may share it. Required literals of every rule are
  * interned once per ruleset (lits[]) and compiled into one automaton, so the
  * classifier finds all of them in one pass over a message (one table step
- * per byte) and skips the rules none of whose literals occur.
+ * per byte) and skips the rules none of whose literals occur. The compiler
+ * adds literals of its own, read off each pattern (gv_rule.cond), so that
+ * the rules whose pattern cannot match are skipped too.
  */
 #ifndef GV_RULES_INT_H
 #define GV_RULES_INT_H
@@ -83,6 +85,13 @@ typedef struct gv_rule {
 	char *req_text;        /* as written, for `rules show` */
 	uint32_t *req;         /* indexes into the ruleset's lits[] */
 	size_t nreq;
+	/* What every text the pattern matches in contains (rules.c,
+	 * prefilter): a condition over the literals of lits[], in prefix
+	 * order: a literal's index (it occurs), or GV_COND_AND or GV_COND_OR,
+	 * the length of the whole node, then its operands; nested at most
+	 * GV_COND_DEPTH deep. ncond = 0: no condition known. */
+	uint32_t *cond;
+	size_t ncond;
 	gv_example *examples;
 	size_t nexamples;
 	pcre2_code *code;
@@ -91,10 +100,19 @@ typedef struct gv_rule {
 typedef struct gv_lit {
 	char *text;            /* lower case ASCII, >= 2 bytes */
 	size_t len;
+	uint8_t edges;         /* it counts only with a word boundary (\b)
+	                          just before it, just after it: */
 } gv_lit;
+#define GV_LIT_WORD_START 1u
+#define GV_LIT_WORD_END 2u
 
 /* The end of a list in lit_outs[]. */
 #define GV_LIT_END UINT32_MAX
+
+/* The operators of gv_rule.cond. */
+#define GV_COND_AND (UINT32_MAX - 1)
+#define GV_COND_OR UINT32_MAX
+#define GV_COND_DEPTH 32
 
 struct gv_ruleset {
 	/* gv_rules_compile_once: threads that find the set uncompiled wait
@@ -113,6 +131,12 @@ struct gv_ruleset {
 	 * where the state's list of the literals that end there starts in
 	 * lit_outs (GV_LIT_END-terminated). States that end a literal have the
 	 * last rows, from offset lit_hit on; the start state's row is at 0. */
+	/* The rules that require literal i (`requires`), as indexes into
+	 * rules[]: lit_rules[lit_req_at[i]] up to lit_rules[lit_req_at[i + 1]],
+	 * so that the classifier goes from the literals present to the rules
+	 * to run without testing every rule's list. */
+	uint32_t *lit_req_at;
+	uint32_t *lit_rules;
 	uint8_t lit_class[256];
 	uint32_t lit_row;
 	uint32_t *lit_next;

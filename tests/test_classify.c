@@ -16,7 +16,9 @@
 #include "fixture.h"
 #include "gv/classify.h"
 #include "gv/history.h"
+#include "gv/regex.h"
 #include "gv/rules.h"
+#include "rules_int.h"   /* the examples of the default rules */
 
 static gv_ruleset *rs;
 static gv_classes *cls;
@@ -525,6 +527,195 @@ Test(classify, literal_pre_check_finds_every_literal_in_any_case)
 		}
 	}
 	gv_buf_free(&set);
+}
+
+/* A random pattern of the constructs rules use, for the prefilter test. */
+static void gen_pattern(gv_buf *b, int depth, int words)
+{
+	/* words: mostly word boundaries between short words */
+	static const char *const word_atoms[] = {
+		"a", "b", "ab", "ba", "-", "\\x20", "[ab]", "\\b", "\\b",
+		"\\b", "\\w", "\\s"
+	};
+	static const char *const atoms[] = {
+		"a", "b", "c", "A", "-", ":", "\\x20", "ab", "abc", "ba",
+		"[ab]", "[a-c]", "[^a]", "[\\s-]", "[0-9]", "[ -]", ".",
+		"\\b", "\\s", "\\d", "\\w", "\\B", "^", "$", "(?<!a)", "(?=b)",
+		"(?i)", "\\#", "\\x41"
+	};
+	static const char *const quants[] = {
+		"", "", "", "?", "*", "+", "{1,2}", "{2}", "{0,1}", "+?", "*+"
+	};
+	static const char *const groups[] = { "(?:", "(", "(?i:", "(?-i:" };
+	size_t n = 1 + rnd(4), i;
+
+	for (i = 0; i < n; i++) {
+		if (i)   /* blanks: ignored with flags = x, else matched */
+			cr_assert_eq(gv_buf_puts(b, rnd(5) ? "" : " "), 0);
+		if (depth < 3 && !rnd(4)) {
+			cr_assert_eq(gv_buf_puts(b, groups[rnd(4)]), 0);
+			gen_pattern(b, depth + 1, words);
+			while (!rnd(2)) {
+				cr_assert_eq(gv_buf_puts(b, "|"), 0);
+				gen_pattern(b, depth + 1, words);
+			}
+			cr_assert_eq(gv_buf_puts(b, ")"), 0);
+		} else if (words) {
+			cr_assert_eq(gv_buf_puts(b, word_atoms[rnd(
+				sizeof(word_atoms) / sizeof(word_atoms[0]))]), 0);
+		} else {
+			cr_assert_eq(gv_buf_puts(b, atoms[rnd(sizeof(atoms) /
+							 sizeof(atoms[0]))]), 0);
+		}
+		cr_assert_eq(gv_buf_puts(b, quants[rnd(sizeof(quants) /
+						      sizeof(quants[0]))]), 0);
+	}
+}
+
+Test(classify, prefilter_never_skips_a_rule_whose_pattern_matches)
+{
+	/* Random patterns (no requires: only the condition read off the
+	 * pattern can skip them) on random texts: a rule fires exactly when
+	 * PCRE2 finds its pattern in the message. Every other set is of
+	 * short words and word boundaries. */
+	enum { NRULES = 40, NSETS = 12, NTEXTS = 60 };
+	static const char *const flags[] = { "", "i", "x", "i x", "m" };
+	static const char *const inline_flags[] = { "-i", "i", "x", "ix", "m" };
+	gv_buf set = { 0 }, pat = { 0 }, re = { 0 };
+	gv_regex *rx[NRULES];
+	char pats[NRULES][160];
+	gv_error err = { 0, "" };
+	char text[128], id[16];
+	size_t k, r, t, n, i, f, fired = 0, not_fired = 0;
+
+	rnd_state = 7;
+	for (k = 0; k < NSETS; k++) {
+		set.len = 0;
+		for (r = 0; r < NRULES; r++) {
+			f = rnd(5);
+			do {
+				pat.len = 0;
+				gen_pattern(&pat, 0, (int)(k & 1));
+				re.len = 0;
+				cr_assert_eq(gv_buf_printf(&re, "(?%s)%s",
+							   inline_flags[f],
+							   pat.ptr), 0);
+			} while (gv_regex_compile(&rx[r], re.ptr, &err));
+			snprintf(pats[r], sizeof(pats[r]), "%s", re.ptr);
+			cr_assert_eq(gv_buf_printf(&set, "[rule r%zu]\n"
+						   "category = none\n"
+						   "field = message\n"
+						   "pattern = %s\nflags = %s\n",
+						   r, pat.ptr, flags[f]), 0);
+		}
+		gv_classes_free(cls);
+		cls = NULL;
+		gv_rules_free(rs);
+		rs = NULL;
+		setup_rules(set.ptr);
+		for (t = 0; t < NTEXTS; t++) {
+			n = rnd(100);   /* from 64 bytes on, read in halves */
+			for (i = 0; i < n; i++)
+				text[i] = k & 1 ? "ab -"[rnd(4)] :
+						  "abcAB -:\n0#"[rnd(11)];
+			classify_as(0, text, n, NULL, NULL);
+			for (r = 0; r < NRULES; r++) {
+				int want = gv_regex_search(rx[r], text, n);
+
+				if (want < 0)
+					continue;   /* a limit: skipped alike */
+				snprintf(id, sizeof(id), "r%zu", r);
+				cr_assert_eq(has_rule(id), want, "rule %s /%s/ on "
+					     "'%.*s'", id, pats[r], (int)n,
+					     text);
+				fired += (size_t)want;
+				not_fired += (size_t)!want;
+			}
+		}
+		for (r = 0; r < NRULES; r++)
+			gv_regex_free(rx[r]);
+	}
+	cr_assert_gt(fired, 1000);
+	cr_assert_gt(not_fired, 1000);
+	gv_buf_free(&set);
+	gv_buf_free(&pat);
+	gv_buf_free(&re);
+}
+
+Test(classify, every_match_example_of_the_default_rules_fires)
+{
+	/* rules test runs the patterns alone; here each match example goes
+	 * through the literal pre-check and the prefilter as a message */
+	gv_buf msg = { 0 };
+	size_t i, k, tested = 0;
+
+	setup_rules(NULL);
+	for (i = 0; i < rs->count; i++) {
+		const gv_rule *r = &rs->rules[i];
+
+		if (r->field == GV_FIELD_TRAILER || r->field == GV_FIELD_AUTHOR)
+			continue;
+		for (k = 0; k < r->nexamples; k++) {
+			const gv_example *ex = &r->examples[k];
+
+			if (!ex->match)
+				continue;
+			msg.len = 0;
+			cr_assert_eq(gv_buf_puts(&msg, r->field == GV_FIELD_BODY ?
+						 "subject\n\n" : ""), 0);
+			cr_assert_eq(gv_buf_put(&msg, ex->text, ex->len), 0);
+			classify_as(0, msg.ptr, msg.len, NULL, NULL);
+			cr_assert(has_rule(r->id), "%s:%u: rule %s skipped",
+				  r->file, ex->line, r->id);
+			tested++;
+		}
+	}
+	cr_assert_gt(tested, 100);
+	gv_buf_free(&msg);
+}
+
+Test(classify, prefilter_word_boundaries_hold_only_where_the_pattern_says)
+{
+	/* each pattern matches its text; a \b carried one step too far would
+	 * make the rule look impossible there */
+	static const char *const cases[][2] = {
+		{ "\\b(?:ab)+b", "x ababb" },          /* not every round */
+		{ "(?:(x*ab|ba)c)\\b", "abc " },       /* not inside */
+		{ "\\babcdefghijklmnopqrstu", " abcdefghijklmnopqrstu" },
+		{ "abcdefghijklmnopqrstu\\b", "abcdefghijklmnopqrstu " },
+		{ "\\b(?:rce|xss)\\b", "an rce" },
+		{ "(?:x|\\bab)c", "abc" },
+		{ "a\\b(?:-|b)", "a-" },
+	};
+	gv_buf set = { 0 };
+	char id[16];
+	size_t i, n = sizeof(cases) / sizeof(cases[0]);
+
+	for (i = 0; i < n; i++)
+		cr_assert_eq(gv_buf_printf(&set, "[rule p%zu]\ncategory = none\n"
+					   "field = message\npattern = %s\n", i,
+					   cases[i][0]), 0);
+	setup_rules(set.ptr);
+	for (i = 0; i < n; i++) {
+		classify(cases[i][1]);
+		snprintf(id, sizeof(id), "p%zu", i);
+		cr_assert(has_rule(id), "/%s/ on '%s'", cases[i][0],
+			  cases[i][1]);
+	}
+	classify("the source");
+	cr_assert(!has_rule("p4"));
+	gv_buf_free(&set);
+}
+
+Test(classify, prefilter_keeps_separators_the_required_literals_lack)
+{
+	/* `requires = format string` while the pattern reads
+	 * format[\s-]+string: the other literal gets the rule to run, and
+	 * the condition read off the pattern must still let it */
+	classify("Fix a format-string vulnerability\n\nFound after a crash.");
+	cr_assert(has_rule("sec-memory-safety"));
+	classify("Block remote code\texecution in the parser\n\nsource: x");
+	cr_assert(has_rule("sec-injection"));
 }
 
 /* ---- threads ---- */
