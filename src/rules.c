@@ -923,6 +923,12 @@ int gv_rules_add_default(gv_ruleset *rs, gv_error *err)
  * them and ORs the conditions, and a repetition that may match nothing knows
  * nothing. After Russ Cox, "Regular Expression Matching with a Trigram
  * Index" (2012), with case folded and whole strings instead of trigrams.
+ * A \b next to a string stays with it (gv_lit.edges), so \brce\b is not
+ * found in "source".
+ *
+ * A rule skipped here is not run at all, so it can no longer hit a match
+ * limit on that message (the warning rule-match-limit counts runs that
+ * did); its labels, refs and ids are the same.
  */
 #define PF_SET 16      /* strings in a set */
 #define PF_STR 16      /* bytes in a string; longer ones are cut */

@@ -100,8 +100,9 @@ typedef struct gv_rule {
 typedef struct gv_lit {
 	char *text;            /* lower case ASCII, >= 2 bytes */
 	size_t len;
-	uint8_t edges;         /* it counts only with a word boundary (\b)
-	                          just before it, just after it: */
+	uint8_t edges;         /* read off a pattern, it counts only with a
+	                          word boundary (\b) just before it
+	                          (GV_LIT_WORD_START), just after it (_END) */
 } gv_lit;
 #define GV_LIT_WORD_START 1u
 #define GV_LIT_WORD_END 2u
@@ -124,6 +125,12 @@ struct gv_ruleset {
 	size_t nnames, anames;
 	gv_lit *lits;
 	size_t nlits, alits;
+	/* The rules that require literal i (`requires`), as indexes into
+	 * rules[]: lit_rules[lit_req_at[i]] up to lit_rules[lit_req_at[i + 1]],
+	 * so that the classifier goes from the literals present to the rules
+	 * to run without testing every rule's list. */
+	uint32_t *lit_req_at;
+	uint32_t *lit_rules;
 	/* The literal automaton (Aho-Corasick made a DFA, gv_rules_compile):
 	 * a row per state of lit_row entries, one per byte class (lit_class:
 	 * bytes that start or continue no literal share class 0, upper case
@@ -131,12 +138,6 @@ struct gv_ruleset {
 	 * where the state's list of the literals that end there starts in
 	 * lit_outs (GV_LIT_END-terminated). States that end a literal have the
 	 * last rows, from offset lit_hit on; the start state's row is at 0. */
-	/* The rules that require literal i (`requires`), as indexes into
-	 * rules[]: lit_rules[lit_req_at[i]] up to lit_rules[lit_req_at[i + 1]],
-	 * so that the classifier goes from the literals present to the rules
-	 * to run without testing every rule's list. */
-	uint32_t *lit_req_at;
-	uint32_t *lit_rules;
 	uint8_t lit_class[256];
 	uint32_t lit_row;
 	uint32_t *lit_next;
