@@ -446,7 +446,9 @@ static int seed_snapshot(void *payload, const gv_history_state *state,
 	int rc;
 
 	if (c->count && same_state(&c->hd.state, state)) {
-		for (i = 0; c->restore && i < c->nhist; i++)
+		/* last index first: the classifier's table grows to its full
+		 * size on the first call instead of doubling its way there */
+		for (i = c->nhist; c->restore && i-- > 0;)
 			if ((rc = c->restore(c->payload, (gv_idx)i,
 					     c->blob + c->blob_at[i],
 					     c->blob_at[i + 1] - c->blob_at[i])))
