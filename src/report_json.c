@@ -40,20 +40,27 @@ typedef struct jw {
 	int failed;
 } jw;
 
-/* Appends n bytes; the NUL gv_buf keeps after its bytes is written once,
- * by finish(), but room for it is always kept. */
-static void put(jw *w, const char *s, size_t n)
+/* Makes room for n more bytes (and the NUL gv_buf keeps after its bytes,
+ * written once by finish()); 0 when there is none. */
+static int grow(jw *w, size_t n)
 {
 	gv_buf *b = w->out;
 
-	if (w->failed)
-		return;
-	if (n >= b->alloc - b->len &&
-	    (n > SIZE_MAX / 2 - b->len ||
-	     gv_grow((void **)&b->ptr, &b->alloc, b->len + n + 1, 1))) {
+	if (w->failed || n > SIZE_MAX / 2 - b->len ||
+	    gv_grow((void **)&b->ptr, &b->alloc, b->len + n + 1, 1)) {
 		w->failed = 1;
-		return;
+		return 0;
 	}
+	return 1;
+}
+
+/* Appends n bytes: a copy when there is room, which is nearly always. */
+static inline void put(jw *w, const char *s, size_t n)
+{
+	gv_buf *b = w->out;
+
+	if (n >= b->alloc - b->len && !grow(w, n))
+		return;
 	memcpy(b->ptr + b->len, s, n);
 	b->len += n;
 }
