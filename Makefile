@@ -64,7 +64,7 @@ $(BUILD)/%.o: src/%.c include/gv/*.h src/*.h | $(BUILD)/cli $(BUILD)/tests
 $(BUILD)/cli/%.o: src/cli/%.c include/gv/*.h src/cli/*.h | $(BUILD)/cli
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -DGV_BUILD_ID='"$(BUILD_ID)"' -c -o $@ $<
 
-$(BUILD)/tests/%.o: tests/%.c include/gv/*.h tests/*.h | $(BUILD)/tests
+$(BUILD)/tests/%.o: tests/%.c include/gv/*.h src/*.h tests/*.h | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(TEST_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
 
 # The default rules are compiled into the binary, so it works the same from
