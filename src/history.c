@@ -223,18 +223,9 @@ static int intern(gv_history *h, const unsigned char *id, gv_idx *out, int *adde
 		return GV_ENOMEM;
 	if ((h->count + 1) * 2 > h->table_size && table_grow(h))
 		return GV_ENOMEM;
-	if (h->count == h->alloc) {
-		size_t n = h->alloc ? h->alloc * 2 : 1024;
-		gv_commit *c = gv_reallocarray(h->commits, n, sizeof(*c));
-		unsigned char *ids;
-		if (!c)
-			return GV_ENOMEM;
-		h->commits = c;
-		if (!(ids = gv_reallocarray(h->ids, n, GV_OID_RAWSZ)))
-			return GV_ENOMEM;
-		h->ids = ids;
-		h->alloc = n;
-	}
+	if (h->count == h->alloc &&
+	    reserve(h, h->alloc ? h->alloc * 2 : 1024))
+		return GV_ENOMEM;
 	memcpy(h->ids + h->count * GV_OID_RAWSZ, id, GV_OID_RAWSZ);
 	memset(&h->commits[h->count], 0, sizeof(gv_commit));
 	for (s = home_slot(h, id); h->table[s] != GV_NONE;
