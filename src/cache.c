@@ -34,12 +34,10 @@
 #include "gv/cache.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -73,7 +71,7 @@ static void mapping_release(void *hold)
 	mapping *m = hold;
 
 	if (m && __atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL) == 0) {
-		munmap(m->data, m->size);
+		gv_unmap_file(m->data, m->size);
 		free(m);
 	}
 }
@@ -328,36 +326,6 @@ static int build_table(gv_cache *c)
 	return 0;
 }
 
-/* Maps the file read-only: no copy, and the pages a warm run never touches
- * (the unreachable records) are never read. The mapping stays valid when
- * another run renames a new file over this one. */
-static int map_file(const char *path, unsigned char **out, size_t *len)
-{
-	struct stat st;
-	void *p;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	*out = NULL;
-	*len = 0;
-	if (fd < 0)
-		return errno == ENOENT ? GV_ENOTFOUND : GV_EIO;
-	if (fstat(fd, &st) || st.st_size < 0 || (uint64_t)st.st_size > SIZE_MAX) {
-		close(fd);
-		return GV_EIO;
-	}
-	if (st.st_size == 0) { /* mmap refuses it; validate calls it truncated */
-		close(fd);
-		return 0;
-	}
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED)
-		return GV_EIO;
-	*out = p;
-	*len = (size_t)st.st_size;
-	return 0;
-}
-
 int gv_cache_open(gv_cache **out, const char *dir, const char *repo_path,
 		  const gv_cache_key *key, gv_warnings *warnings, gv_error *err)
 {
@@ -384,9 +352,10 @@ int gv_cache_open(gv_cache **out, const char *dir, const char *repo_path,
 	c->key = *key;
 	{
 		unsigned char *data = NULL;
-		r = map_file(c->file, &data, &len);
+		/* mapped, not copied: the history may borrow it */
+		r = gv_map_file(c->file, &data, &len);
 		if (r == 0 && data && !(c->map = calloc(1, sizeof(*c->map)))) {
-			munmap(data, len);
+			gv_unmap_file(data, len);
 			gv_cache_free(c);
 			return gv_error_set(err, GV_ENOMEM, "out of memory");
 		}

@@ -11,14 +11,11 @@
  * first; layer k's positions start at base[k].
  */
 #include "commit_graph.h"
+#include "gv/common.h"
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define OID 20
 #define PARENT_NONE 0x70000000u
@@ -48,32 +45,9 @@ static uint64_t be64(const unsigned char *p)
 	return (uint64_t)be32(p) << 32 | be32(p + 4);
 }
 
-static int map_all(const char *path, unsigned char **out, size_t *len)
-{
-	struct stat st;
-	void *p;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	*out = NULL;
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) || st.st_size < 64 || (uint64_t)st.st_size > SIZE_MAX) {
-		close(fd);
-		return -1;
-	}
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED)
-		return -1;
-	*out = p;
-	*len = (size_t)st.st_size;
-	return 0;
-}
-
 static void unmap(layer *l)
 {
-	if (l->data)
-		munmap(l->data, l->size);
+	gv_unmap_file(l->data, l->size);
 	l->data = NULL;
 }
 
@@ -131,7 +105,8 @@ static int add_layer(gv_cgraph *g, const char *path)
 	g->layers = ls;
 	l = &ls[g->nlayers];
 	memset(l, 0, sizeof(*l));
-	if (map_all(path, &l->data, &l->size) || parse_layer(l)) {
+	if (gv_map_file(path, &l->data, &l->size) || l->size < 64 ||
+	    parse_layer(l)) {
 		unmap(l);
 		return -1;
 	}

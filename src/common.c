@@ -15,10 +15,14 @@
 #include "gv/common.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 int gv_error_set(gv_error *err, int code, const char *fmt, ...)
 {
@@ -585,4 +589,37 @@ uint64_t gv_fnv1a64(const void *data, size_t len)
 		h *= 0x100000001b3ULL;
 	}
 	return h;
+}
+
+int gv_map_file(const char *path, unsigned char **data, size_t *len)
+{
+	struct stat st;
+	void *p;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	*data = NULL;
+	*len = 0;
+	if (fd < 0)
+		return errno == ENOENT ? GV_ENOTFOUND : GV_EIO;
+	if (fstat(fd, &st) || st.st_size < 0 || (uint64_t)st.st_size > SIZE_MAX) {
+		close(fd);
+		return GV_EIO;
+	}
+	if (st.st_size == 0) {
+		close(fd);
+		return 0;
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return GV_EIO;
+	*data = p;
+	*len = (size_t)st.st_size;
+	return 0;
+}
+
+void gv_unmap_file(unsigned char *data, size_t len)
+{
+	if (data)
+		munmap(data, len);
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fixture.h"
 #include "gv/common.h"
@@ -551,4 +552,28 @@ Test(warnings, keyed_example_is_the_smallest_key_whatever_the_order)
 	cr_expect_str_eq(b.items[0].message, "e.g. aa");
 	gv_warnings_free(&a);
 	gv_warnings_free(&b);
+}
+
+Test(common, map_file_maps_whole_files_and_says_why_not)
+{
+	char path[] = "/tmp/gv-map-XXXXXX";
+	unsigned char *data = (unsigned char *)"x";
+	size_t len = 7;
+	int fd = mkstemp(path);
+
+	cr_assert_geq(fd, 0);
+	/* empty: mmap would refuse it, so no mapping and no error */
+	cr_expect_eq(gv_map_file(path, &data, &len), 0);
+	cr_expect_null(data);
+	cr_expect_eq(len, 0);
+	cr_assert_eq(write(fd, "hello", 5), 5);
+	close(fd);
+	cr_assert_eq(gv_map_file(path, &data, &len), 0);
+	cr_expect_eq(len, 5);
+	cr_expect_eq(memcmp(data, "hello", 5), 0);
+	gv_unmap_file(data, len);
+	unlink(path);
+	cr_expect_eq(gv_map_file(path, &data, &len), GV_ENOTFOUND);
+	cr_expect_null(data);
+	cr_expect_eq(gv_map_file("/", &data, &len), GV_EIO, "a directory");
 }

@@ -128,6 +128,14 @@ int gv_sort_u64(uint64_t *key, uint32_t *val, size_t n);
 /* 64-bit FNV-1a, the hash behind --shard and subject matching. */
 uint64_t gv_fnv1a64(const void *data, size_t len);
 
+/* Maps a whole file read-only and private. 0 with *data and *len set (an
+ * empty file: 0 with *data NULL, as mmap refuses it); GV_ENOTFOUND when it
+ * does not exist; GV_EIO otherwise. The mapping stays valid when the file
+ * is replaced by rename; truncating it in place while mapped is not
+ * survivable. Release with gv_unmap_file(). */
+int gv_map_file(const char *path, unsigned char **data, size_t *len);
+void gv_unmap_file(unsigned char *data, size_t len);
+
 /* Allocation helpers that check for overflow: return NULL on failure. */
 void *gv_reallocarray(void *p, size_t n, size_t size);
 /* Ensures *arr has room for `need` elements of `size`, growing by doubling.
