@@ -180,15 +180,7 @@ int gv_analysis_run(gv_analysis **out, const gv_analysis_opts *opts,
 		goto done;
 	}
 	a->objects_read = gv_history_objects_read(a->history);
-	/* Rewritten when something was read, or when the refs moved (a new
-	 * tag on a known commit, a deleted branch): the next run with the refs
-	 * as they are now then gets the whole history back without a walk. A
-	 * history without a state (the refs moved during the load) and
-	 * nothing new is left as it is. */
-	if (cache && (a->objects_read ||
-		      ((gv_history_state_of(a->history)->a ||
-			gv_history_state_of(a->history)->b) &&
-		       !gv_cache_holds(cache, a->history))) &&
+	if (cache && gv_cache_needs_save(cache, a->history) &&
 	    (error = gv_cache_save(cache, a->history, gv_classes_blob, a->classes,
 				   err)))
 		goto done;

@@ -394,15 +394,31 @@ void gv_cache_free(gv_cache *c)
 
 size_t gv_cache_count(const gv_cache *c) { return c->count; }
 
+/* All zero is no state: a history that may not be handed back. */
+static int has_state(const gv_history_state *s)
+{
+	return s->a || s->b;
+}
+
 static int same_state(const gv_history_state *x, const gv_history_state *y)
 {
-	return (x->a || x->b) && x->a == y->a && x->b == y->b;
+	return has_state(x) && x->a == y->a && x->b == y->b;
 }
 
 int gv_cache_holds(const gv_cache *c, const gv_history *h)
 {
 	return c->count && c->nhist == gv_history_count(h) &&
 	       same_state(&c->hd.state, gv_history_state_of(h));
+}
+
+int gv_cache_needs_save(const gv_cache *c, const gv_history *h)
+{
+	if (gv_history_objects_read(h))
+		return 1;
+	/* nothing new, but the refs moved (a new tag on a known commit, a
+	 * deleted branch): saved, the next run gets the whole history back.
+	 * A history of no state (refs moved during the load) is not. */
+	return has_state(gv_history_state_of(h)) && !gv_cache_holds(c, h);
 }
 
 /* The whole-history fast path; on a miss, the table the walk's lookups

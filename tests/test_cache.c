@@ -368,6 +368,7 @@ Test(cache, unchanged_refs_hand_back_the_whole_history)
 	cold = load_tagged(r->path, &seed, keep_all_tags, NULL);
 	cr_assert(gv_history_state_of(cold)->a || gv_history_state_of(cold)->b);
 	cr_expect_not(gv_cache_holds(c, cold));
+	cr_expect(gv_cache_needs_save(c, cold), "it read every commit");
 	save(c, cold);
 	gv_cache_free(c);
 
@@ -377,6 +378,7 @@ Test(cache, unchanged_refs_hand_back_the_whole_history)
 	gv_cache_seed(c, &seed, restore_cb, &rs);
 	warm = load_tagged(r->path, &seed, keep_all_tags, NULL);
 	cr_expect_eq(gv_history_objects_read(warm), 0);
+	cr_expect_not(gv_cache_needs_save(c, warm), "nothing new, nothing moved");
 	cr_assert_eq(gv_history_count(warm), 4);
 	cr_assert_eq(gv_history_count(warm), gv_history_count(cold));
 	cr_assert_eq(rs.calls, 4, "one restore per commit");

@@ -48,6 +48,10 @@ size_t gv_cache_count(const gv_cache *c);
  * refs, see gv_history_state): saving it again would change nothing. */
 int gv_cache_holds(const gv_cache *c, const gv_history *h);
 
+/* 1 when h should be saved: it read commits the file does not have, or its
+ * refs are in a state the file does not hold. */
+int gv_cache_needs_save(const gv_cache *c, const gv_history *h);
+
 /* Fills a history seed that serves the cached commits and restores each
  * one's classification through `restore`: the whole history when the refs
  * are as they were when it was saved, else commit by commit as the walk
