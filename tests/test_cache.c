@@ -285,6 +285,22 @@ Test(cache, a_run_killed_mid_write_leaves_the_old_cache_usable)
 	fx_repo_free(r);
 }
 
+/* Saves h through a freshly opened cache, then says how many commits the
+ * file holds when opened again. */
+static size_t save_and_count(const char *dir, const char *repo,
+			     const gv_history *h, gv_warnings *w)
+{
+	gv_cache *c = open_cache(dir, repo, &KEY, w);
+	size_t n;
+
+	save(c, h);
+	gv_cache_free(c);
+	c = open_cache(dir, repo, &KEY, w);
+	n = gv_cache_count(c);
+	gv_cache_free(c);
+	return n;
+}
+
 /* After a force-push the old commits stay cached (the branch may come back)
  * while they are at most a quarter of the file; past that they go. */
 Test(cache, unreachable_commits_are_pruned_past_a_quarter)
@@ -293,29 +309,17 @@ Test(cache, unreachable_commits_are_pruned_past_a_quarter)
 	char *dir = fx_tmpdir(r, "cache"), *out = NULL;
 	gv_warnings w = {0};
 	gv_history *h = load(r->path, NULL), *h2, *h3;
-	gv_cache *c = open_cache(dir, r->path, &KEY, &w);
 
-	save(c, h);
-	gv_cache_free(c);
+	cr_expect_eq(save_and_count(dir, r->path, h, &w), 4);
 	/* drop a4: 1 stale of 4 in all = a quarter: kept */
 	cr_assert_eq(fx_sh(&out, r->path, "git reset -q --hard HEAD~1"), 0);
 	h2 = load(r->path, NULL);
-	c = open_cache(dir, r->path, &KEY, &w);
-	save(c, h2);
-	gv_cache_free(c);
-	c = open_cache(dir, r->path, &KEY, &w);
-	cr_expect_eq(gv_cache_count(c), 4);
-	gv_cache_free(c);
+	cr_expect_eq(save_and_count(dir, r->path, h2, &w), 4);
 	/* drop a3 too: 2 stale of 4 is more than a quarter: both pruned */
 	free(out);
 	cr_assert_eq(fx_sh(&out, r->path, "git reset -q --hard HEAD~1"), 0);
 	h3 = load(r->path, NULL);
-	c = open_cache(dir, r->path, &KEY, &w);
-	save(c, h3);
-	gv_cache_free(c);
-	c = open_cache(dir, r->path, &KEY, &w);
-	cr_expect_eq(gv_cache_count(c), 2);
-	gv_cache_free(c);
+	cr_expect_eq(save_and_count(dir, r->path, h3, &w), 2);
 	gv_history_free(h);
 	gv_history_free(h2);
 	gv_history_free(h3);
