@@ -80,6 +80,14 @@ int gv_settings_to_analysis(const gv_settings *s, gv_analysis_opts *ao,
 int gv_cli_opt_value(int argc, char **argv, int *i, const char *name,
 		     const char **out);
 
+/* The end of both commands' option loops, after their own flags: argv[*i]
+ * is a shared analysis option (1, consumed), or one of the command's
+ * `valued` options (2: *k its index, *val its value), or wrong (-1: report
+ * the usage error printf(*fmt, *arg)). */
+int gv_cli_next_option(gv_settings *s, int argc, char **argv, int *i,
+		       const char *const *valued, size_t nvalued, size_t *k,
+		       const char **val, const char **fmt, const char **arg);
+
 /* A number that changes with every build of the sources (the Makefile's
  * GV_BUILD_ID), so a cache never trusts another build's classifications. */
 uint64_t gv_cli_build_id(void);

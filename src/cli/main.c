@@ -94,7 +94,7 @@ static int parse_args(gv_settings *o, int argc, char **argv)
 	int i, only_args = 0;
 
 	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = NULL, *missing = NULL;
+		const char *a = argv[i], *val = NULL, *fmt, *farg;
 		size_t k;
 		int r = 0;
 
@@ -124,19 +124,13 @@ static int parse_args(gv_settings *o, int argc, char **argv)
 			o->cache_dir = NULL;
 			continue;
 		}
-		if ((r = gv_settings_parse_option(o, argc, argv, &i, &missing)) > 0)
-			continue;
-		if (r == -1)
-			return usage_error("option '%s' needs a value", missing);
-		if (r < -1)
-			return usage_error("%s", "out of memory");
-		for (k = 0; k < sizeof(valued) / sizeof(valued[0]); k++)
-			if ((r = gv_cli_opt_value(argc, argv, &i, valued[k], &val)))
-				break;
+		r = gv_cli_next_option(o, argc, argv, &i, valued,
+				       sizeof(valued) / sizeof(valued[0]), &k,
+				       &val, &fmt, &farg);
 		if (r < 0)
-			return usage_error("option '%s' needs a value", valued[k]);
-		if (!r)
-			return usage_error("unknown option '%s'", a);
+			return usage_error(fmt, farg);
+		if (r == 1)
+			continue;
 		switch (k) {
 		case 0: o->format = val; break;
 		case 1: o->output = val; break;

@@ -317,6 +317,35 @@ int gv_cli_gates(const gv_analysis *a)
 #define GV_BUILD_ID "0"
 #endif
 
+int gv_cli_next_option(gv_settings *s, int argc, char **argv, int *i,
+		       const char *const *valued, size_t nvalued, size_t *k,
+		       const char **val, const char **fmt, const char **arg)
+{
+	const char *missing = NULL;
+	int r;
+
+	if ((r = gv_settings_parse_option(s, argc, argv, i, &missing)) > 0)
+		return 1;
+	*fmt = "option '%s' needs a value";
+	*arg = missing;
+	if (r == -1)
+		return -1;
+	*fmt = "%s";
+	*arg = "out of memory";
+	if (r < -1)
+		return -1;
+	for (*k = 0; *k < nvalued; (*k)++)
+		if ((r = gv_cli_opt_value(argc, argv, i, valued[*k], val)))
+			break;
+	*fmt = "option '%s' needs a value";
+	*arg = *k < nvalued ? valued[*k] : NULL;
+	if (r < 0)
+		return -1;
+	*fmt = "unknown option '%s'";
+	*arg = argv[*i];
+	return r ? 2 : -1;
+}
+
 uint64_t gv_cli_build_id(void)
 {
 	static const char id[] = GV_BUILD_ID " " __DATE__ " " __TIME__;
