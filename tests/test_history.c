@@ -398,3 +398,43 @@ Test(history, commit_graph_file_and_chain_give_the_same_model)
 	free(dir);
 	fx_repo_free(r);
 }
+
+/* A seed that hands back a whole history without lending its memory
+ * (release NULL): the load copies it, reads nothing and calls no other
+ * callback. */
+static int snapshot_copy(void *payload, const gv_history_state *state,
+			 gv_history_snapshot *snap)
+{
+	(void)state;
+	gv_history_snapshot_of(payload, snap);
+	return 1;
+}
+
+static int must_not_be_called(void *payload, gv_idx commit, const unsigned char *id)
+{
+	(void)payload;
+	(void)commit;
+	(void)id;
+	cr_assert_fail("on_known after a snapshot");
+	return -1;
+}
+
+Test(history, a_snapshot_without_release_is_copied_and_outlives_its_seed)
+{
+	fx_repo *r = fx_repo_new(GRAPH);
+	gv_history *cold = load(r->path, 1, 1, NULL, NULL), *warm;
+	gv_history_seed seed = {snapshot_copy, NULL, must_not_be_called, cold};
+	int messages = 0;
+
+	warm = load(r->path, 2, 1, &seed, &messages);
+	cr_expect_eq(gv_history_objects_read(warm), 0);
+	cr_expect_eq(messages, 0);
+	/* the copy owns its arrays: the history it came from can go first */
+	gv_history_free(cold);
+	cold = load(r->path, 1, 1, NULL, NULL);
+	assert_same_model(cold, warm);
+	cr_expect_str_eq(gv_history_head(warm), gv_history_head(cold));
+	gv_history_free(cold);
+	gv_history_free(warm);
+	fx_repo_free(r);
+}
