@@ -5,6 +5,8 @@
 #   make demo       deps, build, and a report on the demo repository of samples/
 #   make test       deps, build, every test, then the same tests under ASan+UBSan
 #   make check      the tests only (no sanitizers)
+#   make accuracy   the rules against the labelled corpus (tests/data/labelled),
+#                   failing below the precision/recall floors
 #   make asan       the tests built with -fsanitize=address,undefined
 #   make bench      the benchmark harness (bench/), REPO=/path for a real repo
 #   make bench-profile  the same under callgrind (instruction counts)
@@ -26,7 +28,7 @@ BUILD ?= build
 # Recursive variables: pkg-config runs only when a compile needs it, which is
 # after `make deps` has had its chance.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread
+PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 # see src/history.c: what libgit2 would set up at start for the network
 # (CA bundle, SSH) is never used
 EXPORTS = -Wl,--export-dynamic-symbol=mbedtls_x509_crt_parse_file \
@@ -48,7 +50,7 @@ LIB_OBJ = $(LIB_SRC:src/%.c=$(BUILD)/%.o) $(BUILD)/default_rules.o
 CLI_OBJ = $(CLI_SRC:src/cli/%.c=$(BUILD)/cli/%.o)
 TEST_OBJ = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
 
-.PHONY: all deps demo test check asan bench bench-profile install clean
+.PHONY: all deps demo test check accuracy asan bench bench-profile install clean
 
 all: git-vitals
 
@@ -118,6 +120,17 @@ demo: deps
 check: $(BUILD)/test-runner git-vitals
 	GV_BIN=$(CURDIR)/git-vitals GV_RULES_DIR=$(CURDIR)/rules $(BUILD)/test-runner -j2
 	./git-vitals rules test rules
+	@if [ -d tests/data/labelled ]; then $(MAKE) --no-print-directory accuracy; fi
+
+# The floors the default rules must keep on the hand-labelled corpus
+# (docs/RULES.md); a fall below one exits 4.
+ACCURACY_FLOORS = --floor fix:precision=0.90 --floor fix:recall=0.60 \
+	--floor security:precision=0.90 --floor revert:precision=0.97 \
+	--floor revert:recall=0.90 --floor revert:target=0.95 \
+	--floor rollback:precision=0.80
+
+accuracy: git-vitals
+	./git-vitals rules accuracy --format text $(ACCURACY_FLOORS) tests/data/labelled
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT='-O1 -g' \

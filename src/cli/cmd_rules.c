@@ -4,6 +4,8 @@
  *   git-vitals rules test  [--rules P]... [--rules-add P]... [FILE|DIR]...
  *   git-vitals rules check [--rules P]... [--rules-add P]... [FILE|DIR]...
  *   git-vitals rules show  [--rules P]... [--rules-add P]...
+ *   git-vitals rules accuracy [--rules P]... [--rules-add P]... [--floor S]...
+ *                       [--misses] [--format json|text] PATH... (accuracy.c)
  *   git-vitals classify [--rules P]... [--rules-add P]... [--author A]
  *                       [--format json|text]          (message on stdin)
  *   git-vitals explain [--rules P]... [--rules-add P]... [--format json|text]
@@ -14,6 +16,7 @@
  * that does not parse or compile, or (`rules test`) a failing example.
  * Results go to stdout, diagnostics to stderr.
  */
+#include "cli/accuracy.h"
 #include "cli/cli.h"
 
 #include <stdio.h>
@@ -172,6 +175,10 @@ static const char rules_usage[] =
 	"       git-vitals rules check [--rules PATH]... [--rules-add PATH]... "
 	"[FILE|DIR]...\n"
 	"       git-vitals rules show  [--rules PATH]... [--rules-add PATH]...\n"
+	"       git-vitals rules accuracy [--rules PATH]... [--rules-add PATH]... "
+	"[--format text|json]\n"
+	"                 [--floor LABEL:METRIC=VALUE]... [--misses] "
+	"[--project NAME] PATH...\n"
 	"Without a path the default rules (compiled in) are used.\n";
 
 int gv_cmd_rules(int argc, char **argv)
@@ -190,6 +197,9 @@ int gv_cmd_rules(int argc, char **argv)
 		argc--;
 		argv++;
 	}
+	/* accuracy has options of its own, so it parses its argv itself. */
+	if (argc > 0 && !strcmp(argv[0], "accuracy"))
+		return gv_cmd_rules_accuracy(argc - 1, argv + 1);
 	if ((ret = parse_opts(&o, argc, argv, "rules", rules_usage)) >= 0)
 		goto done;
 	if (!o.nargs) {
@@ -199,6 +209,10 @@ int gv_cmd_rules(int argc, char **argv)
 	}
 	action = o.args[0];
 	snprintf(what, sizeof(what), "rules %s", action);
+	if (!strcmp(action, "accuracy")) {
+		ret = usage_error(what, "options go after the word accuracy");
+		goto done;
+	}
 	if (strcmp(action, "test") && strcmp(action, "check") &&
 	    strcmp(action, "show")) {
 		ret = usage_error("rules", "expected test, check or show");
@@ -255,10 +269,8 @@ done:
 
 /* ---- classify and explain ---- */
 
-/* Writes message bytes repaired to UTF-8: as a quoted JSON string, or as
- * text with control characters (C0, DEL, C1) escaped so that a hostile
- * message cannot drive the terminal. */
-static int put_str(gv_buf *b, const char *s, size_t len, int json)
+/* Control characters escaped are C0, DEL and C1. */
+int gv_cli_put_str(gv_buf *b, const char *s, size_t len, int json)
 {
 	gv_buf u = { 0 };
 	size_t i;
@@ -295,12 +307,12 @@ done:
 
 static int json_str(gv_buf *b, const char *s, size_t len)
 {
-	return put_str(b, s, len, 1);
+	return gv_cli_put_str(b, s, len, 1);
 }
 
 static int text_str(gv_buf *b, const char *s, size_t len)
 {
-	return put_str(b, s, len, 0);
+	return gv_cli_put_str(b, s, len, 0);
 }
 
 typedef struct trace {
