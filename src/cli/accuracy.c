@@ -170,17 +170,6 @@ static int hexval(char c)
 	return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
 }
 
-static char *dup_str(const char *s, size_t n)
-{
-	char *d = malloc(n + 1);
-
-	if (d) {
-		memcpy(d, s, n);
-		d[n] = '\0';
-	}
-	return d;
-}
-
 static int find_project(const corpus *c, const char *name, size_t *out)
 {
 	size_t i;
@@ -274,7 +263,7 @@ static int read_header(corpus *c, const acc_opts *o, const cJSON *h,
 	}
 	p.file = file;
 	p.line = line;
-	if (!(p.name = dup_str(name, strlen(name))) ||
+	if (!(p.name = strdup(name)) ||
 	    !(p.strata = calloc((size_t)cJSON_GetArraySize(strata),
 				sizeof(*p.strata)))) {
 		rc = gv_error_set(err, GV_ENOMEM, "out of memory");
@@ -286,8 +275,7 @@ static int read_header(corpus *c, const acc_opts *o, const cJSON *h,
 				 "twice", s->string);
 			goto done;
 		}
-		if (!(p.strata[p.nstrata].name = dup_str(s->string,
-							 strlen(s->string)))) {
+		if (!(p.strata[p.nstrata].name = strdup(s->string))) {
 			rc = gv_error_set(err, GV_ENOMEM, "out of memory");
 			goto done;
 		}
@@ -382,7 +370,7 @@ static char *subject_of(const char *msg)
 	while (end > msg && (end[-1] == ' ' || end[-1] == '\t' ||
 			     end[-1] == '\r'))
 		end--;
-	return dup_str(msg, (size_t)(end - msg));
+	return strndup(msg, (size_t)(end - msg));
 }
 
 /* Keeps what --misses prints; called for a record that is a miss. */
@@ -395,9 +383,9 @@ static int keep_detail(record *r, const gv_class_view *v, const char *msg,
 
 	for (i = 0; i < v->nrules && !rc; i++)
 		rc = gv_buf_printf(&b, "%s%s", i ? " " : "", v->rules[i]);
-	if (rc || !(r->rules = b.ptr ? b.ptr : dup_str("", 0)) ||
+	if (rc || !(r->rules = b.ptr ? b.ptr : strdup("")) ||
 	    !(r->subject = subject_of(msg)) ||
-	    !(r->reason = dup_str(reason, strlen(reason)))) {
+	    !(r->reason = strdup(reason))) {
 		if (!r->rules)
 			gv_buf_free(&b);
 		return GV_ENOMEM;
