@@ -59,6 +59,13 @@ static const char rules[] =
 	"confidence = high\npattern = ^Revert \"(.+)\"$\n"
 	"captures = subject:revert\nmatch = Revert \"x\"\n"
 	"nomatch = Revert x\n\n"
+	"[rule t-reapply]\ncategory = revert\nfield = subject\n"
+	"confidence = high\npattern = ^Reapply \"(.+)\"$\n"
+	"captures = reapply\nmatch = Reapply \"x\"\nnomatch = Reapply x\n\n"
+	"[rule t-revert-gh]\ncategory = revert\nfield = body\n"
+	"confidence = high\npattern = ^Reverts ([\\w.-]+/[\\w.-]+#\\d+)\n"
+	"flags = m\ncaptures = issue\nmatch = Reverts o/r#12\n"
+	"nomatch = Reverts #12\n\n"
 	"[rule t-rollback]\ncategory = rollback\nfield = subject\n"
 	"confidence = low\npattern = \\broll back\\b\n"
 	"match = roll back x\nnomatch = rollback\n";
@@ -206,6 +213,32 @@ Test(accuracy, revert_target_by_ref_and_subject)
 	expect_num("pooled.revert_target.rate", 0.5);
 	expect_num("projects.0.revert_target.rate", 1.0);
 	expect_num("projects.1.revert_target.rate", 0.0);
+}
+
+/* c/c: one stratum of 3 records, each weighing 1/3. A Reapply "X" names
+ * the commit `Revert "X"`; "Reverts o/r#12" names the commit whose subject
+ * says #12 (and not #120). */
+static const char corpus_c[] =
+	"{\"project\": \"c/c\", \"strata\": {\"r\": 3}}\n"
+	REC("c/c", ID("a"), "r", "Reapply \\\"add cache\\\"\\n",
+	    LABELS("false", "false", "true", "false"), ID("9"),
+	    "Revert \\\"add cache\\\"")
+	REC("c/c", ID("b"), "r", "Undo the thing\\n\\nReverts o/r#12\\n",
+	    LABELS("false", "false", "true", "false"), ID("8"),
+	    "Add thing (#12)")
+	REC("c/c", ID("c"), "r", "Undo more\\n\\nReverts o/r#12\\n",
+	    LABELS("false", "false", "true", "false"), ID("7"),
+	    "Add other (#120)");
+
+Test(accuracy, revert_target_by_reapply_and_issue)
+{
+	setup_corpus();
+	write_file("c.jsonl", corpus_c);
+	cr_assert_eq(accuracy("--format", "json", "c.jsonl"), 0, "stderr: %s",
+		     run.err);
+	expect_num("pooled.labels.revert.counted.precision", 1.0);
+	cr_expect_eq(fx_int(run.json, "pooled.revert_target.right"), 2);
+	cr_expect_eq(fx_int(run.json, "pooled.revert_target.total"), 3);
 }
 
 Test(accuracy, rollback_rules_all_low_are_not_counted)
