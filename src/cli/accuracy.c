@@ -586,7 +586,8 @@ static int push_file(corpus *c, const char *dir, const char *name)
 
 	if (gv_grow((void **)&c->files, &c->afiles, c->nfiles + 1,
 		    sizeof(*c->files)) ||
-	    (dir ? gv_buf_printf(&b, "%s/%s", dir, name) :
+	    (dir ? gv_buf_printf(&b, "%s%s%s", dir, dir[strlen(dir) - 1] ==
+				 '/' ? "" : "/", name) :
 		   gv_buf_puts(&b, name)))
 		return GV_ENOMEM;
 	c->files[c->nfiles++] = b.ptr;
