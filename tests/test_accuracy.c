@@ -302,6 +302,21 @@ Test(accuracy, text_tables_and_misses)
 	cr_expect(strstr(run.out, "FN rollback b/b 888888888888 x (low)"),
 		  "%s", run.out);
 	cr_expect(!strstr(run.out, "111111111111"), "A1 is no miss");
+	/* B1 is a revert whose target was not found */
+	cr_expect(strstr(run.out, "WT revert   b/b 666666666666 x (high)\n"
+			 "   rules:   t-revert-id t-revert-subject\n"
+			 "   subject: Revert \"add thing\"\n"
+			 "   target:  " ID("2") " add other thing\n"),
+		  "%s", run.out);
+	/* the same in JSON, in record order: A2 comes first */
+	cr_assert_eq(accuracy("--format", "json", "--misses", "corpus"), 0);
+	cr_expect_str_eq(fx_str(run.json, "misses.0.miss"), "false-positive");
+	cr_expect_str_eq(fx_str(run.json, "misses.0.label"), "fix");
+	cr_expect_str_eq(fx_str(run.json, "misses.0.rules"), "t-fix");
+	cr_expect_str_eq(fx_str(run.json, "misses.0.reason"),
+			 "judged by hand");
+	cr_expect_str_eq(fx_str(run.json, "misses.1.miss"), "false-negative");
+	cr_expect_str_eq(fx_str(run.json, "misses.1.confidence"), "low");
 }
 
 Test(accuracy, project_filter_and_single_file)

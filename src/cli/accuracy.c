@@ -77,6 +77,7 @@ typedef struct record {
 	uint8_t conf[L__COUNT];   /* enum gv_confidence per label */
 	int8_t target;            /* -1 not checked, 0 wrong, 1 right */
 	char *rules, *subject, *reason; /* misses only, else NULL */
+	char *want;               /* a wrong target: "<id> <its subject>" */
 } record;
 
 typedef struct floor_spec {
@@ -375,14 +376,21 @@ static char *subject_of(const char *msg)
 
 /* Keeps what --misses prints; called for a record that is a miss. */
 static int keep_detail(record *r, const gv_class_view *v, const char *msg,
-		       const char *reason)
+		       const char *reason, const target_check *t)
 {
-	gv_buf b = { 0 };
+	gv_buf b = { 0 }, w = { 0 };
 	size_t i;
 	int rc = 0;
 
 	for (i = 0; i < v->nrules && !rc; i++)
 		rc = gv_buf_printf(&b, "%s%s", i ? " " : "", v->rules[i]);
+	if (!rc && r->target == 0) {
+		if (gv_buf_printf(&w, "%s %s", t->target, t->subject)) {
+			gv_buf_free(&b);
+			return GV_ENOMEM;
+		}
+		r->want = w.ptr;
+	}
 	if (rc || !(r->rules = b.ptr ? b.ptr : strdup("")) ||
 	    !(r->subject = subject_of(msg)) ||
 	    !(r->reason = strdup(reason))) {
@@ -448,7 +456,8 @@ static int classify(corpus *c, record *r, const char *message,
 	if (r->truth[L_REVERT] && r->conf[L_REVERT] >= GV_CONF_HIGH &&
 	    t->target[0])
 		r->target = (int8_t)t->right;
-	return miss ? keep_detail(r, &v, message, reason) : 0;
+	miss |= r->target == 0;
+	return miss ? keep_detail(r, &v, message, reason, t) : 0;
 }
 
 static int read_record(corpus *c, const cJSON *j, size_t file, size_t line,
@@ -520,6 +529,7 @@ static int read_record(corpus *c, const cJSON *j, size_t file, size_t line,
 		free(r.rules);
 		free(r.subject);
 		free(r.reason);
+		free(r.want);
 		return rc == GV_ENOMEM ? gv_error_set(err, rc, "out of memory")
 				       : bad(err, c, file, line, "classifying "
 					     "the message failed (%d)", rc);
@@ -702,6 +712,7 @@ static void corpus_free(corpus *c)
 		free(c->records[i].rules);
 		free(c->records[i].subject);
 		free(c->records[i].reason);
+		free(c->records[i].want);
 	}
 	free(c->records);
 	for (i = 0; i < c->nprojects; i++)
@@ -979,66 +990,76 @@ static int put_scope_text(gv_buf *b, const scope *s)
 	return rc ? rc : gv_buf_puts(b, "\n");
 }
 
-/* One line per (record, label) that the counted tier gets wrong. */
+/* One member of a miss: `, "key": value` or an indented `key: value`. */
+static int put_field(gv_buf *b, const char *key, const char *v, int json)
+{
+	int rc = json ? gv_buf_printf(b, ", \"%s\": ", key) :
+		 gv_buf_printf(b, "\n   %s:%*s", key, (int)(8 - strlen(key)),
+			       "");
+
+	return rc ? rc : gv_cli_put_str(b, v, strlen(v), json);
+}
+
+enum { MISS_FP, MISS_FN, MISS_TARGET };
+
+static int put_miss(gv_buf *b, const corpus *c, const record *r, int l,
+		    int kind, int json, int first)
+{
+	static const char *const name[][2] = {
+		{ "FP", "false-positive" }, { "FN", "false-negative" },
+		{ "WT", "wrong-target" }
+	};
+	const project *p = &c->projects[r->project];
+	const char *st = p->strata[r->stratum].name;
+	const char *conf = r->conf[l] ? gv_confidence_name(r->conf[l]) :
+			   "none";
+	int rc;
+
+	if (json) {
+		rc = gv_buf_printf(b, "%s{\"miss\": \"%s\", \"label\": \"%s\", "
+				   "\"id\": \"%s\", \"confidence\": \"%s\"",
+				   first ? "" : ", ", name[kind][1],
+				   label_name[l], r->id, conf);
+		rc = rc ? rc : put_field(b, "project", p->name, 1);
+		rc = rc ? rc : put_field(b, "stratum", st, 1);
+	} else {
+		rc = gv_buf_printf(b, "%s %-8s ", name[kind][0],
+				   label_name[l]);
+		rc = rc ? rc : gv_cli_put_str(b, p->name, strlen(p->name), 0);
+		rc = rc ? rc : gv_buf_printf(b, " %.12s ", r->id);
+		rc = rc ? rc : gv_cli_put_str(b, st, strlen(st), 0);
+		rc = rc ? rc : gv_buf_printf(b, " (%s)", conf);
+	}
+	rc = rc ? rc : put_field(b, "rules", r->rules, json);
+	rc = rc ? rc : put_field(b, "subject", r->subject, json);
+	if (kind == MISS_TARGET)
+		rc = rc ? rc : put_field(b, "target", r->want, json);
+	rc = rc ? rc : put_field(b, "reason", r->reason, json);
+	return rc ? rc : gv_buf_puts(b, json ? "}" : "\n");
+}
+
+/* Every (record, label) the counted tier gets wrong, and every counted
+ * revert whose target was not found (WT). */
 static int put_misses(gv_buf *b, const corpus *c, int json)
 {
 	const record *r;
-	const project *p;
-	const char *sep = "";
 	size_t i;
-	int l, fp, rc;
+	int l, rc, first = 1;
 
 	rc = gv_buf_puts(b, json ? ", \"misses\": [" :
 			 "\n## misses of the counted tier\n\n");
 	for (i = 0; i < c->nrecords && !rc; i++) {
 		r = &c->records[i];
-		p = &c->projects[r->project];
 		for (l = 0; l < L__COUNT && !rc && r->rules; l++) {
-			fp = r->conf[l] >= GV_CONF_HIGH;
-			if (fp == r->truth[l])
-				continue;
-			if (json) {
-				rc = gv_buf_printf(b, "%s{\"project\": ", sep);
-				rc = rc ? rc : gv_cli_put_str(b, p->name,
-					strlen(p->name), 1);
-				rc = rc ? rc : gv_buf_printf(b, ", \"id\": "
-					"\"%s\", \"stratum\": ", r->id);
-			} else {
-				rc = gv_buf_printf(b, "%s %-8s ", fp ? "FP" :
-						   "FN", label_name[l]);
-				rc = rc ? rc : gv_cli_put_str(b, p->name,
-					strlen(p->name), 0);
-				rc = rc ? rc : gv_buf_printf(b, " %.12s ",
-							     r->id);
-			}
-			sep = ", ";
-			rc = rc ? rc : gv_cli_put_str(b,
-				p->strata[r->stratum].name,
-				strlen(p->strata[r->stratum].name), json);
-			if (json)
-				rc = rc ? rc : gv_buf_printf(b, ", \"label\": "
-					"\"%s\", \"miss\": \"%s\", "
-					"\"confidence\": \"%s\", \"rules\": ",
-					label_name[l], fp ? "false-positive" :
-					"false-negative", r->conf[l] ?
-					gv_confidence_name(r->conf[l]) :
-					"none");
+			if ((r->conf[l] >= GV_CONF_HIGH) != r->truth[l])
+				rc = put_miss(b, c, r, l, r->truth[l] ?
+					      MISS_FN : MISS_FP, json, first);
+			else if (l == L_REVERT && r->target == 0)
+				rc = put_miss(b, c, r, l, MISS_TARGET, json,
+					      first);
 			else
-				rc = rc ? rc : gv_buf_printf(b, " (%s)\n"
-					"   rules:   ", r->conf[l] ?
-					gv_confidence_name(r->conf[l]) :
-					"not labelled");
-			rc = rc ? rc : gv_cli_put_str(b, r->rules,
-				strlen(r->rules), json);
-			rc = rc ? rc : gv_buf_puts(b, json ? ", \"subject\": "
-						   : "\n   subject: ");
-			rc = rc ? rc : gv_cli_put_str(b, r->subject,
-				strlen(r->subject), json);
-			rc = rc ? rc : gv_buf_puts(b, json ? ", \"reason\": "
-						   : "\n   reason:  ");
-			rc = rc ? rc : gv_cli_put_str(b, r->reason,
-				strlen(r->reason), json);
-			rc = rc ? rc : gv_buf_puts(b, json ? "}" : "\n");
+				continue;
+			first = 0;
 		}
 	}
 	return rc ? rc : json ? gv_buf_puts(b, "]") : 0;
