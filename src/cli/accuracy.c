@@ -417,8 +417,8 @@ static void split_author(gv_message *m, const char *a)
 	}
 }
 
-/* Classifies the record's message as commit r->index of the table and
- * fills r's predictions. */
+/* Classifies the record's message as commit c->nrecords (the index r
+ * will have) of the table, and fills r's predictions. */
 static int classify(corpus *c, record *r, const char *message,
 		    const char *author, size_t parents, target_check *t,
 		    const char *reason)
