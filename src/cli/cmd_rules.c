@@ -203,8 +203,7 @@ int gv_cmd_rules(int argc, char **argv)
 	if ((ret = parse_opts(&o, argc, argv, "rules", rules_usage)) >= 0)
 		goto done;
 	if (!o.nargs) {
-		ret = usage_error("rules", "expected test, check, show or "
-				  "accuracy");
+		ret = usage_error("rules", "expected test, check or show");
 		fputs(rules_usage, stderr);
 		goto done;
 	}
@@ -216,8 +215,7 @@ int gv_cmd_rules(int argc, char **argv)
 	}
 	if (strcmp(action, "test") && strcmp(action, "check") &&
 	    strcmp(action, "show")) {
-		ret = usage_error("rules", "expected test, check, show or "
-				  "accuracy");
+		ret = usage_error("rules", "expected test, check or show");
 		fputs(rules_usage, stderr);
 		goto done;
 	}
