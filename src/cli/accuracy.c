@@ -1126,15 +1126,16 @@ static int report(gv_buf *b, const corpus *c, const acc_opts *o,
 		rc = rc ? rc : gv_buf_puts(b, ", \"projects\": [");
 	} else {
 		rc = gv_buf_printf(b, "# rules accuracy: %zu records of %zu "
-				   "project%s\n\nPrecision and recall are "
-				   "weighted by stratum, each project "
-				   "weighing the same;\nTP, FP, FN count "
-				   "records; 95%% CI: Wilson interval of "
-				   "TP / (TP + FP).\n'counted' = high or "
-				   "advisory (what the metrics count), "
-				   "'low' = low only, 'any' = either.\n",
-				   c->nrecords, c->nprojects,
-				   c->nprojects == 1 ? "" : "s");
+				   "project%s\n\n"
+				   "Precision and recall are weighted by "
+				   "stratum, each project weighing the\n"
+				   "same; TP, FP, FN count records; 95%% CI: "
+				   "Wilson interval of TP / (TP + FP).\n"
+				   "Tiers: counted = high or advisory (what "
+				   "the metrics count), low = low only,\n"
+				   "any = either.\n", c->nrecords,
+				   c->nprojects, c->nprojects == 1 ? "" :
+				   "s");
 		rc = rc ? rc : put_scope_text(b, &pooled);
 	}
 	for (i = 0; i < c->nprojects && !rc; i++) {
