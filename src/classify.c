@@ -98,6 +98,13 @@ typedef struct scratch {
 	gv_buf author, trailer, tmp;
 	uint32_t labels, vetoes;
 	uint8_t conf[GV_CAT__COUNT];
+	/* labels of `needs` rules, kept only if the category they need is
+	 * there once the vetoes have run */
+	struct needy {
+		const char *rule;
+		uint8_t cat, conf, needs;
+	} *needy;
+	size_t nneedy, aneedy;
 	sref *refs;
 	size_t nrefs, arefs;
 	gv_buf strs;           /* ids and issues, NUL-terminated, by offset */
@@ -223,6 +230,64 @@ static void body_of(const char *m, size_t n, const char **s, size_t *len)
 	}
 	*s = m + n;
 	*len = 0;
+}
+
+/* Whether a subject is the line git, GitHub or GitLab writes for a merge,
+ * which names branches, not the change. */
+static int merge_subject(const char *s, size_t n)
+{
+	static const char *const forms[] = {
+		"Merge pull request #", "Merge branch ", "Merge branches ",
+		"Merge remote-tracking branch ", "Merge remote branch ",
+		"Merge tag ", "Merge commit ", "Merge git://", "Merge http://",
+		"Merge https://", "Merge ssh://"
+	};
+	size_t i, k;
+
+	if (n < 6 || memcmp(s, "Merge ", 6))
+		return 0;
+	for (i = 0; i < sizeof(forms) / sizeof(*forms); i++) {
+		k = strlen(forms[i]);
+		if (n >= k && !memcmp(s, forms[i], k))
+			return 1;
+	}
+	return 0;
+}
+
+/* The title: what a reader takes the commit to be. The subject, but for a
+ * merge line the first line of the body: GitHub puts the pull request's
+ * title there, git the topic's description. A merge line without a body,
+ * or whose body is only git's list of the merged commits, has no title
+ * (branch names are no description). */
+static void title_of(const char *m, size_t n, const char **t, size_t *len)
+{
+	const char *b, *e;
+	size_t bl, ll;
+
+	subject_of(m, n, t, len);
+	if (!merge_subject(*t, *len))
+		return;
+	body_of(m, n, &b, &bl);
+	for (;;) {    /* to the first line that is not blank */
+		e = memchr(b, '\n', bl);
+		ll = e ? (size_t)(e - b) : bl;
+		if (!e || !blank_line(b, ll))
+			break;
+		bl -= ll + 1;
+		b = e + 1;
+	}
+	subject_of(b, bl, t, len);
+	/* git's merge summary without a description lists the branch ("* ab/
+	 * topic:") and its commits: no title either */
+	if (*len >= 2 && (*t)[0] == '*' && ((*t)[1] == ' ' || (*t)[1] == '\t')) {
+		*len = 0;
+		return;
+	}
+	/* the leading blanks git's merge summaries indent with */
+	while (*len && (**t == ' ' || **t == '\t')) {
+		(*t)++;
+		(*len)--;
+	}
 }
 
 /* The start of the last paragraph, or n when the message has only one
@@ -405,6 +470,7 @@ static void scratch_free(scratch *s)
 	free(s->ids);
 	free(s->issues);
 	free(s->rules);
+	free(s->needy);
 	free(s);
 }
 
@@ -515,6 +581,7 @@ static scratch *scratch_get(gv_classes *c)
 static void scratch_reset(scratch *s)
 {
 	s->labels = s->vetoes = 0;
+	s->nneedy = 0;
 	memset(s->conf, 0, sizeof(s->conf));
 	s->nrefs = s->nids = s->nissues = s->nrules = 0;
 	s->strs.len = 0;
@@ -714,7 +781,15 @@ static int run_rule(scratch *s, const gv_ruleset *rs, const gv_rule *r,
 	if (r->category == GV_CAT_NONE)
 		return 0;
 	if (r->veto) {
-		s->vetoes |= GV_LABEL(r->category);
+		s->vetoes |= r->veto_cats;
+	} else if (r->needs >= 0) {
+		if (gv_grow((void **)&s->needy, &s->aneedy, s->nneedy + 1,
+			    sizeof(*s->needy)))
+			return GV_ENOMEM;
+		s->needy[s->nneedy].rule = r->id;
+		s->needy[s->nneedy].cat = (uint8_t)r->category;
+		s->needy[s->nneedy].conf = (uint8_t)r->confidence;
+		s->needy[s->nneedy++].needs = (uint8_t)r->needs;
 	} else {
 		s->labels |= GV_LABEL(r->category);
 		if (s->conf[r->category] < r->confidence)
@@ -765,9 +840,9 @@ static int classify_into(scratch *s, const gv_ruleset *rs,
 {
 	const char *m = msg->message ? msg->message : "";
 	size_t n = msg->message ? msg->message_len : 0;
-	const char *subj = NULL, *body = NULL, *t;
-	size_t subj_len = 0, body_len = 0, tl, i;
-	int have_author = 0, have_subj = 0, have_body = 0, rc;
+	const char *subj = NULL, *body = NULL, *title = NULL, *t;
+	size_t subj_len = 0, body_len = 0, title_len = 0, tl, i;
+	int have_author = 0, have_subj = 0, have_body = 0, have_title = 0, rc;
 
 	if (rs->nlits) {
 		scan_literals(rs, s->lits, m, n);
@@ -782,7 +857,8 @@ static int classify_into(scratch *s, const gv_ruleset *rs,
 	for (i = 0; i < rs->count; i++) {
 		const gv_rule *r = &rs->rules[i];
 
-		if ((r->nreq && !(s->run[i >> 6] & 1ull << (i & 63))) ||
+		if (r->disabled ||
+		    (r->nreq && !(s->run[i >> 6] & 1ull << (i & 63))) ||
 		    (r->ncond && !cond_holds(r->cond, s->lits)))
 			continue;
 		switch (r->field) {
@@ -793,6 +869,16 @@ static int classify_into(scratch *s, const gv_ruleset *rs,
 			}
 			t = subj;
 			tl = subj_len;
+			break;
+		case GV_FIELD_TITLE:
+			if (!have_title) {
+				title_of(m, n, &title, &title_len);
+				have_title = 1;
+			}
+			t = title;
+			tl = title_len;
+			if (!tl)
+				continue;
 			break;
 		case GV_FIELD_BODY:
 			if (!have_body) {
@@ -842,19 +928,37 @@ static int cmp_cstr(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Vetoes, and a subject-only revert ref dropped when the message names the
- * reverted commit by id anyway. */
+/* Vetoes, then the labels that need another one, and a subject-only
+ * revert ref dropped when the message names the reverted commit by id
+ * anyway. A veto beats every rule of its categories, whatever their
+ * confidence: "fix a typo" with a Fixes: trailer is still a typo. */
 static void finish(scratch *s)
 {
-	size_t i, j;
+	size_t i, j, k;
 	int has_id_revert = 0;
 	int cat;
 
 	for (cat = 0; cat < GV_CAT__COUNT; cat++)
-		if ((s->vetoes & GV_LABEL(cat)) && s->conf[cat] == GV_CONF_LOW) {
+		if (s->vetoes & GV_LABEL(cat)) {
 			s->labels &= ~GV_LABEL(cat);
 			s->conf[cat] = GV_CONF_NONE;
 		}
+	for (i = 0; i < s->nneedy; i++) {
+		const struct needy *d = &s->needy[i];
+
+		if ((s->vetoes & GV_LABEL(d->cat)) ||
+		    !(s->labels & GV_LABEL(d->needs))) {
+			/* it did not count: not among the rules that fired */
+			for (j = k = 0; j < s->nrules; j++)
+				if (s->rules[j] != d->rule)
+					s->rules[k++] = s->rules[j];
+			s->nrules = k;
+			continue;
+		}
+		s->labels |= GV_LABEL(d->cat);
+		if (s->conf[d->cat] < d->conf)
+			s->conf[d->cat] = d->conf;
+	}
 	for (i = 0; i < s->nrefs; i++)
 		if (s->refs[i].kind == GV_REF_REVERT && !s->refs[i].by_subject)
 			has_id_revert = 1;

@@ -39,7 +39,7 @@ static const char *const category_names[GV_CAT__COUNT] = {
 };
 
 static const char *const field_names[] = {
-	"subject", "body", "message", "trailer", "author"
+	"subject", "body", "message", "trailer", "author", "title"
 };
 
 const char *gv_category_name(int cat)
@@ -62,7 +62,7 @@ int gv_category_from_name(const char *name, size_t len)
 
 const char *gv_field_name(int field)
 {
-	if (field < 0 || field > GV_FIELD_AUTHOR)
+	if (field < 0 || field > GV_FIELD_TITLE)
 		return NULL;
 	return field_names[field];
 }
@@ -164,6 +164,9 @@ void gv_rules_free(gv_ruleset *rs)
 	for (i = 0; i < rs->nnames; i++)
 		free(rs->names[i]);
 	free(rs->names);
+	for (i = 0; i < rs->noverrides; i++)
+		free(rs->overrides[i].id);
+	free(rs->overrides);
 	for (i = 0; i < rs->nlits; i++)
 		free(rs->lits[i].text);
 	free(rs->lits);
@@ -211,12 +214,12 @@ typedef struct parser {
 
 enum key {
 	K_CATEGORY, K_FIELD, K_PATTERN, K_FLAGS, K_CONFIDENCE, K_CAPTURES,
-	K_REQUIRES, K_NOT, K_SKIP, K_MATCH, K_NOMATCH, K__COUNT
+	K_REQUIRES, K_NOT, K_SKIP, K_NEEDS, K_MATCH, K_NOMATCH, K__COUNT
 };
 
 static const char *const key_names[K__COUNT] = {
 	"category", "field", "pattern", "flags", "confidence", "captures",
-	"requires", "not", "skip", "match", "nomatch"
+	"requires", "not", "skip", "needs", "match", "nomatch"
 };
 
 #define perr(p, line, col, ...) parse_error(p, line, col, __VA_ARGS__)
@@ -306,21 +309,38 @@ static char *decode_example(const char *s, size_t n, size_t *out_len)
 	return d;
 }
 
+/* One category, or (for a veto) several separated by blanks: a commit
+ * that only fixes a typo is neither a fix nor a security fix. Whether
+ * several are allowed is checked by finish_rule(), once `not` is known. */
 static int set_category(parser *p, const char *v, size_t n, unsigned line,
 			unsigned col)
 {
+	gv_rule *r = p->cur;
+	size_t i = 0, s;
 	int c;
 
 	if (n == 4 && !memcmp(v, "none", 4)) {
-		p->cur->category = GV_CAT_NONE;
+		r->category = GV_CAT_NONE;
 		return 0;
 	}
-	if ((c = gv_category_from_name(v, n)) < 0)
-		return perr(p, line, col, "unknown category '%.*s' (expected "
-			    "fix, revert, rollback, security, bot, feature, "
-			    "chore, docs, test, perf, refactor or none)",
-			    (int)n, v);
-	p->cur->category = c;
+	r->veto_cats = 0;
+	r->category = GV_CAT_NONE;
+	while (i < n) {
+		s = i;
+		while (i < n && !is_blank(v[i]))
+			i++;
+		if ((c = gv_category_from_name(v + s, i - s)) < 0)
+			return perr(p, line, col + (unsigned)s,
+				    "unknown category '%.*s' (expected fix, "
+				    "revert, rollback, security, bot, feature, "
+				    "chore, docs, test, perf, refactor or none)",
+				    (int)(i - s), v + s);
+		if (r->category == GV_CAT_NONE)
+			r->category = c;
+		r->veto_cats |= GV_LABEL(c);
+		while (i < n && is_blank(v[i]))
+			i++;
+	}
 	return 0;
 }
 
@@ -343,14 +363,15 @@ static int set_field(parser *p, const char *v, size_t n, unsigned line,
 		r->field = GV_FIELD_TRAILER;
 		return 0;
 	}
-	for (f = 0; f <= GV_FIELD_AUTHOR; f++)
+	for (f = 0; f <= GV_FIELD_TITLE; f++)
 		if (f != GV_FIELD_TRAILER && strlen(field_names[f]) == n &&
 		    !memcmp(field_names[f], v, n)) {
 			r->field = f;
 			return 0;
 		}
 	return perr(p, line, col, "unknown field '%.*s' (expected subject, "
-		    "body, message, author or trailer:<Name>)", (int)n, v);
+		    "title, body, message, author or trailer:<Name>)",
+		    (int)n, v);
 }
 
 static int set_flags(parser *p, const char *v, size_t n, unsigned line,
@@ -582,6 +603,11 @@ static int set_key(parser *p, int key, const char *v, size_t n,
 				    "(expected revert-subject)", (int)n, v);
 		r->skip_revert = 1;
 		return 0;
+	case K_NEEDS:
+		if ((r->needs = gv_category_from_name(v, n)) < 0)
+			return perr(p, line, col, "unknown category '%.*s' "
+				    "for 'needs'", (int)n, v);
+		return 0;
 	case K_MATCH:
 	case K_NOMATCH:
 		return add_example(p, v, n, line, key == K_MATCH);
@@ -608,13 +634,22 @@ static int finish_rule(parser *p)
 	if (r->veto && r->category == GV_CAT_NONE)
 		return perr(p, r->line, 1, "rule '%s': a 'not' rule vetoes a "
 			    "category, so it needs one", r->id);
+	if (!r->veto && r->veto_cats & (r->veto_cats - 1))
+		return perr(p, r->line, 1, "rule '%s': only a 'not' rule may "
+			    "name several categories", r->id);
+	if (r->needs >= 0 && (r->veto || r->category == GV_CAT_NONE ||
+			      r->needs == r->category))
+		return perr(p, r->line, 1, "rule '%s': 'needs' takes another "
+			    "category than the rule's own, on a rule that "
+			    "labels", r->id);
 	if (!r->veto && r->category != GV_CAT_NONE &&
 	    !(p->seen & (1u << K_CONFIDENCE)))
 		return perr(p, r->line, 1, "rule '%s': missing required key "
 			    "'confidence'", r->id);
-	if (r->skip_revert && r->field != GV_FIELD_MESSAGE)
+	if (r->skip_revert && r->field != GV_FIELD_MESSAGE &&
+	    r->field != GV_FIELD_SUBJECT && r->field != GV_FIELD_TITLE)
 		return perr(p, r->line, 1, "rule '%s': 'skip = revert-subject' "
-			    "needs 'field = message'", r->id);
+			    "needs field message, subject or title", r->id);
 	if (r->veto && r->ncaps)
 		return perr(p, r->caps_line, r->caps_col, "rule '%s': a 'not' "
 			    "rule captures nothing", r->id);
@@ -673,10 +708,135 @@ static int start_rule(parser *p, const char *line, size_t n, unsigned lno)
 	r->file = p->name;
 	r->line = lno;
 	r->category = GV_CAT_NONE;
+	r->needs = -1;
 	rs->count++;
 	p->cur = r;
 	p->seen = 0;
 	p->last_key = -1;
+	return 0;
+}
+
+static int add_override(gv_ruleset *rs, const char *id, size_t n,
+			const char *file, unsigned line, int conf)
+{
+	gv_override *o;
+
+	if (gv_grow((void **)&rs->overrides, &rs->aoverrides,
+		    rs->noverrides + 1, sizeof(*rs->overrides)))
+		return GV_ENOMEM;
+	o = &rs->overrides[rs->noverrides];
+	if (!(o->id = dupn(id, n)))
+		return GV_ENOMEM;
+	o->file = file;
+	o->line = line;
+	o->confidence = conf;
+	rs->noverrides++;
+	rs->compiled = 0;
+	return 0;
+}
+
+/* `disable: ID [ID]...` and `confidence: ID high|low`: a user's file
+ * (--rules-add) corrects the default set without a copy of it. They apply
+ * when the set is compiled, whatever file defines the rule; they end the
+ * rule above them. */
+static int directive(parser *p, const char *line, size_t ke, size_t vs,
+		     size_t n, unsigned lno)
+{
+	size_t i = vs, s, e;
+	int conf = 0, rc;
+
+	if ((rc = finish_rule(p)))
+		return rc;
+	if (!(ke == 7 && !memcmp(line, "disable", 7)) &&
+	    !(ke == 10 && !memcmp(line, "confidence", 10)))
+		return perr(p, lno, 1, "unknown directive '%.*s:' (expected "
+			    "'disable:' or 'confidence:')", (int)ke, line);
+	while (n > vs && is_blank(line[n - 1]))
+		n--;
+	for (;;) {
+		while (i < n && is_blank(line[i]))
+			i++;
+		s = i;
+		while (i < n && (isalnum((unsigned char)line[i]) ||
+				 strchr("._-", line[i])))
+			i++;
+		e = i;
+		if (e == s)
+			return perr(p, lno, (unsigned)s + 1, "expected a rule "
+				    "id");
+		if (i < n && !is_blank(line[i]))
+			return perr(p, lno, (unsigned)i + 1, "unexpected "
+				    "'%c' in a rule id", line[i]);
+		if (ke == 10)
+			break;
+		if (add_override(p->rs, line + s, e - s, p->name, lno, 0))
+			return gv_error_set(p->err, GV_ENOMEM, "out of memory");
+		while (i < n && is_blank(line[i]))
+			i++;
+		if (i == n)
+			return 0;
+	}
+	while (i < n && is_blank(line[i]))
+		i++;
+	if (n - i == 4 && !memcmp(line + i, "high", 4))
+		conf = GV_CONF_HIGH;
+	else if (n - i == 3 && !memcmp(line + i, "low", 3))
+		conf = GV_CONF_LOW;
+	else
+		return perr(p, lno, (unsigned)i + 1, "expected 'confidence: "
+			    "ID high' or 'confidence: ID low'");
+	if (add_override(p->rs, line + s, e - s, p->name, lno, conf))
+		return gv_error_set(p->err, GV_ENOMEM, "out of memory");
+	return 0;
+}
+
+int gv_rules_disable(gv_ruleset *rs, const char *id, const char *source,
+		     gv_error *err)
+{
+	size_t n = strlen(id);
+
+	if (add_override(rs, id, n, source, 0, 0))
+		return gv_error_set(err, GV_ENOMEM, "out of memory");
+	/* the cache keys classifications by this hash */
+	rs->hash = (rs->hash ^ gv_fnv1a64("disable:", 8)) * 0x100000001b3ull;
+	rs->hash = (rs->hash ^ gv_fnv1a64(id, n)) * 0x100000001b3ull;
+	return 0;
+}
+
+/* Applies every override to its rule; an id no rule has is an error, since
+ * a misspelt `disable:` would otherwise change nothing without a word. */
+static int apply_overrides(gv_ruleset *rs, gv_error *err)
+{
+	size_t i, j;
+
+	for (i = 0; i < rs->noverrides; i++) {
+		const gv_override *o = &rs->overrides[i];
+		gv_rule *r = NULL;
+
+		for (j = 0; j < rs->count && !r; j++)
+			if (!strcmp(rs->rules[j].id, o->id))
+				r = &rs->rules[j];
+		if (!r && o->line)
+			return gv_error_set(err, GV_EINPUT, "%s:%u:1: %s: "
+					    "unknown rule '%s'", o->file,
+					    o->line, o->confidence ?
+					    "confidence" : "disable", o->id);
+		if (!r)
+			return gv_error_set(err, GV_EINPUT, "%s: unknown rule "
+					    "'%s'", o->file, o->id);
+		if (!o->confidence) {
+			r->disabled = 1;
+		} else if (r->veto || r->category == GV_CAT_NONE) {
+			return gv_error_set(err, GV_EINPUT, "%s:%u:1: "
+					    "confidence: rule '%s' labels "
+					    "nothing, so it has no confidence",
+					    o->file, o->line, o->id);
+		} else {
+			r->confidence = o->confidence;
+		}
+		r->override_file = o->file;
+		r->override_line = o->line;
+	}
 	return 0;
 }
 
@@ -711,9 +871,12 @@ static int parse_line(parser *p, const char *line, size_t n, unsigned lno)
 	ke = i;
 	while (i < n && is_blank(line[i]))
 		i++;
+	if (ke > ks && i < n && line[i] == ':')
+		return directive(p, line, ke, i + 1, n, lno);
 	if (ke == ks || i >= n || line[i] != '=')
 		return perr(p, lno, (unsigned)i + 1,
-			    "expected 'key = value', '[rule ID]' or a "
+			    "expected 'key = value', '[rule ID]', "
+			    "'disable: ID', 'confidence: ID TIER' or a "
 			    "'#' comment");
 	for (key = 0; key < K__COUNT; key++)
 		if (strlen(key_names[key]) == ke - ks &&
@@ -2181,6 +2344,8 @@ int gv_rules_compile(gv_ruleset *rs, gv_error *err)
 		pcre2_set_depth_limit(rs->mctx, GV_DEPTH_LIMIT);
 		pcre2_set_heap_limit(rs->mctx, GV_HEAP_LIMIT_KIB);
 	}
+	if ((rc = apply_overrides(rs, err)))
+		return rc;
 	for (i = 0; i < rs->count; i++)
 		if ((rc = compile_rule(rs, &rs->rules[i], err)))
 			return rc;
@@ -2345,11 +2510,31 @@ static int show_rule(const gv_rule *r, gv_buf *out)
 	size_t i;
 	int rc;
 
-	rc = gv_buf_printf(out, "# %s:%u\n[rule %s]\n", r->file, r->line,
-			   r->id);
+	rc = gv_buf_printf(out, "# %s:%u\n", r->file, r->line);
+	if (!rc && r->disabled && r->override_line)
+		rc = gv_buf_printf(out, "# disabled by %s:%u\n",
+				   r->override_file, r->override_line);
+	else if (!rc && r->disabled)
+		rc = gv_buf_printf(out, "# disabled by %s\n",
+				   r->override_file);
+	else if (!rc && r->override_file)
+		rc = gv_buf_printf(out, "# confidence set by %s:%u\n",
+				   r->override_file, r->override_line);
+	if (!rc)
+		rc = gv_buf_printf(out, "[rule %s]\n", r->id);
 	if (!rc && r->category == GV_CAT_NONE)
 		rc = gv_buf_puts(out, "category = none\n");
-	else if (!rc)
+	else if (!rc && r->veto) {
+		int c;
+
+		rc = gv_buf_puts(out, "category =");
+		for (c = 0; !rc && c < GV_CAT__COUNT; c++)
+			if (r->veto_cats & GV_LABEL(c))
+				rc = gv_buf_printf(out, " %s",
+						   gv_category_name(c));
+		if (!rc)
+			rc = gv_buf_puts(out, "\n");
+	} else if (!rc)
 		rc = gv_buf_printf(out, "category = %s\n",
 				   gv_category_name(r->category));
 	if (!rc && r->field == GV_FIELD_TRAILER)
@@ -2361,6 +2546,9 @@ static int show_rule(const gv_rule *r, gv_buf *out)
 		rc = gv_buf_puts(out, "not = true\n");
 	if (!rc && r->skip_revert)
 		rc = gv_buf_puts(out, "skip = revert-subject\n");
+	if (!rc && r->needs >= 0)
+		rc = gv_buf_printf(out, "needs = %s\n",
+				   gv_category_name(r->needs));
 	if (!rc && r->confidence)
 		rc = gv_buf_printf(out, "confidence = %s\n",
 				   gv_confidence_name(r->confidence));
@@ -2385,6 +2573,8 @@ static int show_rule(const gv_rule *r, gv_buf *out)
 		if (!rc)
 			rc = gv_buf_puts(out, "\n");
 	}
+	if (!rc && r->disabled)
+		rc = gv_buf_printf(out, "disable: %s\n", r->id);
 	if (!rc)
 		rc = gv_buf_puts(out, "\n");
 	return rc;

@@ -27,7 +27,10 @@ enum gv_field {
 	GV_FIELD_BODY,
 	GV_FIELD_MESSAGE,
 	GV_FIELD_TRAILER,
-	GV_FIELD_AUTHOR
+	GV_FIELD_AUTHOR,
+	GV_FIELD_TITLE    /* the subject; for a merge whose subject is git's or
+	                     GitHub's merge line, the first body line (the
+	                     PR title or topic description) */
 };
 
 /* What a capture group means. */
@@ -61,13 +64,26 @@ typedef struct gv_rule {
 	char *id;
 	const char *file;      /* owned by the ruleset's names[] */
 	unsigned line;         /* of the [rule ID] header */
-	int category;          /* enum gv_category or GV_CAT_NONE */
+	int category;          /* enum gv_category or GV_CAT_NONE; for a
+	                          veto, the first of veto_cats */
+	uint32_t veto_cats;    /* a veto: GV_LABEL() of each category it
+	                          vetoes (`category = fix security`) */
+	int needs;             /* `needs = CAT`: the label stays only on a
+	                          commit that ends up labelled CAT too; -1 */
+	int disabled;          /* `disable:` in a rule file, or
+	                          gv_rules_disable(): never runs */
+	const char *override_file; /* where `disable:` or `confidence:`
+	                          changed this rule, for `rules show` */
+	unsigned override_line;
 	int field;             /* enum gv_field */
 	char *trailer;         /* the trailer name when field is TRAILER */
 	size_t trailer_len;
 	int confidence;        /* GV_CONF_LOW or GV_CONF_HIGH (classify.h) */
 	int veto;              /* a `not` rule */
-	int skip_revert;       /* skip = revert-subject */
+	int skip_revert;       /* skip = revert-subject: on a `Revert "..."`
+	                          or `Reapply "..."` subject, a message rule
+	                          reads past the first line and a subject or
+	                          title rule does not run */
 	char *pattern;
 	size_t pattern_len;
 	unsigned pattern_line, pattern_col;
@@ -115,6 +131,16 @@ typedef struct gv_lit {
 #define GV_COND_OR UINT32_MAX
 #define GV_COND_DEPTH 32
 
+/* A rule file's `disable: ID` or `confidence: ID TIER` line (or
+ * gv_rules_disable()), applied to the rule when the set is compiled, so
+ * that it may name a rule of a file added before or after it. */
+typedef struct gv_override {
+	char *id;
+	const char *file;      /* owned by names[], or a static string */
+	unsigned line;
+	int confidence;        /* GV_CONF_LOW / _HIGH, or 0: disable */
+} gv_override;
+
 struct gv_ruleset {
 	/* gv_rules_compile_once: threads that find the set uncompiled wait
 	 * here while one of them compiles it */
@@ -123,6 +149,8 @@ struct gv_ruleset {
 	size_t count, alloc;
 	char **names;          /* source names, one per file added */
 	size_t nnames, anames;
+	gv_override *overrides;
+	size_t noverrides, aoverrides;
 	gv_lit *lits;
 	size_t nlits, alits;
 	/* The rules that require literal i (`requires`), as indexes into
@@ -156,7 +184,7 @@ struct gv_ruleset {
 #define GV_DEPTH_LIMIT 10000u
 #define GV_HEAP_LIMIT_KIB 65536u
 
-/* "subject", "body", "message", "trailer", "author". */
+/* "subject", "body", "message", "trailer", "author", "title". */
 const char *gv_field_name(int field);
 
 /* Runs one compiled pattern under the ruleset's limits. Returns the PCRE2

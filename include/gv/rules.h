@@ -47,6 +47,11 @@ int gv_rules_add_path(gv_ruleset *rs, const char *path, gv_error *err);
 /* Adds rules from memory; `name` is used in messages. */
 int gv_rules_add_buffer(gv_ruleset *rs, const char *name, const char *data,
 			size_t len, gv_error *err);
+/* Disables rule `id` (git config vitals.disableRules); `source` (static,
+ * or outliving the set) names where the wish came from in messages and in
+ * `rules show`. An id that no rule has is an error when the set compiles. */
+int gv_rules_disable(gv_ruleset *rs, const char *id, const char *source,
+		     gv_error *err);
 /* Compiles every pattern. A bad regex is GV_EINPUT with file:line:column and
  * PCRE2's own message. Idempotent. */
 int gv_rules_compile(gv_ruleset *rs, gv_error *err);
