@@ -33,6 +33,7 @@
 	(GV_LABEL(GV_CAT_FIX) | GV_LABEL(GV_CAT_REVERT) |                \
 	 GV_LABEL(GV_CAT_ROLLBACK) | GV_LABEL(GV_CAT_SECURITY))
 #define UNDO_LABELS (GV_LABEL(GV_CAT_REVERT) | GV_LABEL(GV_CAT_ROLLBACK))
+#define TIERED_LABELS REWORK_LABELS
 
 /* ---- statistics and levels ---- */
 
@@ -244,7 +245,8 @@ typedef struct calc {
 	const gv_metrics_input *in;
 	const gv_metrics_opts *o;
 	gv_metrics *m;
-	uint32_t *labels;    /* per commit */
+	uint32_t *labels;    /* per commit, the counted tier only */
+	uint32_t *possible;  /* per commit, labels below the counted tier */
 	/* per commit: 1 when its view has refs. view() is not free, and most
 	 * commits have none: the loops that only read refs skip the rest. */
 	uint8_t *has_refs;
@@ -255,6 +257,24 @@ typedef struct calc {
 	int64_t *chg_start;
 	size_t nchg;
 } calc;
+
+/* The labels the metrics count: a fix, revert, rollback or security label
+ * only at min_conf or above (the default counts high and advisory); the
+ * kinds of work (bot, feature, docs ...) as they are. Every number and
+ * list is made from these, so a low-confidence hit appears nowhere but in
+ * counts.possible unless asked for. */
+static uint32_t counted_labels(const gv_class_view *v, int min_conf)
+{
+	static const int tiered[] = { GV_CAT_FIX, GV_CAT_REVERT,
+				      GV_CAT_ROLLBACK, GV_CAT_SECURITY };
+	uint32_t l = v->labels;
+	size_t t;
+
+	for (t = 0; t < sizeof(tiered) / sizeof(*tiered); t++)
+		if (v->conf[tiered[t]] < min_conf)
+			l &= ~GV_LABEL(tiered[t]);
+	return l;
+}
 
 static void view(const calc *k, gv_idx i, gv_class_view *v)
 {
@@ -634,6 +654,14 @@ static int commit_numbers(calc *k)
 		m->counts.reverts += !!(l & GV_LABEL(GV_CAT_REVERT));
 		m->counts.rollbacks += !!(l & GV_LABEL(GV_CAT_ROLLBACK));
 		m->counts.security += !!(l & GV_LABEL(GV_CAT_SECURITY));
+		if (k->possible[i]) {
+			uint32_t p = k->possible[i];
+
+			m->counts.possible.fixes += !!(p & GV_LABEL(GV_CAT_FIX));
+			m->counts.possible.reverts += !!(p & GV_LABEL(GV_CAT_REVERT));
+			m->counts.possible.rollbacks += !!(p & GV_LABEL(GV_CAT_ROLLBACK));
+			m->counts.possible.security += !!(p & GV_LABEL(GV_CAT_SECURITY));
+		}
 		if (c->flags & GV_COMMIT_MERGE) {
 			m->counts.merges++;
 		} else {
@@ -1330,6 +1358,8 @@ int gv_metrics_compute_input(gv_metrics **out, const gv_metrics_input *in,
 {
 	size_t n = in->ncommits, nrel = in->nreleases, i;
 	int64_t now = opts->now ? opts->now : (int64_t)time(NULL);
+	int min_conf = opts->min_confidence == GV_CONF_LOW ? GV_CONF_LOW
+							   : GV_CONF_HIGH;
 	gv_metrics *m;
 	calc k;
 	int have_newest = 0, error = GV_ENOMEM;
@@ -1345,12 +1375,14 @@ int gv_metrics_compute_input(gv_metrics **out, const gv_metrics_input *in,
 	    !(m->rework = calloc(nrel ? nrel : 1, 1)) ||
 	    !(m->restore_s = calloc(nrel ? nrel : 1, sizeof(*m->restore_s))) ||
 	    !(k.labels = calloc(n ? n : 1, sizeof(*k.labels))) ||
+	    !(k.possible = calloc(n ? n : 1, sizeof(*k.possible))) ||
 	    !(k.has_refs = calloc(n ? n : 1, 1)) ||
 	    !(k.chg = malloc((n ? n : 1) * sizeof(*k.chg))) ||
 	    !(k.chg_start = malloc((n ? n : 1) * sizeof(*k.chg_start))))
 		goto done;
 	m->hotfix_window = opts->has_hotfix_window ? opts->hotfix_window
 						   : GV_HOTFIX_WINDOW_DEFAULT;
+	m->counts.min_confidence = min_conf;
 	for (i = 0; i < n; i++) {
 		gv_class_view v;
 		if (in->commits[i].commit_time <= now &&
@@ -1359,7 +1391,8 @@ int gv_metrics_compute_input(gv_metrics **out, const gv_metrics_input *in,
 			have_newest = 1;
 		}
 		view(&k, (gv_idx)i, &v);
-		k.labels[i] = v.labels;
+		k.labels[i] = counted_labels(&v, min_conf);
+		k.possible[i] = v.labels & ~k.labels[i] & TIERED_LABELS;
 		k.has_refs[i] = v.nrefs > 0;
 	}
 	resolve_window(m, opts);
@@ -1375,6 +1408,7 @@ int gv_metrics_compute_input(gv_metrics **out, const gv_metrics_input *in,
 	m = NULL;
 done:
 	free(k.labels);
+	free(k.possible);
 	free(k.has_refs);
 	free(k.gen);
 	free(k.chg);

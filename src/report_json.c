@@ -691,6 +691,14 @@ int gv_report_json(gv_buf *out, const gv_analysis *a, const gv_report_opts *o,
 	add_int(&w, "rollbacks", (int64_t)m->counts.rollbacks);
 	add_int(&w, "security", (int64_t)m->counts.security);
 	add_int(&w, "bots", (int64_t)m->counts.bots);
+	/* what the numbers above count, and the hits below that tier */
+	add_ascii(&w, "min_confidence", gv_confidence_name(m->counts.min_confidence));
+	obj(&w, "possible");
+	add_int(&w, "fix", (int64_t)m->counts.possible.fixes);
+	add_int(&w, "revert", (int64_t)m->counts.possible.reverts);
+	add_int(&w, "rollback", (int64_t)m->counts.possible.rollbacks);
+	add_int(&w, "security", (int64_t)m->counts.possible.security);
+	end_obj(&w);
 	end_obj(&w);
 	add_releases(&w, a);
 	add_metrics(&w, a);

@@ -89,6 +89,24 @@ static void count(char *buf, size_t size, uint64_t n, const char *what)
 	snprintf(buf, size, "%llu %s", (unsigned long long)n, what);
 }
 
+/* The level column of a row that has no DORA level: says when the number
+ * rests on too few samples to read much into, as a level would. */
+static const char *few(uint64_t n)
+{
+	return n && n < GV_LEVEL_MIN_SAMPLES ? "too few" : "";
+}
+
+/* "975" or "975 (+2014 possible)": the counted tier first, then the hits
+ * below it, which no number of the report uses. */
+static void counted(char *buf, size_t size, uint64_t n, uint64_t possible)
+{
+	if (possible)
+		snprintf(buf, size, "%llu (+%llu possible)",
+			 (unsigned long long)n, (unsigned long long)possible);
+	else
+		snprintf(buf, size, "%llu", (unsigned long long)n);
+}
+
 static int headline(gv_buf *out, const gv_metrics *m)
 {
 	char v[128], s[64];
@@ -121,25 +139,28 @@ static int headline(gv_buf *out, const gv_metrics *m)
 	pct(v, sizeof(v), m->escaped_defect_rate.escaped,
 	    m->escaped_defect_rate.releases, "");
 	count(s, sizeof(s), m->escaped_defect_rate.releases, "releases");
-	error |= row(out, "escaped defect rate", v, "", s);
+	error |= row(out, "escaped defect rate", v,
+		     few(m->escaped_defect_rate.releases), s);
 	pct(v, sizeof(v), m->rework_rate.rework, m->rework_rate.releases, "");
 	count(s, sizeof(s), m->rework_rate.releases, "releases");
-	error |= row(out, "rework rate", v, "", s);
+	error |= row(out, "rework rate", v, few(m->rework_rate.releases), s);
 	pct(v, sizeof(v), m->rollback_rate.rollbacks, m->rollback_rate.changes, "");
 	count(s, sizeof(s), m->rollback_rate.changes, "commits");
-	error |= row(out, "rollback rate", v, "", s);
+	error |= row(out, "rollback rate", v, few(m->rollback_rate.changes), s);
 	median_p90(v, sizeof(v), &m->fix_latency);
 	count(s, sizeof(s), m->fix_latency.samples, "fixes");
-	error |= row(out, "fix latency", v, "", s);
+	error |= row(out, "fix latency", v, few(m->fix_latency.samples), s);
 	median_p90(v, sizeof(v), &m->time_to_revert);
 	count(s, sizeof(s), m->time_to_revert.samples, "reverts");
-	error |= row(out, "time to revert", v, "", s);
+	error |= row(out, "time to revert", v, few(m->time_to_revert.samples), s);
 	median_p90(v, sizeof(v), &m->security.fix_to_release);
 	count(s, sizeof(s), m->security.fix_to_release.samples, "fixes");
-	error |= row(out, "security fix to ship", v, "", s);
+	error |= row(out, "security fix to ship", v,
+		     few(m->security.fix_to_release.samples), s);
 	median_p90(v, sizeof(v), &m->security.exposure);
 	count(s, sizeof(s), m->security.exposure.samples, "vulns");
-	error |= row(out, "vulnerability exposure", v, "", s);
+	error |= row(out, "vulnerability exposure", v,
+		     few(m->security.exposure.samples), s);
 	return error;
 }
 
@@ -299,7 +320,7 @@ int gv_report_text(gv_buf *out, const gv_analysis *a, const gv_report_opts *o,
 	const gv_metrics *m = a->metrics;
 	size_t nrel, i, shown;
 	const gv_release *list = gv_releases_list(a->releases, &nrel);
-	char t1[40], t2[40], t3[40];
+	char t1[40], t2[40], t3[40], c[4][48];
 	uint64_t all;
 	int error = 0;
 
@@ -315,16 +336,24 @@ int gv_report_text(gv_buf *out, const gv_analysis *a, const gv_report_opts *o,
 		gv_time_iso(t2, sizeof(t2), m->until);
 	error |= gv_buf_printf(out, "  window   %s .. %s\n",
 			       m->has_since ? t1 : "start", m->has_until ? t2 : "now");
+	counted(c[0], sizeof(c[0]), m->counts.fixes, m->counts.possible.fixes);
+	counted(c[1], sizeof(c[1]), m->counts.reverts, m->counts.possible.reverts);
+	counted(c[2], sizeof(c[2]), m->counts.rollbacks,
+		m->counts.possible.rollbacks);
+	counted(c[3], sizeof(c[3]), m->counts.security,
+		m->counts.possible.security);
 	error |= gv_buf_printf(out,
 			       "  commits  %llu (%llu merges)\n"
-			       "  labels   fixes %llu, reverts %llu, rollbacks %llu, "
-			       "security %llu\n",
+			       "  labels   fixes %s, reverts %s\n"
+			       "           rollbacks %s, security %s\n"
+			       "           %s\n",
 			       (unsigned long long)m->counts.commits,
 			       (unsigned long long)m->counts.merges,
-			       (unsigned long long)m->counts.fixes,
-			       (unsigned long long)m->counts.reverts,
-			       (unsigned long long)m->counts.rollbacks,
-			       (unsigned long long)m->counts.security);
+			       c[0], c[1], c[2], c[3],
+			       m->counts.min_confidence == GV_CONF_LOW
+				       ? "every tier counted (--min-confidence low)"
+				       : "counted: high confidence and advisories; "
+					 "possible: low only");
 	/* the bot share, of every commit in the window */
 	all = m->counts.commits + (a->metrics_opts.exclude_bots ? m->counts.bots : 0);
 	error |= gv_buf_printf(out, "  bots     %llu commits (%.1f%%), %s\n\n",
@@ -334,6 +363,10 @@ int gv_report_text(gv_buf *out, const gv_analysis *a, const gv_report_opts *o,
 				       ? "excluded from commit-level numbers"
 				       : "counted like everyone");
 	error |= headline(out, m);
+	if (m->counts.min_confidence == GV_CONF_LOW)
+		error |= gv_buf_puts(out, "  (failure, rework, rollback and security numbers "
+					  "count low-confidence\n   labels too: "
+					  "--min-confidence low)\n");
 	error |= failed_releases(out, a);
 	error |= vulnerabilities(out, a);
 

@@ -18,6 +18,7 @@ static gv_commit C[MAXC];
 static gv_idx P[MAXC * 2];
 static size_t nc, np;
 static uint32_t L[MAXC];
+static uint32_t LOW[MAXC];    /* labels of L classified at low confidence */
 static gv_ref R[MAXC][4];
 static size_t NR[MAXC];
 static const char *IDS[MAXC][4];
@@ -33,6 +34,7 @@ static void reset(void)
 {
 	memset(C, 0, sizeof(C));
 	memset(L, 0, sizeof(L));
+	memset(LOW, 0, sizeof(LOW));
 	memset(NR, 0, sizeof(NR));
 	memset(NI, 0, sizeof(NI));
 	nc = np = nrel = 0;
@@ -109,11 +111,15 @@ static void mark(gv_idx c, uint32_t r)
 
 static void view(const void *ctx, gv_idx i, gv_class_view *v)
 {
+	int c;
+
 	(void)ctx;
 	memset(v, 0, sizeof(*v));
 	v->labels = L[i];
-	if (L[i] & GV_LABEL(GV_CAT_SECURITY))
-		v->conf[GV_CAT_SECURITY] = NI[i] ? GV_CONF_HIGH : GV_CONF_LOW;
+	for (c = 0; c < GV_CAT__COUNT; c++)
+		if (L[i] & GV_LABEL(c))
+			v->conf[c] = LOW[i] & GV_LABEL(c) ? GV_CONF_LOW
+							  : GV_CONF_HIGH;
 	v->refs = R[i];
 	v->nrefs = NR[i];
 	v->ids = IDS[i];
@@ -489,8 +495,8 @@ Test(metrics, vulnerabilities_merge_through_shared_ids)
 	m = run(&o);
 
 	cr_expect_eq(m->security.patches, 4);
-	/* ids: only the fixes with an id are high confidence here */
-	cr_expect_eq(m->security.high_confidence, 3);
+	/* every patch counted is high confidence by default */
+	cr_expect_eq(m->security.high_confidence, 4);
 	cr_assert_eq(m->security.nids, 3);
 	cr_expect_str_eq(m->security.ids[0], "CVE-2024-0001");
 	cr_expect_str_eq(m->security.ids[1], "CVE-2024-0002");

@@ -50,6 +50,10 @@ typedef struct gv_metrics_opts {
 	int period;           /* enum gv_period_kind: --period */
 	int list_commits;     /* fill gv_metrics.commits (--commits): sorting
 	                         every commit is a tenth of a warm run */
+	int min_confidence;   /* --min-confidence: the lowest tier of a fix,
+	                         revert, rollback or security label that the
+	                         metrics count: GV_CONF_HIGH (also when 0;
+	                         advisory ranks above it) or GV_CONF_LOW */
 } gv_metrics_opts;
 
 typedef struct gv_stats {
@@ -117,6 +121,12 @@ typedef struct gv_metrics {
 	struct {
 		uint64_t commits, merges, releases, fixes, reverts, rollbacks,
 			security, bots;
+		/* commits whose label is below the counted tier: not in any
+		 * number or list of the report, but worth a look */
+		struct {
+			uint64_t fixes, reverts, rollbacks, security;
+		} possible;
+		int min_confidence;  /* the tier used, as in the options */
 	} counts;
 
 	struct {

@@ -45,6 +45,9 @@ typedef struct gv_settings {
 	const char *release_pattern, *since, *until, *lead_from;
 	const char *hotfix_window, *changes, *period;
 	int exclude_bots;         /* -1: not set */
+	const char *min_confidence; /* "high" or "low"; NULL: high */
+	gv_strv disable_rules;    /* vitals.disableRules values: rule ids
+	                             separated by blanks or commas */
 	gv_strv fail_if;          /* --fail-if expressions */
 	const char *format, *output;
 	int pretty, commits;
@@ -57,7 +60,8 @@ void gv_settings_init(gv_settings *s);
 /* Consumes argv[*i] (and its value) when it is one of the analysis options
  * every command shares (--rev, --all, --release-pattern, --since, --until,
  * --lead-time-from, --rules, --rules-add, --advisories, --hotfix-window,
- * --changes, --period, --include-prereleases, --exclude-bots, --commits).
+ * --changes, --period, --include-prereleases, --exclude-bots, --commits,
+ * --min-confidence).
  * 1 consumed, 0 not one of them, -1 its value is missing (*missing names
  * the option), -2 out of memory. */
 int gv_settings_parse_option(gv_settings *s, int argc, char **argv, int *i,
@@ -73,6 +77,10 @@ int gv_settings_apply_config(gv_settings *s, int override, gv_error *err);
  * or a malformed --fail-if expression. */
 int gv_settings_to_analysis(const gv_settings *s, gv_analysis_opts *ao,
 			    gv_error *err);
+/* Disables the rules vitals.disableRules names in rs (before it compiles:
+ * an unknown id is then an error naming the config key). */
+int gv_settings_disable_rules(const gv_settings *s, gv_ruleset *rs,
+			      gv_error *err);
 
 /* Matches option `name` at argv[*i] as "--name VALUE", "--name=VALUE" or,
  * for a two-character name, "-jVALUE"; advances *i past a separate value.

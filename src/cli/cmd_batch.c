@@ -188,6 +188,7 @@ static int entry_settings(gv_settings *s, const gv_settings *cl,
 	memset(&s->rules_add, 0, sizeof(s->rules_add));
 	memset(&s->advisories, 0, sizeof(s->advisories));
 	memset(&s->fail_if, 0, sizeof(s->fail_if));
+	memset(&s->disable_rules, 0, sizeof(s->disable_rules));
 	s->config = NULL;
 	s->path = e->path;
 	for (k = 0; k < cl->revs.n; k++)
@@ -219,6 +220,22 @@ nomem:
 	return gv_error_set(err, GV_ENOMEM, "out of memory");
 }
 
+/* The shared rule set less the rules the repository's vitals.disableRules
+ * names. Caller frees *out with gv_rules_free(). */
+static int own_ruleset(gv_ruleset **out, const gv_batch_settings *bs,
+		       const gv_settings *s, gv_error *err)
+{
+	int error;
+
+	if ((error = gv_cli_load_rules(out, bs->base.rules.v, bs->base.rules.n,
+				       bs->base.rules_add.v,
+				       bs->base.rules_add.n, 0, err)) ||
+	    (error = gv_settings_disable_rules(s, *out, err)) ||
+	    (error = gv_rules_compile(*out, err)))
+		return error;
+	return 0;
+}
+
 /* A worker: analyses entry i. Only what breaks the batch itself (out of
  * memory while writing its output) is returned; a repository's failure is
  * its error line. */
@@ -230,6 +247,7 @@ static int run_one(void *payload, size_t i, gv_buf *out, gv_error *fatal)
 	gv_settings s;
 	gv_analysis_opts ao;
 	gv_analysis *a = NULL;
+	gv_ruleset *own_rules = NULL;
 	gv_report_opts ro;
 	gv_error err = {0};
 	size_t k;
@@ -240,8 +258,11 @@ static int run_one(void *payload, size_t i, gv_buf *out, gv_error *fatal)
 	ro.name = e->name;
 	ro.with_commits = b->bs->base.commits;
 	if (!(error = entry_settings(&s, &b->bs->base, e, &err)) &&
-	    !(error = gv_settings_to_analysis(&s, &ao, &err))) {
-		ao.rules = b->rules;
+	    !(error = gv_settings_to_analysis(&s, &ao, &err)) &&
+	    /* a repository whose config disables rules gets a set of its
+	     * own; the others share the one compiled once */
+	    !(error = s.disable_rules.n ? own_ruleset(&own_rules, b->bs, &s, &err) : 0)) {
+		ao.rules = own_rules ? own_rules : b->rules;
 		ao.cache_dir = b->cache_dir;
 		ao.threads = b->threads;
 		error = gv_analysis_run(&a, &ao, &err);
@@ -275,6 +296,7 @@ done:
 	if (error == GV_ENOMEM && !fatal->msg[0])
 		gv_error_set(fatal, GV_ENOMEM, "out of memory");
 	gv_analysis_free(a);
+	gv_rules_free(own_rules);
 	gv_settings_free(&s);
 	return error;
 }

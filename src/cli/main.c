@@ -59,6 +59,11 @@ static const char usage_text[] =
 	"                           (repeatable; file or directory)\n"
 	"  --rules-add PATH         add rule files to the set in use (repeatable)\n"
 	"  --advisories PATH        OSV records (file or directory, repeatable)\n"
+	"  --min-confidence high|low\n"
+	"                           the lowest tier of a fix, revert, rollback or\n"
+	"                           security label the numbers count (default\n"
+	"                           high: high and advisory); low hits are\n"
+	"                           reported as possible\n"
 	"Output:\n"
 	"  --format text|json       default: text on a terminal, else json\n"
 	"  --pretty                 indent the JSON\n"
@@ -72,7 +77,8 @@ static const char usage_text[] =
 	"Git config of the repository (the command line wins): vitals.rev,\n"
 	"vitals.all, vitals.releasePattern, vitals.includePrereleases,\n"
 	"vitals.since, vitals.until, vitals.leadTimeFrom, vitals.changes,\n"
-	"vitals.hotfixWindow, vitals.excludeBots, vitals.period.\n"
+	"vitals.hotfixWindow, vitals.excludeBots, vitals.period,\n"
+	"vitals.minConfidence, vitals.disableRules (rule ids to skip).\n"
 	"\n"
 	"Exit status: 0 ok, 1 usage error, 2 repository or input error,\n"
 	"3 some repositories of a batch failed, 4 a --fail-if gate fired (after\n"
@@ -179,7 +185,8 @@ static int run(gv_settings *o)
 	json = o->format ? !strcmp(o->format, "json")
 			 : (o->output ? 1 : !isatty(STDOUT_FILENO));
 	if ((error = gv_cli_load_rules(&rules, o->rules.v, o->rules.n,
-				       o->rules_add.v, o->rules_add.n, 0, &err)))
+				       o->rules_add.v, o->rules_add.n, 0, &err)) ||
+	    (error = gv_settings_disable_rules(o, rules, &err)))
 		goto fail;
 	ao.rules = rules;
 	if ((error = gv_analysis_run(&a, &ao, &err)))

@@ -56,11 +56,11 @@ int gv_settings_parse_option(gv_settings *s, int argc, char **argv, int *i,
 	static const char *const valued[] = {
 		"--rev", "--rules", "--rules-add", "--advisories",
 		"--release-pattern", "--since", "--until", "--lead-time-from",
-		"--hotfix-window", "--changes", "--period",
+		"--hotfix-window", "--changes", "--period", "--min-confidence",
 	};
 	const char **scalar[] = {
 		&s->release_pattern, &s->since, &s->until, &s->lead_from,
-		&s->hotfix_window, &s->changes, &s->period,
+		&s->hotfix_window, &s->changes, &s->period, &s->min_confidence,
 	};
 	gv_strv *lists[] = {&s->revs, &s->rules, &s->rules_add, &s->advisories};
 	const char *val = NULL;
@@ -108,6 +108,7 @@ void gv_settings_free(gv_settings *s)
 	free(s->rules_add.v);
 	free(s->advisories.v);
 	free(s->fail_if.v);
+	free(s->disable_rules.v);
 	gv_strv_free(s->config);
 	memset(s, 0, sizeof(*s));
 }
@@ -182,6 +183,14 @@ int gv_settings_apply_config(gv_settings *s, int override, gv_error *err)
 			set_str(&s->changes, v, override);
 		} else if (!strcmp(k, "vitals.period")) {
 			set_str(&s->period, v, override);
+		} else if (!strcmp(k, "vitals.minconfidence")) {
+			set_str(&s->min_confidence, v, override);
+		} else if (!strcmp(k, "vitals.disablerules")) {
+			/* a list: every value adds to it */
+			if (gv_strv_push(&s->disable_rules, (char *)v)) {
+				error = gv_error_set(err, GV_ENOMEM, "out of memory");
+				goto done;
+			}
 		} else if (!strcmp(k, "vitals.excludebots")) {
 			if ((error = set_bool(&s->exclude_bots, "vitals.excludeBots",
 					      v, override, err)))
@@ -259,6 +268,14 @@ int gv_settings_to_analysis(const gv_settings *s, gv_analysis_opts *ao,
 				    "--hotfix-window '%s': not a span (14d, 2w, 36h)",
 				    s->hotfix_window);
 	ao->metrics.exclude_bots = s->exclude_bots > 0;
+	if (!s->min_confidence || !strcmp(s->min_confidence, "high"))
+		ao->metrics.min_confidence = GV_CONF_HIGH;
+	else if (!strcmp(s->min_confidence, "low"))
+		ao->metrics.min_confidence = GV_CONF_LOW;
+	else
+		return gv_error_set(err, GV_EUSAGE,
+				    "--min-confidence '%s': expected high or low",
+				    s->min_confidence);
 	ao->metrics.list_commits = s->commits > 0;
 	if (s->changes && strcmp(s->changes, "commits") &&
 	    strcmp(s->changes, "merges"))
@@ -287,6 +304,39 @@ int gv_settings_to_analysis(const gv_settings *s, gv_analysis_opts *ao,
 	}
 	ao->gates = (const char *const *)s->fail_if.v;
 	ao->ngates = s->fail_if.n;
+	return 0;
+}
+
+int gv_settings_disable_rules(const gv_settings *s, gv_ruleset *rs,
+			      gv_error *err)
+{
+	size_t i, a, b;
+	char id[128];
+	int error;
+
+	for (i = 0; i < s->disable_rules.n; i++) {
+		const char *v = s->disable_rules.v[i];
+
+		for (a = 0; v[a];) {
+			while (v[a] == ' ' || v[a] == '\t' || v[a] == ',')
+				a++;
+			for (b = a; v[b] && v[b] != ' ' && v[b] != '\t' &&
+				    v[b] != ','; b++)
+				;
+			if (b == a)
+				break;
+			if (b - a >= sizeof(id))
+				return gv_error_set(err, GV_EINPUT,
+						    "git config vitals.disableRules: "
+						    "unknown rule '%.40s...'", v + a);
+			memcpy(id, v + a, b - a);
+			id[b - a] = '\0';
+			if ((error = gv_rules_disable(rs, id, "git config "
+						      "vitals.disableRules", err)))
+				return error;
+			a = b;
+		}
+	}
 	return 0;
 }
 
