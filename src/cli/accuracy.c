@@ -75,7 +75,10 @@ typedef struct record {
 	char id[GV_OID_HEXSZ + 1];
 	uint8_t truth[L__COUNT];
 	uint8_t conf[L__COUNT];   /* enum gv_confidence per label */
-	int8_t target;            /* -1 not checked, 0 wrong, 1 right */
+	int8_t target;            /* -1 not checked, 0 wrong, 1 right, 2 the
+	                             message names no target ("revert last
+	                             patch"): a revert that marks no release
+	                             failed, but not a wrong one */
 	char *rules, *subject, *reason; /* misses only, else NULL */
 	char *want;               /* a wrong target: "<id> <its subject>" */
 } record;
@@ -113,7 +116,7 @@ typedef struct scope {
 	const char *name;     /* a project, or NULL for the pooled figures */
 	size_t records, projects;
 	cell cells[L__COUNT][T__COUNT];
-	size_t target_right, target_total;
+	size_t target_right, target_named, target_total;
 } scope;
 
 /* ---- reading ---- */
@@ -306,26 +309,29 @@ typedef struct target_check {
 	const char *target;   /* 40 hex, or empty */
 	const char *subject;  /* the target's subject */
 	int right;
+	int named;            /* a revert rule captured a target */
 } target_check;
 
-/* An issue capture "#N" or "owner/repo#N" names pull request N; right when
- * the target's subject says "#N" (GitHub's squash merges end "(#N)"). */
+/* An issue capture "#N", "owner/repo#N" or a bare "N" (a revert-N branch)
+ * names pull request N; right when the target's subject says "#N"
+ * (GitHub's squash merges end "(#N)", its merges start "Merge pull request
+ * #N"). */
 static int issue_in_subject(const char *cap, size_t len, const char *subject)
 {
-	const char *hash = NULL, *p;
+	const char *num = cap, *p;
 	size_t i, n;
 
 	for (i = 0; i < len; i++)
 		if (cap[i] == '#')
-			hash = cap + i;
-	if (!hash || hash + 1 == cap + len)
+			num = cap + i + 1;
+	n = (size_t)(cap + len - num);
+	if (!n)
 		return 0;
-	n = (size_t)(cap + len - hash);
-	for (i = 1; i < n; i++)
-		if (hash[i] < '0' || hash[i] > '9')
+	for (i = 0; i < n; i++)
+		if (num[i] < '0' || num[i] > '9')
 			return 0;
-	for (p = strstr(subject, "#"); p; p = strstr(p + 1, "#"))
-		if (!strncmp(p, hash, n) && (p[n] < '0' || p[n] > '9'))
+	for (p = strchr(subject, '#'); p; p = strchr(p + 1, '#'))
+		if (!strncmp(p + 1, num, n) && (p[n + 1] < '0' || p[n + 1] > '9'))
 			return 1;
 	return 0;
 }
@@ -338,6 +344,9 @@ static int on_hit(const gv_rule_hit *h, void *payload)
 
 	for (i = 0; i < h->ncaptures && !t->right && t->target[0]; i++) {
 		cap = &h->captures[i];
+		if (h->category == GV_CAT_REVERT || !strcmp(cap->meaning,
+							    "ref:revert"))
+			t->named = 1;
 		if (!strcmp(cap->meaning, "ref:revert"))
 			t->right = cap->len && cap->len <= GV_OID_HEXSZ &&
 				   !strncasecmp(cap->text, t->target, cap->len);
@@ -455,7 +464,7 @@ static int classify(corpus *c, record *r, const char *message,
 	r->target = -1;
 	if (r->truth[L_REVERT] && r->conf[L_REVERT] >= GV_CONF_HIGH &&
 	    t->target[0])
-		r->target = (int8_t)t->right;
+		r->target = (int8_t)(t->right ? 1 : t->named ? 0 : 2);
 	miss |= r->target == 0;
 	return miss ? keep_detail(r, &v, message, reason, t) : 0;
 }
@@ -471,7 +480,7 @@ static int read_record(corpus *c, const cJSON *j, size_t file, size_t line,
 	const char *reason = str_member(j, "reason");
 	const cJSON *parents = member(j, "parents"), *v;
 	target_check t = { str_member(j, "revert_target"),
-			   str_member(j, "revert_target_subject"), 0 };
+			   str_member(j, "revert_target_subject"), 0, 0 };
 	record r;
 	int l, rc;
 
@@ -781,7 +790,8 @@ static void tally(scope *s, const corpus *c, size_t proj)
 			}
 		if (r->target >= 0) {
 			s->target_total++;
-			s->target_right += (size_t)r->target;
+			s->target_named += r->target != 2;
+			s->target_right += r->target == 1;
 		}
 	}
 }
@@ -803,11 +813,14 @@ static int recall(const cell *x, double *out)
 	return 1;
 }
 
+/* Of the counted reverts whose message names a target, the share named
+ * right: a wrong target blames the wrong release. One that names none
+ * blames none (shown as the named share). */
 static int target_rate(const scope *s, double *out)
 {
-	if (!s->target_total)
+	if (!s->target_named)
 		return 0;
-	*out = (double)s->target_right / (double)s->target_total;
+	*out = (double)s->target_right / (double)s->target_named;
 	return 1;
 }
 
@@ -940,8 +953,9 @@ static int put_scope_json(gv_buf *b, const scope *s)
 		rc = rc ? rc : gv_buf_puts(b, "}");
 	}
 	rc = rc ? rc : gv_buf_printf(b, "}, \"revert_target\": {\"right\": "
-				     "%zu, \"total\": %zu, \"rate\": ",
-				     s->target_right, s->target_total);
+				     "%zu, \"named\": %zu, \"total\": %zu, "
+				     "\"rate\": ", s->target_right,
+				     s->target_named, s->target_total);
 	rc = rc ? rc : put_num(b, target_rate(s, &v), &v, 1);
 	return rc ? rc : gv_buf_puts(b, "}}");
 }
@@ -983,8 +997,10 @@ static int put_scope_text(gv_buf *b, const scope *s)
 						     x->nfn);
 		}
 	rc = rc ? rc : gv_buf_printf(b, "\nrevert target (counted reverts "
-				     "with a known target): %zu/%zu right",
-				     s->target_right, s->target_total);
+				     "with a known target): %zu of the %zu "
+				     "named right; %zu of %zu name one",
+				     s->target_right, s->target_named,
+				     s->target_named, s->target_total);
 	if (!rc && target_rate(s, &v))
 		rc = gv_buf_printf(b, " (%.3f)", v);
 	return rc ? rc : gv_buf_puts(b, "\n");
