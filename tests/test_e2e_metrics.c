@@ -638,3 +638,98 @@ Test(e2e_metrics, text_report_shows_the_bot_share_either_way)
 	cr_expect_not_null(strstr(run.out, "bots     2 commits (66.7%), excluded"),
 			   "%s", run.out);
 }
+
+/* ---- confidence tiers (issue: labels a reader can believe) ---- */
+
+/* Three commits, each a different tier of fix: a title fix word (high),
+ * a body fix word only (low), and a feature that closes an issue (none);
+ * one possible security fix (vocabulary, low) and one named by its CVE. */
+static const char TIERS[] =
+	"c 'parser: fix a crash on empty input' 2024-01-01T00:00:00Z\n"
+	"c \"$(printf 'parser: reject empty input\\n\\nIt crashed before.')\" "
+	"2024-01-02T00:00:00Z\n"
+	"c \"$(printf 'tool: add --retry-all\\n\\nCloses #100')\" "
+	"2024-01-03T00:00:00Z\n"
+	"c 'http: fix a heap buffer overflow in the header parser' "
+	"2024-01-04T00:00:00Z\n"
+	"c 'cookie: reject TLD cookies, CVE-2014-3620' 2024-01-05T00:00:00Z\n"
+	"at v1.0 2024-01-06T00:00:00Z\n";
+
+Test(e2e_metrics, only_the_counted_tier_counts_and_low_hits_are_possible)
+{
+	repo = fx_repo_new(TIERS);
+	const cJSON *doc = gv_json(repo->path, "--format", "json");
+	/* fixes: the crash (title), the overflow (title), the CVE commit
+	 * ("reject" is no fix word; the id makes it security only) */
+	expect_stat(doc, "counts.fixes", 2);
+	expect_stat(doc, "counts.possible.fix", 1);
+	expect_stat(doc, "counts.security", 1);
+	expect_stat(doc, "counts.possible.security", 1);
+	cr_assert_str_eq(fx_str(doc, "counts.min_confidence"), "high");
+	expect_stat(doc, "metrics.security.patches", 1);
+
+	doc = gv_json(repo->path, "--format", "json", "--min-confidence", "low");
+	expect_stat(doc, "counts.fixes", 3);
+	expect_stat(doc, "counts.possible.fix", 0);
+	expect_stat(doc, "counts.security", 2);
+	cr_assert_str_eq(fx_str(doc, "counts.min_confidence"), "low");
+	expect_stat(doc, "metrics.security.patches", 2);
+
+	/* git config, and the text report says what it counted */
+	cr_assert_eq(fx_sh(NULL, repo->path,
+			   "git config vitals.minConfidence low"), 0);
+	doc = gv_json(repo->path, "--format", "json");
+	expect_stat(doc, "counts.fixes", 3);
+	fx_run_free(&run);
+	fx_gv(&run, repo->path, "--format", "text", "--min-confidence", "high",
+	      NULL);
+	cr_assert_eq(run.status, 0, "%s", run.err);
+	cr_assert_not_null(strstr(run.out, "fixes 2 (+1 possible)"), "%s",
+			   run.out);
+	cr_assert_not_null(strstr(run.out, "security 1 (+1 possible)"));
+	cr_assert_eq(gv_status(repo->path, "--min-confidence", "medium"), 1);
+	cr_assert_not_null(strstr(run.err, "--min-confidence 'medium': "
+				  "expected high or low"), "%s", run.err);
+}
+
+Test(e2e_metrics, rules_are_switched_off_by_a_file_or_by_git_config)
+{
+	repo = fx_repo_new(TIERS);
+	char *dir = fx_tmpdir(repo, "my-rules"), path[4096];
+
+	snprintf(path, sizeof(path), "%s/local.rules", dir);
+	cr_assert_eq(fx_sh(NULL, dir, "printf '%%s\\n' 'disable: fix-title' "
+			   "'confidence: fix-keyword high' > local.rules"), 0);
+	const cJSON *doc = gv_json(repo->path, "--format", "json",
+				   "--rules-add", path);
+	/* the title rule is off; the body word ("crashed") now counts; the
+	 * overflow's title is left to the low defect-word rule */
+	expect_stat(doc, "counts.fixes", 1);
+	expect_stat(doc, "counts.possible.fix", 1);
+
+	fx_run_free(&run);
+	fx_gv(&run, repo->path, "rules", "show", "--rules-add", path, NULL);
+	cr_assert_eq(run.status, 0, "%s", run.err);
+	cr_assert_not_null(strstr(run.out, "# disabled by "), "%s", run.out);
+	cr_assert_not_null(strstr(run.out, "disable: fix-title\n"));
+	cr_assert_not_null(strstr(run.out, "# confidence set by "));
+
+	cr_assert_eq(fx_sh(NULL, repo->path, "git config vitals.disableRules "
+			   "'fix-title, sec-cve'"), 0);
+	doc = gv_json(repo->path, "--format", "json");
+	expect_stat(doc, "counts.fixes", 0);
+	expect_stat(doc, "counts.security", 0);
+	fx_run_free(&run);
+	fx_gv(&run, repo->path, "rules", "show", NULL);
+	cr_assert_not_null(strstr(run.out, "# disabled by git config "
+				  "vitals.disableRules\n[rule fix-title]"),
+			   "%s", run.out);
+
+	/* a misspelt id is an error naming where it came from */
+	cr_assert_eq(fx_sh(NULL, repo->path, "git config vitals.disableRules "
+			   "fix-titel"), 0);
+	cr_assert_eq(gv_status(repo->path, "--format", "json"), 2);
+	cr_assert_not_null(strstr(run.err, "git config vitals.disableRules: "
+				  "unknown rule 'fix-titel'"), "%s", run.err);
+	free(dir);
+}

@@ -575,3 +575,55 @@ Test(cli_rules, explain_of_an_unknown_rev_is_an_input_error)
 	cr_assert(!strncmp(run.err, "git-vitals: explain: ", 21), "%s",
 		  run.err);
 }
+
+Test(rules, disable_and_confidence_directives_apply_at_compile)
+{
+	gv_error err = { 0, "" };
+	const char *t = "[rule a]\ncategory = fix\nfield = subject\n"
+			"confidence = low\npattern = a\nmatch = a\n"
+			"[rule b]\ncategory = fix\nfield = subject\n"
+			"confidence = high\npattern = b\nmatch = b\n";
+	const char *u = "# mine\ndisable: b\nconfidence: a high\n";
+	const char *bad = "disable: nope\n";
+
+	cr_assert_eq(gv_rules_new(&rs, &err), 0);
+	cr_assert_eq(gv_rules_add_buffer(rs, "t.rules", t, strlen(t), &err), 0);
+	cr_assert_eq(gv_rules_add_buffer(rs, "u.rules", u, strlen(u), &err), 0);
+	cr_assert_eq(gv_rules_compile(rs, &err), 0, "%s", err.msg);
+	cr_assert_eq(gv_rules_show(rs, &buf), 0);
+	cr_assert_not_null(strstr(buf.ptr, "[rule a]\ncategory = fix\n"
+				  "field = subject\nconfidence = high\n"), "%s",
+			   buf.ptr);
+	cr_assert_not_null(strstr(buf.ptr, "disable: b\n"));
+	cr_assert_not_null(strstr(buf.ptr, "# disabled by u.rules:2\n"));
+	cr_assert_not_null(strstr(buf.ptr, "# confidence set by u.rules:3\n"));
+	cr_assert_eq(gv_rules_add_buffer(rs, "bad.rules", bad, strlen(bad),
+					 &err), 0);
+	cr_assert_eq(gv_rules_compile(rs, &err), GV_EINPUT);
+	cr_assert_str_eq(err.msg, "bad.rules:1:1: disable: unknown rule 'nope'");
+}
+
+Test(rules, directive_errors_point_at_the_line)
+{
+	static const char *const cases[][2] = {
+		{ "confidence: a medium\n", "d.rules:1:15: expected "
+		  "'confidence: ID high' or 'confidence: ID low'" },
+		{ "\ndisable:\n", "d.rules:2:9: expected a rule id" },
+		{ "enable: a\n", "d.rules:1:1: unknown directive 'enable:' "
+		  "(expected 'disable:' or 'confidence:')" },
+		{ "disable: a$b\n", "d.rules:1:11: unexpected '$' in a rule "
+		  "id" },
+	};
+	gv_error err = { 0, "" };
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		cr_assert_eq(gv_rules_new(&rs, &err), 0);
+		cr_assert_eq(gv_rules_add_buffer(rs, "d.rules", cases[i][0],
+						 strlen(cases[i][0]), &err),
+			     GV_EINPUT, "%s", cases[i][0]);
+		cr_assert_str_eq(err.msg, cases[i][1]);
+		gv_rules_free(rs);
+		rs = NULL;
+	}
+}

@@ -1264,7 +1264,8 @@ static void opts_free(acc_opts *o)
 }
 
 /* The rule set is what every other command loads with the same flags
- * (gv_cli_load_rules); the rules commands read no git config. */
+ * (gv_cli_load_rules), vitals.disableRules of the repository here
+ * included. */
 static int run(const acc_opts *o, corpus *c, gv_buf *out, int *failed,
 	       gv_error *err)
 {
@@ -1273,7 +1274,7 @@ static int run(const acc_opts *o, corpus *c, gv_buf *out, int *failed,
 	int rc;
 
 	if ((rc = gv_cli_load_rules(&rs, o->rules.v, o->rules.n, o->add.v,
-				    o->add.n, 1, err)) ||
+				    o->add.n, ".", 1, err)) ||
 	    (rc = gv_classes_new(&c->classes, rs, err))) {
 		gv_error_prefix(err, what);
 		goto done;

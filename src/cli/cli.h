@@ -106,13 +106,15 @@ int gv_write_atomic(const char *path, const char *data, size_t len,
 		    gv_error *err);
 
 /* Builds the rule set: the default rules unless `rules` names any path
- * (then only those), plus every `rules_add` path, and compiles it when
- * `compile` is set (otherwise the analysis compiles it on first use, so a
- * run served wholly by the cache compiles nothing). Caller frees with
- * gv_rules_free(). (cmd_rules.c) */
+ * (then only those), plus every `rules_add` path, less the rules that the
+ * git config vitals.disableRules of the repository at `config_repo` names
+ * (NULL, or not a repository: none), and compiles it when `compile` is set
+ * (otherwise the analysis compiles it on first use, so a run served wholly
+ * by the cache compiles nothing). Caller frees with gv_rules_free().
+ * (cmd_rules.c) */
 int gv_cli_load_rules(gv_ruleset **out, char *const *rules, size_t nrules,
-		      char *const *rules_add, size_t nadd, int compile,
-		      gv_error *err);
+		      char *const *rules_add, size_t nadd,
+		      const char *config_repo, int compile, gv_error *err);
 
 /* Subcommands; each takes argv after the subcommand name and returns an exit
  * code. (cmd_rules.c) */

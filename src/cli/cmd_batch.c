@@ -229,7 +229,7 @@ static int own_ruleset(gv_ruleset **out, const gv_batch_settings *bs,
 
 	if ((error = gv_cli_load_rules(out, bs->base.rules.v, bs->base.rules.n,
 				       bs->base.rules_add.v,
-				       bs->base.rules_add.n, 0, err)) ||
+				       bs->base.rules_add.n, NULL, 0, err)) ||
 	    (error = gv_settings_disable_rules(s, *out, err)) ||
 	    (error = gv_rules_compile(*out, err)))
 		return error;
@@ -422,7 +422,7 @@ static int run_batch(gv_batch_settings *bs)
 			m.problems[i].line, m.problems[i].message);
 	if ((error = gv_cli_load_rules(&rules, bs->base.rules.v, bs->base.rules.n,
 				       bs->base.rules_add.v, bs->base.rules_add.n,
-				       0, &err)))
+				       NULL, 0, &err)))
 		goto fail;
 	b.bs = bs;
 	b.m = &m;

@@ -44,9 +44,30 @@ static int usage_error(const char *what, const char *msg)
 	return GV_EXIT_USAGE;
 }
 
+/* vitals.disableRules of the repository at path, if it is one. */
+static int disable_from_config(gv_ruleset *rs, const char *path,
+			       gv_error *err)
+{
+	gv_settings s;
+	gv_error ignored = { 0, "" };
+	int rc;
+
+	gv_settings_init(&s);
+	s.path = path;
+	rc = gv_settings_apply_config(&s, 0, &ignored);
+	if (rc == GV_EREPO)
+		rc = 0; /* no repository: no config to honour */
+	else if (rc)
+		*err = ignored;
+	else
+		rc = gv_settings_disable_rules(&s, rs, err);
+	gv_settings_free(&s);
+	return rc;
+}
+
 int gv_cli_load_rules(gv_ruleset **out, char *const *rules, size_t nrules,
-		      char *const *rules_add, size_t nadd, int compile,
-		      gv_error *err)
+		      char *const *rules_add, size_t nadd,
+		      const char *config_repo, int compile, gv_error *err)
 {
 	gv_ruleset *rs = NULL;
 	size_t i;
@@ -63,6 +84,8 @@ int gv_cli_load_rules(gv_ruleset **out, char *const *rules, size_t nrules,
 	for (i = 0; i < nadd; i++)
 		if ((rc = gv_rules_add_path(rs, rules_add[i], err)))
 			goto done;
+	if (config_repo && (rc = disable_from_config(rs, config_repo, err)))
+		goto done;
 	if (compile && (rc = gv_rules_compile(rs, err)))
 		goto done;
 	*out = rs;
@@ -226,10 +249,10 @@ int gv_cmd_rules(int argc, char **argv)
 	/* Paths after the action are the set under test, like --rules. */
 	if (o.nargs > 1) {
 		rc = gv_cli_load_rules(&rs, o.args + 1, o.nargs - 1, o.add,
-				       o.nadd, 1, &err);
+				       o.nadd, ".", 1, &err);
 	} else {
 		rc = gv_cli_load_rules(&rs, o.rules, o.nrules, o.add, o.nadd,
-				       1, &err);
+				       ".", 1, &err);
 	}
 	if (rc) {
 		ret = gv_cli_fail(what, &err);
@@ -504,7 +527,7 @@ static int classify_and_print(const rule_opts *o, const gv_buf *message,
 	memset(&t, 0, sizeof(t));
 	t.json = !strcmp(o->format, "json");
 	if ((rc = gv_cli_load_rules(&rs, o->rules, o->nrules, o->add, o->nadd,
-				    1, &err)) ||
+				    repo ? repo : ".", 1, &err)) ||
 	    (rc = gv_classes_new(&c, rs, &err))) {
 		ret = gv_cli_fail(what, &err);
 		goto done;

@@ -185,7 +185,7 @@ static int run(gv_settings *o)
 	json = o->format ? !strcmp(o->format, "json")
 			 : (o->output ? 1 : !isatty(STDOUT_FILENO));
 	if ((error = gv_cli_load_rules(&rules, o->rules.v, o->rules.n,
-				       o->rules_add.v, o->rules_add.n, 0, &err)) ||
+				       o->rules_add.v, o->rules_add.n, NULL, 0, &err)) ||
 	    (error = gv_settings_disable_rules(o, rules, &err)))
 		goto fail;
 	ao.rules = rules;
