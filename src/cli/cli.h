@@ -81,6 +81,14 @@ int gv_settings_to_analysis(const gv_settings *s, gv_analysis_opts *ao,
  * an unknown id is then an error naming the config key). */
 int gv_settings_disable_rules(const gv_settings *s, gv_ruleset *rs,
 			      gv_error *err);
+/* The analysis options of one report: s (s->path, default ".") takes the
+ * repository's vitals.* config under the command line, and the rule set is
+ * built from it less vitals.disableRules. Every command that answers for
+ * the report (the report itself, explain) goes through here, so they
+ * cannot disagree on a setting. ao borrows from s and *rules; the caller
+ * frees *rules with gv_rules_free(), on error too. */
+int gv_cli_prepare(gv_analysis_opts *ao, gv_ruleset **rules, gv_settings *s,
+		   gv_error *err);
 
 /* Matches option `name` at argv[*i] as "--name VALUE", "--name=VALUE" or,
  * for a two-character name, "-jVALUE"; advances *i past a separate value.

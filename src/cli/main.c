@@ -169,27 +169,17 @@ static int run(gv_settings *o)
 	int json, error, code = GV_EXIT_OK;
 	size_t i;
 
-	if (!o->path)
-		o->path = ".";
-	/* the command line's own values first: a typo is a usage error (exit
-	 * 1) wherever it is run, not "not a git repository" */
+	/* a typo is a usage error (exit 1) wherever it is run, not "not a
+	 * git repository" */
 	if (o->format && strcmp(o->format, "text") && strcmp(o->format, "json")) {
 		error = gv_error_set(&err, GV_EUSAGE,
 				     "--format '%s': expected text or json", o->format);
 		goto fail;
 	}
-	if ((error = gv_settings_to_analysis(o, &ao, &err)) ||
-	    (error = gv_settings_apply_config(o, 0, &err)) ||
-	    (error = gv_settings_to_analysis(o, &ao, &err)))
-		goto fail;
 	json = o->format ? !strcmp(o->format, "json")
 			 : (o->output ? 1 : !isatty(STDOUT_FILENO));
-	if ((error = gv_cli_load_rules(&rules, o->rules.v, o->rules.n,
-				       o->rules_add.v, o->rules_add.n, NULL, 0, &err)) ||
-	    (error = gv_settings_disable_rules(o, rules, &err)))
-		goto fail;
-	ao.rules = rules;
-	if ((error = gv_analysis_run(&a, &ao, &err)))
+	if ((error = gv_cli_prepare(&ao, &rules, o, &err)) ||
+	    (error = gv_analysis_run(&a, &ao, &err)))
 		goto fail;
 	for (i = 0; i < a->warnings.count; i++)
 		fprintf(stderr, "git-vitals: warning: %s\n", a->warnings.items[i].message);

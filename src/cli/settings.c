@@ -340,6 +340,29 @@ int gv_settings_disable_rules(const gv_settings *s, gv_ruleset *rs,
 	return 0;
 }
 
+int gv_cli_prepare(gv_analysis_opts *ao, gv_ruleset **rules, gv_settings *s,
+		   gv_error *err)
+{
+	int error;
+
+	*rules = NULL;
+	if (!s->path)
+		s->path = ".";
+	/* the command line's own values first: a typo is a usage error (exit
+	 * 1) wherever it is run, not "not a git repository" */
+	if ((error = gv_settings_to_analysis(s, ao, err)) ||
+	    (error = gv_settings_apply_config(s, 0, err)) ||
+	    (error = gv_settings_to_analysis(s, ao, err)))
+		return error;
+	if ((error = gv_cli_load_rules(rules, s->rules.v, s->rules.n,
+				       s->rules_add.v, s->rules_add.n, NULL, 0,
+				       err)) ||
+	    (error = gv_settings_disable_rules(s, *rules, err)))
+		return error;
+	ao->rules = *rules;
+	return 0;
+}
+
 int gv_cli_gates(const gv_analysis *a)
 {
 	char v[64];
