@@ -26,7 +26,7 @@ static const char usage_text[] =
 	"usage: git-vitals [OPTIONS] [PATH]\n"
 	"       git-vitals rules (test|check|show) [--rules PATH] [FILE|DIR]\n"
 	"       git-vitals classify [--format text|json] < MESSAGE\n"
-	"       git-vitals explain REV [PATH]\n"
+	"       git-vitals explain [--format text|json] [OPTIONS] REV [PATH]\n"
 	"       git-vitals batch [OPTIONS] MANIFEST\n"
 	"\n"
 	"Reads the history of the repository at PATH (default: .) and reports\n"
