@@ -115,6 +115,41 @@ static int lazy_classify(const gv_message *msg, void *payload)
 	return gv_classify_cb(msg, l->classes);
 }
 
+/* The subjects of the commits the evidence lists name: messages are not
+ * kept by the walk, so the few shown are read again. */
+static int read_subjects(gv_analysis *a, const char *path, gv_error *err)
+{
+	gv_buf msg = {0}, name = {0}, email = {0};
+	gv_idx *want = NULL;
+	char hex[GV_OID_HEXSZ + 1], got[GV_OID_HEXSZ + 1];
+	size_t n = 0, i;
+	int error;
+
+	if ((error = gv_metrics_subjects_wanted(&want, &n, a->metrics,
+						GV_EVIDENCE_ROWS))) {
+		error = gv_error_set(err, error, "out of memory");
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		gv_history_hex(a->history, want[i], hex);
+		msg.len = name.len = email.len = 0;
+		if ((error = gv_repo_read_commit(&msg, &name, &email, got, path,
+						 hex, err)))
+			goto done;
+		if ((error = gv_metrics_subject_set(a->metrics, want[i],
+						    msg.ptr ? msg.ptr : "", msg.len))) {
+			error = gv_error_set(err, error, "out of memory");
+			goto done;
+		}
+	}
+done:
+	free(want);
+	gv_buf_free(&msg);
+	gv_buf_free(&name);
+	gv_buf_free(&email);
+	return error;
+}
+
 int gv_analysis_run(gv_analysis **out, const gv_analysis_opts *opts,
 		    gv_error *err)
 {
@@ -194,6 +229,8 @@ int gv_analysis_run(gv_analysis **out, const gv_analysis_opts *opts,
 	if ((error = gv_releases_compute(&a->releases, a->history, err)) ||
 	    (error = gv_metrics_compute(&a->metrics, a->history, a->classes,
 					a->releases, &a->metrics_opts, err)))
+		goto done;
+	if (opts->subjects && (error = read_subjects(a, opts->path, err)))
 		goto done;
 	for (i = 0; i < a->ngates; i++)
 		gv_gate_eval(&a->gates[i], a->metrics);

@@ -68,8 +68,9 @@ static void rate(gv_catalogue *c, const char *path, const char *name,
 static void level(gv_catalogue *c, const char *path, const char *label,
 		  const gv_level_of *l)
 {
+	/* the four levels are DORA's: columns of the fleet summary */
 	gv_metric *e = add(c, path, label, GV_UNIT_LEVEL, GV_BETTER_HIGHER,
-			   0, l->level != GV_LEVEL_NONE, (double)l->level);
+			   F, l->level != GV_LEVEL_NONE, (double)l->level);
 
 	e->level = *l;
 }

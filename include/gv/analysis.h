@@ -35,7 +35,13 @@ typedef struct gv_analysis_opts {
 	int threads;                  /* reading threads; 0: one per core */
 	const char *cache_dir;        /* incremental cache; NULL: none */
 	uint64_t build_id;            /* part of the cache key */
+	int subjects;                 /* read the subjects of the commits the
+	                                 first GV_EVIDENCE_ROWS rows of each
+	                                 evidence list name (text, HTML) */
 } gv_analysis_opts;
+
+/* How many rows of each evidence list a report shows at most. */
+#define GV_EVIDENCE_ROWS 50
 
 typedef struct gv_analysis {
 	gv_history *history;
