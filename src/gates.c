@@ -34,17 +34,26 @@ static char *trim(char *s)
 	return s;
 }
 
-/* A number ("0.15", "3", "1e3") or a duration ("7d", "36h", "30min"). */
-static int parse_number(double *out, const char *s)
+/* A number ("0.15", "3", "1e3") or a duration ("7d", "36h", "30min"),
+ * whose unit goes to g. */
+static int parse_number(double *out, gv_gate *g, const char *s)
 {
 	char *end;
 	int64_t span;
 	double d;
+	const char *u = s;
 
 	if (!*s)
 		return GV_EUSAGE;
 	if (!gv_span_parse(&span, s)) {
 		*out = (double)span;
+		while (*u >= '0' && *u <= '9')
+			u++;
+		d = strtod(s, NULL);
+		if (d > 0 && strlen(u) < sizeof(g->unit)) {
+			snprintf(g->unit, sizeof(g->unit), "%s", u);
+			g->unit_s = (double)span / d;
+		}
 		return 0;
 	}
 	d = strtod(s, &end);
@@ -119,7 +128,7 @@ int gv_gate_parse(gv_gate *g, const char *expr, gv_error *err)
 			goto done;
 		}
 		g->threshold = level;
-	} else if (parse_number(&g->threshold, value)) {
+	} else if (parse_number(&g->threshold, g, value)) {
 		gv_error_set(err, GV_EUSAGE, "--fail-if '%s': '%s' is not a "
 			     "number or a duration (7d, 36h, 30min)", expr,
 			     value);
@@ -181,6 +190,8 @@ void gv_gate_format(char *buf, size_t size, const gv_gate *g, int value)
 		snprintf(buf, size, "null");
 	else if (g->is_level)
 		snprintf(buf, size, "%s", gv_level_name((int)v));
+	else if (g->unit_s > 0)
+		snprintf(buf, size, "%.4g%s", v / g->unit_s, g->unit);
 	else if (v > -9e15 && v < 9e15 && v == (double)(long long)v)
 		snprintf(buf, size, "%lld", (long long)v);
 	else

@@ -111,5 +111,7 @@ int gv_cli_load_rules(gv_ruleset **out, char *const *rules, size_t nrules,
 int gv_cmd_rules(int argc, char **argv);
 int gv_cmd_classify(int argc, char **argv);
 int gv_cmd_explain(int argc, char **argv);
+/* `git-vitals summary`: the fleet view of batch NDJSON (cmd_summary.c). */
+int gv_cmd_summary(int argc, char **argv);
 
 #endif
