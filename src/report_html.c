@@ -28,7 +28,7 @@
 
 #define W 480   /* chart viewBox: 480 x 260, scaled to the column */
 #define H 260
-#define ML 56   /* plot margins */
+#define ML 64   /* plot margins */
 #define MR 12
 #define MT 16
 #define MB 44
@@ -267,7 +267,7 @@ static void y_axis(hw *h, double max, int unit, const char *ylabel)
 	}
 	pf(h, "<line class=\"axis\" x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\"/>\n",
 	   ML, W - MR, H - MB, H - MB);
-	pf(h, "<text x=\"4\" y=\"%d\" transform=\"rotate(-90 12 %d)\" "
+	pf(h, "<text x=\"12\" y=\"%d\" transform=\"rotate(-90 12 %d)\" "
 	   "text-anchor=\"middle\">", (H - MB + MT) / 2, (H - MB + MT) / 2);
 	put(h, ylabel);
 	put(h, "</text>\n");
@@ -472,6 +472,8 @@ static void vuln_chart(hw *h, const gv_analysis *a)
 		hi = lo + 86400;
 	shown = n > MAX_VULNS ? MAX_VULNS : n;
 	row = (double)(H - MT - MB) / (double)shown;
+	if (row > 32)
+		row = 32;
 	date(d0, sizeof(d0), lo);
 	date(d1, sizeof(d1), hi);
 	snprintf(desc, sizeof(desc), "%zu vulnerabilities, each from the release "

@@ -638,3 +638,68 @@ Test(e2e_metrics, text_report_shows_the_bot_share_either_way)
 	cr_expect_not_null(strstr(run.out, "bots     2 commits (66.7%), excluded"),
 			   "%s", run.out);
 }
+
+/* ---- the text report at a glance (issue 13) ---- */
+
+/* A line of stdout that starts with `prefix` (after the indent), or NULL. */
+static const char *line_with(const char *out, const char *text)
+{
+	const char *p = strstr(out, text);
+	return p;
+}
+
+Test(e2e_metrics, text_report_reads_at_a_glance)
+{
+	repo = fx_repo_shared("e2e-metrics-failures", FAILURES);
+	char *d = sha_of("x-D"), *fd = sha_of("x-FD"), *rv = sha_of("x-RV");
+	char want[256];
+
+	fx_run_free(&run);
+	fx_gv(&run, repo->path, "--format", "text", "--period", "quarter",
+	      "--fail-if", "time_to_restore > 2d", NULL);
+	/* the gate fires: exit 4 after the report */
+	cr_assert_eq(run.status, 4, "%s", run.err);
+	/* real dates: the oldest commit (a, Jan 1) to the newest (RR, Jun 10) */
+	cr_expect_not_null(line_with(run.out, "  window   2024-01-01 (oldest "
+				     "commit) .. 2024-06-10 (newest commit)\n"),
+			   "%s", run.out);
+	/* the series as a table: Q1 holds a b RV c d FD e FE f g H = 11
+	 * commits, v1.0 .. v1.5 = 7 releases of which v1.0 v1.1 v1.2 v1.3
+	 * failed (4/7 = 57%), fixes FD FE H, the revert RV; lead medians
+	 * 1 d. Q2: FA I RR, v1.6 v1.7 (0 failed), fix FA, revert RR. */
+	cr_expect_not_null(line_with(run.out, "  2024-Q1        11        7      3"
+				     "       1        0        1d 0h    57%\n"),
+			   "%s", run.out);
+	cr_expect_not_null(line_with(run.out, "  2024-Q2         3        2      1"
+				     "       1        0        1d 0h     0%\n"),
+			   "%s", run.out);
+	/* failed releases: short ids with subjects */
+	snprintf(want, sizeof(want), "      culprit   %.12s  add d\n"
+		 "      fixed     %.12s  fix d\n", d, fd);
+	cr_expect_not_null(line_with(run.out, want), "%s\n%s", want, run.out);
+	snprintf(want, sizeof(want), "      culprit   %.12s  Revert \"add b\"\n", rv);
+	cr_expect_not_null(line_with(run.out, want), "%s", run.out);
+	/* restore times 2 d, 35 d, 9 d: median 9 d, printed in days as the
+	 * gate was written */
+	cr_expect_not_null(line_with(run.out, "    FAILED time_to_restore > 2d "
+				     "(value 9d)\n"), "%s", run.out);
+	cr_expect_not_null(strstr(run.err, "gate failed: time_to_restore > 2d "
+				  "(value 9d)"), "%s", run.err);
+	/* piped: no colour */
+	cr_expect_null(strchr(run.out, '\033'));
+	free(d);
+	free(fd);
+	free(rv);
+}
+
+Test(e2e_metrics, window_ending_before_it_starts_is_a_usage_error)
+{
+	repo = fx_repo_shared("e2e-metrics-failures", FAILURES);
+	cr_expect_eq(gv_status(repo->path, "--since", "2025", "--until", "2024"), 1);
+	cr_expect_not_null(strstr(run.err, "git-vitals: --since '2025' is not "
+				  "before --until '2024'"), "%s", run.err);
+	/* a bare year is its first day */
+	const cJSON *doc = gv_json(repo->path, "--format", "json", "--since",
+				   "2024", "--until", "2025");
+	cr_expect_str_eq(fx_str(doc, "window.since"), "2024-01-01T00:00:00Z");
+}
