@@ -1110,3 +1110,127 @@ Test(batch, corrupt_head_commit_is_an_error_line)
 	free(out);
 	free(abs);
 }
+
+/* --- the fleet summary of shards (issue 13) -------------------------------- */
+
+static void write_file(const char *path, const char *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	cr_assert_not_null(f, "%s", path);
+	cr_assert_eq(fwrite(data, 1, len, f), len);
+	cr_assert_eq(fclose(f), 0);
+}
+
+/* Seven repositories (three fail) named in a manifest of absolute paths:
+ * its path in `dir`. Caller frees. */
+static char *fleet_manifest(const char *dir)
+{
+	char *path = malloc(strlen(dir) + 32), text[8192];
+
+	cr_assert_not_null(path);
+	sprintf(path, "%s/fleet.manifest", dir);
+	snprintf(text, sizeof(text),
+		 "%s/repo name=core\n\"%s/with space\"\n%s/missing\n%s/notrepo\n"
+		 "%s/empty\n%s/corrupt\n%s/repo rev=v1.0.0 name=\"core old\"\n",
+		 root, root, root, root, root, root, root);
+	write_file(path, text, strlen(text));
+	return path;
+}
+
+Test(batch, four_shards_merged_are_the_unsharded_summary)
+{
+	static const char *const formats[] = {"json", "text", "html",
+					      "openmetrics"};
+	char *dir = fx_tmpdir(NULL, "shards"), *mf = fleet_manifest(dir);
+	char full[4096], all[4096], shard[4][4096], spec[8];
+	size_t k, f;
+
+	/* one unsharded batch with --summary, and its NDJSON */
+	snprintf(full, sizeof(full), "%s/full.json", dir);
+	gv(&run, "batch", "--no-cache", "-q", "--summary", full, mf);
+	cr_assert_eq(run.status, 3, "exit %d: %s", run.status, run.err);
+	snprintf(all, sizeof(all), "%s/all.ndjson", dir);
+	write_file(all, run.out, run.out_len);
+	/* four shards, each its own NDJSON file */
+	for (k = 0; k < 4; k++) {
+		snprintf(spec, sizeof(spec), "%zu/4", k + 1);
+		snprintf(shard[k], sizeof(shard[k]), "%s/shard%zu.ndjson", dir, k + 1);
+		gv(&run, "batch", "--no-cache", "-q", "--shard", spec, mf);
+		cr_assert(run.status == 0 || run.status == 3, "%s", run.err);
+		write_file(shard[k], run.out, run.out_len);
+	}
+	/* merged in another order: byte for byte the unsharded summary */
+	gv(&run, "summary", "--format", "json", shard[2], shard[0], shard[3],
+	   shard[1]);
+	cr_assert_eq(run.status, 0, "%s", run.err);
+	char *want = fx_read_file(full, NULL);
+	cr_assert_not_null(want);
+	cr_expect_str_eq(run.out, want);
+	cr_expect_eq(fx_int(run.json, "counts.repositories"), 7);
+	cr_expect_eq(fx_int(run.json, "counts.failed"), 3);
+	/* rows by name: core, core old, corrupt, empty, missing, notrepo,
+	 * with space */
+	cr_expect_str_eq(fx_str(run.json, "repositories.0.name"), "core");
+	cr_expect_str_eq(fx_str(run.json, "repositories.1.name"), "core old");
+	cr_expect_str_eq(fx_str(run.json, "repositories.4.status"), "error");
+	/* core: a, b ship in v1.0.0 (Jan 4) after 3 d and 2 d, c, d in
+	 * v1.1.0 (Jan 8) after 5 d and 3 d: median (rank 2 of 2 3 3 5) 3 d;
+	 * 4 samples are too few for a level */
+	cr_expect_eq(fx_int(run.json, "repositories.0.metrics.lead_time.median_s"),
+		     3 * DAY);
+	cr_expect(fx_is_null(run.json, "repositories.0.metrics.lead_time.level"));
+	free(want);
+	/* every format: the shards' summary is the whole batch's */
+	for (f = 0; f < 4; f++) {
+		gv(&run2, "summary", "--format", formats[f], all);
+		cr_assert_eq(run2.status, 0, "%s", run2.err);
+		gv(&run, "summary", "--format", formats[f], shard[3], shard[1],
+		   shard[0], shard[2]);
+		cr_assert_eq(run.status, 0, "%s", run.err);
+		cr_expect_str_eq(run.out, run2.out, "%s differs", formats[f]);
+	}
+	/* the fleet page and text name the failed repositories */
+	cr_expect_not_null(strstr(run2.out, "gitvitals_up{repository=\"missing\"} 0\n"));
+	gv(&run, "summary", "--format", "text", all);
+	cr_expect_not_null(strstr(run.out, "7 repositories, 4 ran, 3 failed"));
+	cr_expect_not_null(strstr(run.out, "    missing: "), "%s", run.out);
+	free(mf);
+	free(dir);
+}
+
+Test(batch, summary_openmetrics_passes_promtool)
+{
+	char *dir = fx_tmpdir(NULL, "omfleet"), *mf = fleet_manifest(dir);
+	char nd[4096], *out = NULL;
+
+	gv(&run, "batch", "--no-cache", "-q", mf);
+	snprintf(nd, sizeof(nd), "%s/all.ndjson", dir);
+	write_file(nd, run.out, run.out_len);
+	gv(&run, "summary", "--format", "openmetrics", "--output",
+	   "/dev/null", nd);
+	cr_assert_eq(run.status, 0, "%s", run.err);
+	cr_assert_eq(fx_sh(&out, dir, "'%s' summary --format openmetrics "
+			   "all.ndjson > fleet.prom && promtool check metrics "
+			   "< fleet.prom 2>&1", fx_bin()), 0, "%s", out);
+	free(out);
+	free(mf);
+	free(dir);
+}
+
+Test(batch, summary_of_a_line_that_is_not_batch_output_is_exit_2)
+{
+	char *dir = fx_tmpdir(NULL, "badsum"), path[4096];
+
+	snprintf(path, sizeof(path), "%s/bad.ndjson", dir);
+	write_file(path, "\n{\"x\":1}\n", 9);
+	gv(&run, "summary", path);
+	cr_expect_eq(run.status, 2);
+	cr_expect_not_null(strstr(run.err, "bad.ndjson:2: not a git-vitals report"),
+			   "%s", run.err);
+	gv(&run, "summary");
+	cr_expect_eq(run.status, 1);
+	gv(&run, "summary", "--format", "xml", path);
+	cr_expect_eq(run.status, 1);
+	free(dir);
+}
