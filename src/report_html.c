@@ -173,7 +173,8 @@ static const char css[] =
 	"figure,.tile,tr{break-inside:avoid}a{color:inherit}}";
 
 /* Sorts a table.sortable by the clicked column: by data-v (numbers) when
- * the cells have it, else by text. */
+ * the cells have it, else by text. Marks <html data-script="ran"> at the
+ * end, so a browser check sees it ran without an error. */
 static const char script[] =
 	"document.querySelectorAll('table.sortable').forEach(function(t){"
 	"t.querySelectorAll('th').forEach(function(th,i){th.tabIndex=0;"
@@ -187,7 +188,8 @@ static const char script[] =
 	"return d*x.cells[i].textContent.localeCompare(y.cells[i].textContent)});"
 	"r.forEach(function(x){b.appendChild(x)})}"
 	"th.addEventListener('click',go);th.addEventListener('keydown',"
-	"function(e){if(e.key==='Enter')go()})})});";
+	"function(e){if(e.key==='Enter')go()})})});"
+	"document.documentElement.setAttribute('data-script','ran');";
 
 static void page_start(hw *h, const char *title_prefix, const char *title)
 {
@@ -804,8 +806,13 @@ static void level_chart(hw *h, const gv_catalogue *c, const gv_summary_row *rows
 		}
 		k++;
 	}
-	pf(h, "<text x=\"150\" y=\"%d\">repositories: red low, yellow medium, "
-	   "blue high, green elite, grey n/a</text>\n", H - MB + 20);
+	/* the legend: a swatch and a name per level */
+	for (k = 0; k < 5; k++)
+		pf(h, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" "
+		   "style=\"fill:%s\"/><text x=\"%d\" y=\"%d\">%s</text>\n",
+		   8 + 94 * (int)k, H - MB + 14, fill[k < 4 ? 3 - k : 4],
+		   24 + 94 * (int)k, H - MB + 25,
+		   k < 4 ? gv_level_name((int)(3 - k)) : "n/a");
 	chart_close(h, "Each bar is all repositories that ran; segments are "
 		    "levels.");
 }

@@ -1207,9 +1207,6 @@ Test(batch, summary_openmetrics_passes_promtool)
 	gv(&run, "batch", "--no-cache", "-q", mf);
 	snprintf(nd, sizeof(nd), "%s/all.ndjson", dir);
 	write_file(nd, run.out, run.out_len);
-	gv(&run, "summary", "--format", "openmetrics", "--output",
-	   "/dev/null", nd);
-	cr_assert_eq(run.status, 0, "%s", run.err);
 	cr_assert_eq(fx_sh(&out, dir, "'%s' summary --format openmetrics "
 			   "all.ndjson > fleet.prom && promtool check metrics "
 			   "< fleet.prom 2>&1", fx_bin()), 0, "%s", out);
@@ -1232,5 +1229,48 @@ Test(batch, summary_of_a_line_that_is_not_batch_output_is_exit_2)
 	cr_expect_eq(run.status, 1);
 	gv(&run, "summary", "--format", "xml", path);
 	cr_expect_eq(run.status, 1);
+	free(dir);
+}
+
+/* docs/BATCH.md's GNU parallel block, run as written: four shards at once,
+ * then `git-vitals summary`; the merged summary is the unsharded one. */
+Test(batch, parallel_example_in_the_docs_runs)
+{
+	const char *srcdir = getenv("GV_SRCDIR");
+	char path[4096], full[4096], *dir = fx_tmpdir(NULL, "parallel"), *mf;
+	char *doc, *start, *end, *bin = strdup(fx_bin()), *out = NULL;
+
+	cr_assert_not_null(bin);
+	snprintf(path, sizeof(path), "%s/docs/BATCH.md",
+		 srcdir && *srcdir ? srcdir : ".");
+	cr_assert_not_null(doc = fx_read_file(path, NULL));
+	cr_assert_not_null(start = strstr(doc, "<!-- test: parallel -->\n```sh\n"));
+	start += strlen("<!-- test: parallel -->\n```sh\n");
+	cr_assert_not_null(end = strstr(start, "```"));
+	*end = '\0';
+	mf = fleet_manifest(dir);
+	cr_assert_eq(fx_sh(&out, dir, "mv fleet.manifest manifest.txt && "
+			   "PATH=\"$(dirname '%s'):$PATH\" && export PATH && "
+			   "command -v parallel >/dev/null && %s", bin, start),
+		     0, "%s", out ? out : "");
+	free(out);
+	snprintf(full, sizeof(full), "%s/full.json", dir);
+	snprintf(path, sizeof(path), "%s/manifest.txt", dir);
+	gv(&run, "batch", "--no-cache", "-q", "--summary", full, path);
+	char *want = fx_read_file(full, NULL), *got;
+	snprintf(path, sizeof(path), "%s/fleet.json", dir);
+	got = fx_read_file(path, NULL);
+	cr_assert_not_null(want);
+	cr_assert_not_null(got, "the example wrote no fleet.json");
+	cr_expect_str_eq(got, want);
+	snprintf(path, sizeof(path), "%s/fleet.html", dir);
+	free(got);
+	cr_assert_not_null(got = fx_read_file(path, NULL));
+	cr_expect_not_null(strstr(got, "<h1>git-vitals fleet</h1>"));
+	free(got);
+	free(want);
+	free(mf);
+	free(doc);
+	free(bin);
 	free(dir);
 }
