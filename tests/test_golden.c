@@ -121,22 +121,9 @@ static void expect_golden(const char *name, const char *const *args)
 #define golden(name, ...) \
 	expect_golden(name, (const char *const[]){ __VA_ARGS__, NULL })
 
-static void demo(void)
-{
-	const char *srcdir = getenv("GV_SRCDIR");
-	char *src = realpath(srcdir && *srcdir ? srcdir : ".", NULL);
-
-	cr_assert_not_null(src);
-	repo = fx_repo_new("");
-	cr_assert_eq(fx_sh(NULL, repo->root,
-			   "sh '%s/samples/make-demo-repo.sh' repo >/dev/null",
-			   src), 0, "the demo script failed");
-	free(src);
-}
-
 Test(golden, demo_reports_are_unchanged)
 {
-	demo();
+	repo = fx_demo_repo();
 	golden("demo", "--format", "json");
 	golden("demo-pretty", "--format", "json", "--pretty");
 	golden("demo-all", "--format", "json", "--all", "--include-prereleases",

@@ -60,19 +60,6 @@ static size_t expect_charts_have_marks(const char *s)
 	return n;
 }
 
-static void demo(void)
-{
-	const char *srcdir = getenv("GV_SRCDIR");
-	char *src = realpath(srcdir && *srcdir ? srcdir : ".", NULL);
-
-	cr_assert_not_null(src);
-	repo = fx_repo_new("");
-	cr_assert_eq(fx_sh(NULL, repo->root,
-			   "sh '%s/samples/make-demo-repo.sh' repo >/dev/null",
-			   src), 0);
-	free(src);
-}
-
 Test(html, demo_page_is_self_contained_with_every_section)
 {
 	static const char *const sections[] = {
@@ -84,7 +71,7 @@ Test(html, demo_page_is_self_contained_with_every_section)
 	};
 	size_t i;
 
-	demo();
+	repo = fx_demo_repo();
 	html("--format", "html", ".");
 	cr_expect_eq(strncmp(run.out, "<!DOCTYPE html>\n", 16), 0);
 	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)

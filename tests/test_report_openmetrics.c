@@ -46,22 +46,9 @@ int om_promtool_check(const fx_repo *r, const char *text, size_t len)
 	return rc;
 }
 
-static void demo(void)
-{
-	const char *srcdir = getenv("GV_SRCDIR");
-	char *src = realpath(srcdir && *srcdir ? srcdir : ".", NULL);
-
-	cr_assert_not_null(src);
-	repo = fx_repo_new("");
-	cr_assert_eq(fx_sh(NULL, repo->root,
-			   "sh '%s/samples/make-demo-repo.sh' repo >/dev/null",
-			   src), 0);
-	free(src);
-}
-
 Test(openmetrics, demo_exposition_passes_promtool)
 {
-	demo();
+	repo = fx_demo_repo();
 	fx_gv(&run, repo->path, "--format", "openmetrics", ".", NULL);
 	cr_assert_eq(run.status, 0, "%s", run.err);
 	cr_expect_eq(om_promtool_check(repo, run.out, run.out_len), 0,

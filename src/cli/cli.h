@@ -106,6 +106,10 @@ int gv_cli_load_rules(gv_ruleset **out, char *const *rules, size_t nrules,
 		      char *const *rules_add, size_t nadd, int compile,
 		      gv_error *err);
 
+/* Appends the whole file at path ("-": stdin) to out: a manifest, batch
+ * output. (cmd_batch.c) */
+int gv_cli_read_input(gv_buf *out, const char *path, gv_error *err);
+
 /* Subcommands; each takes argv after the subcommand name and returns an exit
  * code. (cmd_rules.c) */
 int gv_cmd_rules(int argc, char **argv);

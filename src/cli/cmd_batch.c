@@ -343,7 +343,7 @@ static int emit_one(void *payload, size_t i, const gv_buf *out, gv_error *err)
 	return 0;
 }
 
-static int read_manifest(gv_buf *out, const char *path, gv_error *err)
+int gv_cli_read_input(gv_buf *out, const char *path, gv_error *err)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
 	char chunk[65536];
@@ -390,7 +390,7 @@ static int run_batch(gv_batch_settings *bs)
 	/* a bad --since is a usage error, not one failure per repository */
 	if ((error = gv_settings_to_analysis(&bs->base, &check, &err)))
 		goto fail;
-	if ((error = read_manifest(&text, bs->manifest, &err)) ||
+	if ((error = gv_cli_read_input(&text, bs->manifest, &err)) ||
 	    (error = gv_manifest_parse(&m, text.ptr ? text.ptr : "", text.len, &err)))
 		goto fail;
 	if (bs->shard_n)

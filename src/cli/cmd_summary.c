@@ -39,27 +39,6 @@ static int usage_error(const char *fmt, const char *arg)
 	return GV_EXIT_USAGE;
 }
 
-static int read_all(gv_buf *out, const char *path, gv_error *err)
-{
-	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-	char chunk[65536];
-	size_t n;
-	int error = 0;
-
-	if (!f)
-		return gv_error_set(err, GV_EIO, "%s: %s", path, strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (gv_buf_put(out, chunk, n)) {
-			error = gv_error_set(err, GV_ENOMEM, "out of memory");
-			break;
-		}
-	if (!error && ferror(f))
-		error = gv_error_set(err, GV_EIO, "%s: %s", path, strerror(errno));
-	if (f != stdin)
-		fclose(f);
-	return error;
-}
-
 /* Appends a row per non-empty line of `text` to *rows. */
 static int add_rows(gv_summary_row **rows, size_t *n, size_t *alloc,
 		    const char *name, const gv_buf *text, gv_error *err)
@@ -140,7 +119,7 @@ int gv_cmd_summary(int argc, char **argv)
 		if (!only_args && argv[k][0] == '-' && argv[k][1])
 			continue; /* --format=F, --output=F */
 		text.len = 0;
-		if ((error = read_all(&text, argv[k], &err)) ||
+		if ((error = gv_cli_read_input(&text, argv[k], &err)) ||
 		    (error = add_rows(&rows, &n, &alloc,
 				      strcmp(argv[k], "-") ? argv[k] : "<stdin>",
 				      &text, &err)))
