@@ -361,6 +361,30 @@ static void gates(tw *t)
 	}
 }
 
+/* No release at all: say so, and which tag shapes the pattern left out. */
+static void no_release(tw *t)
+{
+	const gv_analysis *a = t->a;
+	size_t nrel, i;
+
+	gv_releases_list(a->releases, &nrel);
+	if (nrel || !gv_history_count(a->history))
+		return;
+	if (!a->ntag_shapes) {
+		puts_(t, "\n  no release: the repository has no tags\n");
+		return;
+	}
+	puts_(t, "\n  no release: no tag matches the release pattern; "
+	      "tags seen like\n   ");
+	for (i = 0; i < a->ntag_shapes && i < 3; i++) {
+		puts_(t, " ");
+		put_safe(t, a->tag_shapes[i].shape, 24);
+	}
+	puts_(t, "\n  try --release-pattern '");
+	put_safe(t, a->tag_shapes[0].pattern, 0);
+	puts_(t, "'\n");
+}
+
 static void latest(tw *t)
 {
 	const gv_metrics *m = t->a->metrics;
@@ -417,6 +441,7 @@ int gv_report_text(gv_buf *out, const gv_analysis *a, const gv_report_opts *o,
 	failed_releases(&t);
 	vulnerabilities(&t);
 	gates(&t);
+	no_release(&t);
 	latest(&t);
 	warnings(&t);
 	free(c);

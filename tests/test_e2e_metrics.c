@@ -703,3 +703,22 @@ Test(e2e_metrics, window_ending_before_it_starts_is_a_usage_error)
 				   "2024", "--until", "2025");
 	cr_expect_str_eq(fx_str(doc, "window.since"), "2024-01-01T00:00:00Z");
 }
+
+/* No tag is a release: the report says so, names the shapes it saw (most
+ * common first: build-N twice, nightly.x once) and a pattern that works. */
+Test(e2e_metrics, no_release_names_the_tag_shapes_and_a_pattern)
+{
+	repo = fx_repo_new("c a 2024-01-01T00:00:00Z; lt build-41\n"
+			   "c b 2024-01-02T00:00:00Z; lt build-42; lt nightly.x\n");
+	fx_run_free(&run);
+	fx_gv(&run, repo->path, "--format", "text", NULL);
+	cr_assert_eq(run.status, 0, "%s", run.err);
+	cr_expect_not_null(strstr(run.out, "  no release: no tag matches the "
+				  "release pattern; tags seen like\n"
+				  "    build-N nightly.x\n"
+				  "  try --release-pattern '^build-[0-9]'\n"),
+			   "%s", run.out);
+	const cJSON *doc = gv_json(repo->path, "--format", "json",
+				   "--release-pattern", "^build-[0-9]");
+	cr_expect_eq(cJSON_GetArraySize(fx_get(doc, "releases")), 2);
+}

@@ -43,6 +43,17 @@ typedef struct gv_analysis_opts {
 /* How many rows of each evidence list a report shows at most. */
 #define GV_EVIDENCE_ROWS 50
 
+/* The shape of tag names the release pattern left out: each run of digits
+ * is "N" ("vN.N.N-rcN", "release-N"). */
+#define GV_TAG_SHAPES 32
+typedef struct gv_tag_shape {
+	char shape[40];
+	size_t digits_at;   /* where the first "N" is (strlen: none) */
+	uint64_t count;     /* counts rank the shapes; the refs may be walked
+	                       twice, so they are not totals */
+	char pattern[96];   /* a --release-pattern that matches the shape */
+} gv_tag_shape;
+
 typedef struct gv_analysis {
 	gv_history *history;
 	gv_classes *classes;
@@ -53,6 +64,8 @@ typedef struct gv_analysis {
 	size_t ngates;
 	gv_warnings warnings;
 	size_t objects_read;          /* commit objects read (not from cache) */
+	gv_tag_shape tag_shapes[GV_TAG_SHAPES]; /* most common first */
+	size_t ntag_shapes;
 } gv_analysis;
 
 /* Caller frees with gv_analysis_free(). On error *out is NULL. */
