@@ -3,7 +3,7 @@
  * summary: one self-contained file each (inline CSS, inline SVG charts drawn
  * here, a dozen lines of script that sort tables, nothing fetched: it works
  * from file:// and as an e-mail attachment; a Content-Security-Policy forbids
- * every fetch and any script but that one).
+ * every fetch and, by its hash, any script but that one).
  *
  * Only formats: the numbers, levels, series, histogram and "worst N" lists
  * come from the metric catalogue and the metrics module. Long tables show
@@ -191,12 +191,18 @@ static const char script[] =
 	"function(e){if(e.key==='Enter')go()})})});"
 	"document.documentElement.setAttribute('data-script','ran');";
 
+/* SHA-256 of script[], base64: the Content-Security-Policy lets this one
+ * script run and no other, whatever a page holds. Change it with the
+ * script (tests/browser/check.sh fails otherwise: the script is blocked). */
+#define SCRIPT_SHA256 "5N/r9hOFrg7Sw0JMWCknuleNJnl4HjCF6hdtfEMWeA0="
+
 static void page_start(hw *h, const char *title_prefix, const char *title)
 {
 	put(h, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	       "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n"
 	       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src "
-	       "'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n"
+	       "'none'; style-src 'unsafe-inline'; script-src 'sha256-"
+	       SCRIPT_SHA256 "'\">\n"
 	       "<meta name=\"generator\" content=\"git-vitals " GV_VERSION "\">\n<title>");
 	put(h, title_prefix);
 	esc(h, title);

@@ -722,3 +722,22 @@ Test(e2e_metrics, no_release_names_the_tag_shapes_and_a_pattern)
 				   "--release-pattern", "^build-[0-9]");
 	cr_expect_eq(cJSON_GetArraySize(fx_get(doc, "releases")), 2);
 }
+
+/* Colour on a terminal (script(1) gives the run one), none with NO_COLOR
+ * or when piped: lead time is high (green), the failure rate low (red). */
+Test(e2e_metrics, text_is_coloured_on_a_terminal_unless_no_color)
+{
+	char *out = NULL;
+
+	repo = fx_repo_shared("e2e-metrics-failures", FAILURES);
+	cr_assert_eq(fx_sh(&out, repo->path, "script -qec \"'%s' --format text\" "
+			   "/dev/null", fx_bin()), 0, "%s", out);
+	cr_expect_not_null(strstr(out, "\033[32mhigh\033[0m"), "%s", out);
+	cr_expect_not_null(strstr(out, "\033[31mlow\033[0m"), "%s", out);
+	free(out);
+	out = NULL;
+	cr_assert_eq(fx_sh(&out, repo->path, "NO_COLOR=1 script -qec \"'%s' "
+			   "--format text\" /dev/null", fx_bin()), 0, "%s", out);
+	cr_expect_null(strchr(out, '\033'), "%s", out);
+	free(out);
+}

@@ -84,6 +84,8 @@ Test(html, demo_page_is_self_contained_with_every_section)
 	cr_expect_null(strstr(run.out, "url("));
 	cr_expect_eq(count(run.out, "<script"), 1);
 	cr_expect_not_null(strstr(run.out, "default-src 'none'"));
+	/* only a script with the hash of ours may run */
+	cr_expect_not_null(strstr(run.out, "script-src 'sha256-"));
 	/* five charts, each with marks, each with a title and a text
 	 * alternative */
 	cr_expect_eq(expect_charts_have_marks(run.out), 5);
