@@ -9,6 +9,7 @@
  */
 #include "gv/catalogue.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -212,6 +213,21 @@ void gv_catalogue_of(gv_catalogue *c, const gv_metrics *m)
 {
 	c->count = 0;
 	entries(c, m);
+}
+
+size_t gv_catalogue_level_of(const gv_catalogue *c, const gv_metric *e)
+{
+	const char *dot = strrchr(e->path, '.');
+	size_t i, n = dot ? (size_t)(dot - e->path) : 0;
+
+	if (!(e->flags & GV_METRIC_DORA) || e->unit == GV_UNIT_LEVEL || !n)
+		return SIZE_MAX;
+	for (i = 0; i < c->count; i++)
+		if (c->items[i].unit == GV_UNIT_LEVEL &&
+		    !strncmp(c->items[i].path, e->path, n) &&
+		    !strcmp(c->items[i].path + n, ".level"))
+			return i;
+	return SIZE_MAX;
 }
 
 const char *gv_metric_short_path(const gv_metric *e)

@@ -748,25 +748,6 @@ static void cell_text(char *buf, size_t size, const gv_metric *tmpl,
 	gv_metric_format(buf, size, &e);
 }
 
-/* The level entry of a DORA entry, by path, or NULL. */
-static const gv_metric *level_entry(const gv_catalogue *c, const gv_metric *e,
-				    size_t *at)
-{
-	char p[96];
-	const char *dot = strrchr(e->path, '.');
-	size_t i;
-
-	if (!(e->flags & GV_METRIC_DORA) || !dot)
-		return NULL;
-	snprintf(p, sizeof(p), "%.*s.level", (int)(dot - e->path), e->path);
-	for (i = 0; i < c->count; i++)
-		if (!strcmp(c->items[i].path, p)) {
-			*at = i;
-			return &c->items[i];
-		}
-	return NULL;
-}
-
 /* How many repositories are at each level, per DORA metric: stacked bars. */
 static void level_chart(hw *h, const gv_catalogue *c, const gv_summary_row *rows,
 			size_t n)
@@ -786,8 +767,8 @@ static void level_chart(hw *h, const gv_catalogue *c, const gv_summary_row *rows
 		unsigned cnt[5] = {0, 0, 0, 0, 0};
 		double x = 150, y = MT + row * (double)k + row * 0.15, wdt;
 		size_t l;
-		if (!(e->flags & GV_METRIC_HEADLINE) || !(e->flags & GV_METRIC_DORA) ||
-		    !level_entry(c, e, &at))
+		if (!(e->flags & GV_METRIC_HEADLINE) ||
+		    (at = gv_catalogue_level_of(c, e)) == SIZE_MAX)
 			continue;
 		for (r = 0; r < n; r++) {
 			const gv_summary_cell *v = &rows[r].cells[at];
@@ -882,7 +863,7 @@ int gv_summary_html(gv_buf *out, const gv_summary_row *rows, size_t n,
 		esc_n(&h, rows[r].name, 60);
 		put(&h, "</td>");
 		for (i = 0; i < c->count; i++) {
-			const gv_metric *e = &c->items[i], *l;
+			const gv_metric *e = &c->items[i];
 			const gv_summary_cell *x = &rows[r].cells[i];
 			if (!(e->flags & GV_METRIC_FLEET) || e->unit == GV_UNIT_LEVEL)
 				continue;
@@ -891,7 +872,8 @@ int gv_summary_html(gv_buf *out, const gv_summary_row *rows, size_t n,
 				pf(&h, "<td class=\"n\" data-v=\"%.17g\">%s", x->value, v);
 			else
 				pf(&h, "<td class=\"n\" data-v=\"\">%s", v);
-			if ((l = level_entry(c, e, &at)) && rows[r].cells[at].has)
+			if ((at = gv_catalogue_level_of(c, e)) != SIZE_MAX &&
+			    rows[r].cells[at].has)
 				pf(&h, "<span class=\"lv lv-%s\">%s</span>",
 				   level_class(rows[r].cells[at].level),
 				   gv_level_name(rows[r].cells[at].level));

@@ -61,22 +61,6 @@ static int put_label(gv_buf *out, const char *s)
 	return error;
 }
 
-/* The index of the level entry of a DORA headline entry, or SIZE_MAX. */
-static size_t level_of(const gv_catalogue *c, const gv_metric *m)
-{
-	const char *dot = strrchr(m->path, '.');
-	size_t i, n = dot ? (size_t)(dot - m->path) : 0;
-
-	if (!(m->flags & GV_METRIC_DORA) || !n)
-		return SIZE_MAX;
-	for (i = 0; i < c->count; i++)
-		if (c->items[i].unit == GV_UNIT_LEVEL &&
-		    !strncmp(c->items[i].path, m->path, n) &&
-		    !strcmp(c->items[i].path + n, ".level"))
-			return i;
-	return SIZE_MAX;
-}
-
 static int om_value(gv_buf *out, double v)
 {
 	if (v == (double)(long long)v && v > -9e15 && v < 9e15)
@@ -107,7 +91,7 @@ static int om_write(gv_buf *out, const gv_summary_row *rows, size_t n,
 	}
 	for (i = 0; i < c->count; i++) {
 		const gv_metric *m = &c->items[i];
-		size_t lv = level_of(c, m);
+		size_t lv = gv_catalogue_level_of(c, m);
 		if (!om_name(name, sizeof(name), m))
 			continue;
 		error |= gv_buf_printf(out, "# TYPE %s gauge\n", name);

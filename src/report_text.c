@@ -478,14 +478,7 @@ int gv_summary_text(gv_buf *out, const gv_summary_row *rows, size_t n,
 	for (i = 0; i < c->count && ncol < 4; i++) {
 		const gv_metric *e = &c->items[i];
 		if ((e->flags & GV_METRIC_DORA) && (e->flags & GV_METRIC_HEADLINE)) {
-			const char *dot = strrchr(e->path, '.');
-			lvl[ncol] = SIZE_MAX;
-			for (j = 0; j < c->count; j++)
-				if (c->items[j].unit == GV_UNIT_LEVEL &&
-				    !strncmp(c->items[j].path, e->path,
-					     (size_t)(dot - e->path)) &&
-				    c->items[j].path[dot - e->path] == '.')
-					lvl[ncol] = j;
+			lvl[ncol] = gv_catalogue_level_of(c, e);
 			col[ncol++] = i;
 		}
 	}

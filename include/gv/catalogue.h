@@ -70,6 +70,9 @@ void gv_catalogue_of(gv_catalogue *c, const gv_metrics *m);
 /* The entry at a JSON path, with or without the "metrics." prefix, or a
  * headline metric by its bare name; NULL when there is none. */
 const gv_metric *gv_catalogue_find(const gv_catalogue *c, const char *path);
+/* The index of the level entry ("<metric>.level") of the DORA headline
+ * entry e, or SIZE_MAX when e has none. */
+size_t gv_catalogue_level_of(const gv_catalogue *c, const gv_metric *e);
 /* The path without "metrics." ("lead_time.median_s", "counts.commits"). */
 const char *gv_metric_short_path(const gv_metric *e);
 /* A rate of a gv_metrics pair (e.g. a period's failed of releases): 1 and
