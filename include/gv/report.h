@@ -1,6 +1,10 @@
 /*
  * report.h - the reporters: JSON for tools (schema git-vitals/report/1,
- * documented in docs/JSON.md and docs/schema/) and text for people.
+ * documented in docs/JSON.md and docs/schema/), text and a self-contained
+ * HTML page for people, the OpenMetrics exposition for Prometheus; and the
+ * same formats for the fleet summary (batch.h). Reporters only format:
+ * every number, rate, level and "worst N" list comes from the metric
+ * catalogue (catalogue.h) and the metrics module.
  *
  * Reports are deterministic: nothing varies between two runs on the same
  * repository and options (no timings, no wall clock) except the optional
