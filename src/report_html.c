@@ -33,7 +33,7 @@
 #define MT 16
 #define MB 44
 #define MAX_BARS 400
-#define MAX_VULNS 30
+#define MAX_VULNS 25
 
 typedef struct hw {
 	gv_buf *out;
@@ -238,7 +238,7 @@ static void fmt_value(char *buf, size_t size, int unit, double v)
 		snprintf(buf, size, "%.0f", v);
 }
 
-static void chart_open(hw *h, const char *title, const char *desc)
+static void chart_open_h(hw *h, const char *title, const char *desc, int height)
 {
 	int id = ++h->charts;
 
@@ -246,11 +246,16 @@ static void chart_open(hw *h, const char *title, const char *desc)
 	pf(h, "%d\">", id);
 	put(h, title);
 	pf(h, "</h3>\n<svg class=\"chart\" viewBox=\"0 0 %d %d\" role=\"img\" "
-	   "aria-labelledby=\"c%d c%dd\">\n<title>", W, H, id, id);
+	   "aria-labelledby=\"c%d c%dd\">\n<title>", W, height, id, id);
 	put(h, title);
 	pf(h, "</title>\n<desc id=\"c%dd\">", id);
 	esc(h, desc);
 	put(h, "</desc>\n");
+}
+
+static void chart_open(hw *h, const char *title, const char *desc)
+{
+	chart_open_h(h, title, desc, H);
 }
 
 static void chart_close(hw *h, const char *caption)
@@ -452,61 +457,64 @@ static void lead_chart(hw *h, const gv_metrics *m)
 }
 
 /* One bar per vulnerability, from the release that introduced it to the
- * release that fixed it (still open: to the newest commit, lighter). */
+ * release that fixed it (still open: to the newest commit, lighter): the
+ * MAX_VULNS most recent ones (by their earliest fix), one 20-unit row
+ * each, so the chart grows with them and its labels stay legible. */
 static void vuln_chart(hw *h, const gv_analysis *a)
 {
 	const gv_metrics *m = a->metrics;
-	size_t nrel, i, n = 0, shown;
+	size_t nrel, i, n = 0, from, k;
 	const gv_release *list = gv_releases_list(a->releases, &nrel);
 	int64_t lo = 0, hi = m->newest, t0, t1;
-	double row, x0, x1;
-	char d0[16], d1[16], desc[200];
+	double x0, x1, y;
+	int height, left = ML + 76;
+	char d0[16], d1[16], desc[256], cap[256];
 
-	for (i = 0; i < m->security.nvulns; i++) {
-		const gv_vuln *v = &m->security.vulns[i];
-		if (v->introduced == GV_NONE)
-			continue;
-		if (!n++ || list[v->introduced].time < lo)
-			lo = list[v->introduced].time;
-		if (v->fixed != GV_NONE && list[v->fixed].time > hi)
-			hi = list[v->fixed].time;
-	}
+	for (i = 0; i < m->security.nvulns; i++)
+		n += m->security.vulns[i].introduced != GV_NONE;
 	if (!n) {
 		put(h, "<figure><h3>Vulnerability timeline</h3><p class=\"meta\">"
 		       "No vulnerability was shipped in a release.</p></figure>\n");
 		return;
 	}
+	from = n > MAX_VULNS ? n - MAX_VULNS : 0; /* skip the oldest */
+	for (i = k = 0; i < m->security.nvulns; i++) {
+		const gv_vuln *v = &m->security.vulns[i];
+		if (v->introduced == GV_NONE || k++ < from)
+			continue;
+		if (k == from + 1 || list[v->introduced].time < lo)
+			lo = list[v->introduced].time;
+		if (v->fixed != GV_NONE && list[v->fixed].time > hi)
+			hi = list[v->fixed].time;
+	}
 	if (hi <= lo)
 		hi = lo + 86400;
-	shown = n > MAX_VULNS ? MAX_VULNS : n;
-	row = (double)(H - MT - MB) / (double)shown;
-	if (row > 32)
-		row = 32;
+	height = MT + MB + 20 * (int)(n - from);
 	date(d0, sizeof(d0), lo);
 	date(d1, sizeof(d1), hi);
 	snprintf(desc, sizeof(desc), "%zu vulnerabilities, each from the release "
-		 "that shipped it to the release that fixed it, %s to %s.", n, d0, d1);
-	chart_open(h, "Vulnerability timeline", desc);
+		 "that shipped it to the release that fixed it, %s to %s.",
+		 n - from, d0, d1);
+	chart_open_h(h, "Vulnerability timeline", desc, height);
 	pf(h, "<line class=\"axis\" x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\"/>\n"
 	   "<text x=\"%d\" y=\"%d\">%s</text><text x=\"%d\" y=\"%d\" "
-	   "text-anchor=\"end\">%s</text>\n", ML + 60, W - MR, H - MB, H - MB,
-	   ML + 60, H - MB + 16, d0, W - MR, H - MB + 16, d1);
+	   "text-anchor=\"end\">%s</text>\n", left, W - MR, height - MB,
+	   height - MB, left, height - MB + 16, d0, W - MR, height - MB + 16, d1);
 	pf(h, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">release date</text>\n",
-	   (ML + 60 + W - MR) / 2, H - MB + 34);
-	for (i = 0, n = 0; i < m->security.nvulns && n < shown; i++) {
+	   (left + W - MR) / 2, height - MB + 34);
+	for (i = k = 0, y = MT; i < m->security.nvulns; i++) {
 		const gv_vuln *v = &m->security.vulns[i];
-		double y = MT + row * (double)n + row * 0.15;
-		if (v->introduced == GV_NONE)
+		if (v->introduced == GV_NONE || k++ < from)
 			continue;
 		t0 = list[v->introduced].time;
 		t1 = v->fixed != GV_NONE ? list[v->fixed].time : hi;
-		x0 = ML + 60 + (double)(W - MR - ML - 60) * (double)(t0 - lo) / (double)(hi - lo);
-		x1 = ML + 60 + (double)(W - MR - ML - 60) * (double)(t1 - lo) / (double)(hi - lo);
+		x0 = left + (double)(W - MR - left) * (double)(t0 - lo) / (double)(hi - lo);
+		x1 = left + (double)(W - MR - left) * (double)(t1 - lo) / (double)(hi - lo);
 		if (x1 - x0 < 3)
 			x1 = x0 + 3;
 		pf(h, "<rect class=\"mark%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-		   "height=\"%.1f\"><title>", v->fixed == GV_NONE ? " open" : "",
-		   x0, y, x1 - x0, row * 0.7);
+		   "height=\"14\"><title>", v->fixed == GV_NONE ? " open" : "", x0,
+		   y + 3, x1 - x0);
 		if (v->nids)
 			esc(h, m->vuln_ids[v->ids_at]);
 		put(h, ": ");
@@ -517,17 +525,19 @@ static void vuln_chart(hw *h, const gv_analysis *a)
 		else
 			put(h, "not fixed in a release");
 		pf(h, "</title></rect>\n<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">",
-		   ML + 56, y + row * 0.35 + 4);
+		   left - 4, y + 15);
 		if (v->nids)
-			esc_n(h, m->vuln_ids[v->ids_at], 14);
+			esc_n(h, m->vuln_ids[v->ids_at], 16);
 		else
 			put(h, "(no id)");
 		put(h, "</text>\n");
-		n++;
+		y += 20;
 	}
-	chart_close(h, "Bars run from the release that first shipped the "
-		    "vulnerable commit to the release that shipped the fix; "
-		    "light bars are not fixed in a release yet.");
+	snprintf(cap, sizeof(cap), "Bars run from the release that first shipped "
+		 "the vulnerable commit to the release that shipped the fix; light "
+		 "bars are not fixed in a release yet.%s",
+		 from ? " Only the most recent are shown (see the JSON report)." : "");
+	chart_close(h, cap);
 }
 
 /* ---- tiles and tables ---- */
