@@ -3,11 +3,14 @@
 #   make            build ./git-vitals (objects in build/)
 #   make deps       install missing Debian packages (apt-get; sudo when not root)
 #   make demo       deps, build, and a report on the demo repository of samples/
-#   make test       deps, build, every test, then the same tests under ASan+UBSan
+#   make test       deps, build, every test, the same tests under ASan+UBSan,
+#                   then the HTML pages in headless Chromium
 #   make check      the tests only (no sanitizers)
 #   make accuracy   the rules against the labelled corpus (tests/data/labelled),
 #                   failing below the precision/recall floors
 #   make asan       the tests built with -fsanitize=address,undefined
+#   make browser    the HTML report and fleet page in headless Chromium
+#   make samples    rebuild samples/demo-report.html and its screenshots
 #   make bench      the benchmark harness (bench/), REPO=/path for a real repo
 #   make bench-profile  the same under callgrind (instruction counts)
 #   make install    PREFIX=/usr/local: binary and man page
@@ -50,7 +53,7 @@ LIB_OBJ = $(LIB_SRC:src/%.c=$(BUILD)/%.o) $(BUILD)/default_rules.o
 CLI_OBJ = $(CLI_SRC:src/cli/%.c=$(BUILD)/cli/%.o)
 TEST_OBJ = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
 
-.PHONY: all deps demo test check accuracy asan bench bench-profile install clean
+.PHONY: all deps demo test check accuracy asan browser samples bench bench-profile install clean
 
 all: git-vitals
 
@@ -105,6 +108,9 @@ deps:
 	         libcriterion-dev:criterion; do \
 	  pkg-config --exists "$${p#*:}" 2>/dev/null || missing="$$missing $${p%%:*}"; \
 	done; \
+	for p in chromium:/usr/bin/chromium prometheus:promtool parallel:parallel; do \
+	  command -v "$${p#*:}" >/dev/null 2>&1 || missing="$$missing $${p%%:*}"; \
+	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "make deps: installing$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
@@ -147,6 +153,21 @@ asan:
 test: deps
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory browser
+
+# Renders the demo report, a hostile report and a fleet page in headless
+# Chromium and checks the DOM, the console and the screenshots
+# (tests/browser/check.sh); the pages stay in build/browser.
+browser: git-vitals
+	sh tests/browser/check.sh ./git-vitals $(BUILD)/browser
+
+# The rendered demo report the README shows, checked in the browser first.
+samples: browser
+	cp $(BUILD)/browser/report.html samples/demo-report.html
+	cp $(BUILD)/browser/report-1280.png samples/demo-report.png
+	cp $(BUILD)/browser/report-390.png samples/demo-report-narrow.png
+	cp $(BUILD)/browser/fleet.html samples/demo-fleet.html
+	cp $(BUILD)/browser/fleet-1280.png samples/demo-fleet.png
 
 bench: all
 	@CC='$(CC)' sh bench/run.sh $(REPO)

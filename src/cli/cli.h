@@ -124,10 +124,16 @@ int gv_cli_load_rules(gv_ruleset **out, char *const *rules, size_t nrules,
 		      char *const *rules_add, size_t nadd,
 		      const char *config_repo, int compile, gv_error *err);
 
+/* Appends the whole file at path ("-": stdin) to out: a manifest, batch
+ * output. (cmd_batch.c) */
+int gv_cli_read_input(gv_buf *out, const char *path, gv_error *err);
+
 /* Subcommands; each takes argv after the subcommand name and returns an exit
  * code. (cmd_rules.c) */
 int gv_cmd_rules(int argc, char **argv);
 int gv_cmd_classify(int argc, char **argv);
 int gv_cmd_explain(int argc, char **argv);
+/* `git-vitals summary`: the fleet view of batch NDJSON (cmd_summary.c). */
+int gv_cmd_summary(int argc, char **argv);
 
 #endif
