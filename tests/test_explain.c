@@ -72,22 +72,28 @@ static void expect_same(const cJSON *entry, const cJSON *ex, const char *sha)
 	}
 }
 
+static size_t append(const char **argv, size_t i, const char *const *v,
+		     size_t n)
+{
+	if (n)
+		memcpy(argv + i, v, n * sizeof(*v));
+	return i + n;
+}
+
 /* Explains every commit of the report's `commits` list (run with `opts`
  * and the repository at path) with the same options. */
 static void expect_explain_matches_report(const char *path,
 					  const char *const *opts, size_t n)
 {
+	static const char *const rep[] = { "--format", "json", "--commits" };
+	static const char *const ex[] = { "explain", "--format", "json" };
 	const char *argv[16];
 	const cJSON *c;
-	size_t k, i = 0;
+	size_t i;
 	int count = 0;
 
-	cr_assert_lt(n + 5, sizeof(argv) / sizeof(*argv));
-	argv[i++] = "--format";
-	argv[i++] = "json";
-	argv[i++] = "--commits";
-	for (k = 0; k < n; k++)
-		argv[i++] = opts[k];
+	cr_assert_lt(n + 6, sizeof(argv) / sizeof(*argv));
+	i = append(argv, append(argv, 0, rep, 3), opts, n);
 	argv[i++] = path;
 	argv[i] = NULL;
 	fx_run_free(&report);
@@ -97,12 +103,7 @@ static void expect_explain_matches_report(const char *path,
 	cJSON_ArrayForEach(c, fx_get(report.json, "commits")) {
 		const char *sha = fx_str(c, "sha");
 
-		i = 0;
-		argv[i++] = "explain";
-		argv[i++] = "--format";
-		argv[i++] = "json";
-		for (k = 0; k < n; k++)
-			argv[i++] = opts[k];
+		i = append(argv, append(argv, 0, ex, 3), opts, n);
 		argv[i++] = sha;
 		argv[i++] = path;
 		argv[i] = NULL;

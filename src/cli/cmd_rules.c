@@ -706,8 +706,9 @@ static int explain_parse(gv_settings *s, const char **format,
 		}
 	}
 	if (!npos) {
+		usage_error("explain", "expected REV [PATH]");
 		fputs(explain_usage, stderr);
-		return usage_error("explain", "expected REV [PATH]");
+		return GV_EXIT_USAGE;
 	}
 	*rev = pos[0];
 	s->path = pos[1] ? pos[1] : ".";
