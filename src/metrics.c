@@ -262,12 +262,7 @@ typedef struct calc {
 	size_t nhits, hits_alloc;
 } calc;
 
-/* The labels the metrics count: a fix, revert, rollback or security label
- * only at min_conf or above (the default counts high and advisory); the
- * kinds of work (bot, feature, docs ...) as they are. Every number and
- * list is made from these, so a low-confidence hit appears nowhere but in
- * counts.possible unless asked for. */
-static uint32_t counted_labels(const gv_class_view *v, int min_conf)
+uint32_t gv_metrics_counted(const gv_class_view *v, int min_conf)
 {
 	static const int tiered[] = { GV_CAT_FIX, GV_CAT_REVERT,
 				      GV_CAT_ROLLBACK, GV_CAT_SECURITY };
@@ -1441,7 +1436,7 @@ int gv_metrics_compute_input(gv_metrics **out, const gv_metrics_input *in,
 		if (!i || in->commits[i].commit_time < m->oldest)
 			m->oldest = in->commits[i].commit_time;
 		view(&k, (gv_idx)i, &v);
-		k.labels[i] = counted_labels(&v, min_conf);
+		k.labels[i] = gv_metrics_counted(&v, min_conf);
 		k.possible[i] = v.labels & ~k.labels[i] & TIERED_LABELS;
 		k.has_refs[i] = v.nrefs > 0;
 	}

@@ -58,6 +58,13 @@ typedef struct gv_metrics_opts {
 	                         classification of every commit in scope */
 } gv_metrics_opts;
 
+/* The labels the metrics count: a fix, revert, rollback or security label
+ * only at min_conf or above (the default counts high and advisory); the
+ * kinds of work (bot, feature, docs ...) as they are. Every number and
+ * list is made from these, so a low-confidence hit appears nowhere but in
+ * counts.possible unless asked for. */
+uint32_t gv_metrics_counted(const gv_class_view *v, int min_conf);
+
 typedef struct gv_stats {
 	uint64_t samples;
 	int64_t median_s, p75_s, p90_s, mean_s; /* valid when samples > 0 */

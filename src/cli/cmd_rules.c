@@ -30,6 +30,7 @@
 
 #include "gv/classify.h"
 #include "gv/history.h"
+#include "gv/metrics.h"
 
 typedef struct rule_opts {
 	char **rules;
@@ -405,12 +406,10 @@ static int on_hit(const gv_rule_hit *h, void *payload)
 	return rc ? GV_ENOMEM : 0;
 }
 
-/* The fix, revert, rollback and security labels count in the report only
- * at its tier or above; the other labels always count (metrics.c's
- * counted_labels). */
+/* What the report counts of the labels, by the metrics' own rule. */
 static int counted(int cat, const gv_class_view *v, int min_conf)
 {
-	return cat > GV_CAT_SECURITY || v->conf[cat] >= min_conf;
+	return (gv_metrics_counted(v, min_conf) & GV_LABEL(cat)) != 0;
 }
 
 /* The labels the report counts (possible = 0) or reports as possible. */
