@@ -53,7 +53,7 @@ LIB_OBJ = $(LIB_SRC:src/%.c=$(BUILD)/%.o) $(BUILD)/default_rules.o
 CLI_OBJ = $(CLI_SRC:src/cli/%.c=$(BUILD)/cli/%.o)
 TEST_OBJ = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
 
-.PHONY: all deps demo test check accuracy asan browser samples bench bench-profile install clean
+.PHONY: all deps deps-build demo test check accuracy asan browser samples bench bench-profile install clean
 
 all: git-vitals
 
@@ -99,18 +99,21 @@ $(BUILD) $(BUILD)/cli $(BUILD)/tests:
 $(BUILD)/test-runner: $(LIB_OBJ) $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ)) $(TEST_OBJ)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS) $(EXPORTS) $(LDFLAGS)
 
-deps:
-	@missing=""; \
+# What building needs (make demo); the tests need a browser, promtool and
+# GNU parallel as well (make deps, make test).
+BUILD_DEPS_CHECK = \
 	command -v cc >/dev/null 2>&1 || missing="$$missing gcc libc6-dev"; \
 	command -v git >/dev/null 2>&1 || missing="$$missing git"; \
 	command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \
 	for p in libgit2-dev:libgit2 libpcre2-dev:libpcre2-8 libcjson-dev:libcjson \
 	         libcriterion-dev:criterion; do \
-	  pkg-config --exists "$${p#*:}" 2>/dev/null || missing="$$missing $${p%%:*}"; \
-	done; \
+	  pkg-config --exists "$${p\#*:}" 2>/dev/null || missing="$$missing $${p%%:*}"; \
+	done;
+TEST_DEPS_CHECK = \
 	for p in chromium:/usr/bin/chromium prometheus:promtool parallel:parallel; do \
-	  command -v "$${p#*:}" >/dev/null 2>&1 || missing="$$missing $${p%%:*}"; \
-	done; \
+	  command -v "$${p\#*:}" >/dev/null 2>&1 || missing="$$missing $${p%%:*}"; \
+	done;
+INSTALL_MISSING = \
 	if [ -n "$$missing" ]; then \
 	  echo "make deps: installing$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
@@ -118,7 +121,13 @@ deps:
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
-demo: deps
+deps-build:
+	@missing=""; $(BUILD_DEPS_CHECK) $(INSTALL_MISSING)
+
+deps:
+	@missing=""; $(BUILD_DEPS_CHECK) $(TEST_DEPS_CHECK) $(INSTALL_MISSING)
+
+demo: deps-build
 	@$(MAKE) --no-print-directory all
 	@sh samples/make-demo-repo.sh $(BUILD)/demo-repo
 	./git-vitals --format text $(BUILD)/demo-repo
