@@ -241,6 +241,30 @@ Test(e2e_metrics, release_failed_by_a_github_revert_merge)
 	expect_stat(doc, "counts.fixes", 0);
 }
 
+/* A security fix whose Fixes: names a commit of another branch: the pair
+ * is not used (no culprit, no exposure) and is counted in a warning. */
+Test(e2e_metrics, vulnerability_culprit_on_another_branch_is_dropped)
+{
+	repo = fx_repo_new(HELPERS
+		"c 'base' 2024-01-01T00:00:00Z\n"
+		"at v1.0 2024-01-02T00:00:00Z\n"
+		"git checkout -q -b side\n"
+		"c 'add x' 2024-01-03T00:00:00Z; lt x-X\n"
+		"git checkout -q main\n"
+		"fixes 'Bound the copy (CVE-2024-1234)' $(git rev-parse x-X) "
+		"'add x' 2024-01-04T00:00:00Z\n"
+		"at v1.1 2024-01-05T00:00:00Z\n");
+	const cJSON *doc = gv_json(repo->path, "--all", "--format", "json");
+	const cJSON *v = fx_get(doc, "metrics.security.vulnerabilities.0");
+	cr_assert_not_null(v);
+	cr_expect_eq(cJSON_GetArraySize(fx_get(v, "culprits")), 0);
+	cr_expect(fx_is_null(v, "introduced"));
+	cr_expect(fx_is_null(v, "exposure_s"));
+	const cJSON *w = fx_find(doc, "warnings", "code", "vuln-culprit-dropped");
+	cr_assert_not_null(w, "no vuln-culprit-dropped warning");
+	expect_stat(w, "count", 1);
+}
+
 Test(e2e_metrics, release_failed_by_a_fix_in_a_hotfix_release)
 {
 	const cJSON *doc = failures_report();
