@@ -1373,40 +1373,57 @@ static gv_idx nearest_with(const gv_classes *c, const gv_history *h,
 
 /* A merge from GitHub's revert button says twice what it reverts (the PR
  * number in its branch or body, the PR title quoted): once resolved, one
- * ref per target and kind is enough. Pending entries of the commit that
- * point past a dropped ref are moved with it. */
-static void drop_repeats(gv_classes *c, gv_idx commit, crec *rec)
+ * ref per target and kind is enough. Returns the positions dropped, as
+ * bits (only the first 64 refs of a commit are looked at). */
+static uint64_t drop_repeats(crec *rec)
 {
-	uint32_t j, k, o, gone[8], ngone = 0;
-	size_t p;
+	uint64_t gone = 0;
+	uint32_t j, k, o;
 
 	for (k = o = 0; k < rec->nrefs; k++) {
 		const gv_ref *r = &rec->refs[k];
-		for (j = 0; j < o && r->resolved; j++)
+		for (j = 0; j < o && r->resolved && k < 64; j++)
 			if (rec->refs[j].resolved && rec->refs[j].kind == r->kind &&
 			    rec->refs[j].commit == r->commit)
 				break;
-		if (r->resolved && j < o && ngone < 8) {
-			gone[ngone++] = k;
+		if (r->resolved && k < 64 && j < o) {
+			gone |= UINT64_C(1) << k;
 			continue;
 		}
 		rec->refs[o++] = *r;
 	}
-	if (!ngone)
-		return;
 	rec->nrefs = o;
-	for (p = 0; p < c->npend; p++) {
+	return gone;
+}
+
+/* Pending entries point at refs by position: after drop_repeats, one pass
+ * moves them with their refs (a dropped ref was resolved: its entry goes). */
+static int drop_all_repeats(gv_classes *c, size_t n)
+{
+	uint64_t *gone = calloc(c->nrecs ? c->nrecs : 1, sizeof(*gone)), g;
+	size_t i, p;
+	int any = 0;
+
+	if (!gone)
+		return GV_ENOMEM;
+	for (i = 0; i < n; i++)
+		if (c->rec[i] && c->recs[c->rec[i] - 1].nrefs > 1)
+			any |= (gone[c->rec[i] - 1] =
+				drop_repeats(&c->recs[c->rec[i] - 1])) != 0;
+	for (p = 0; any && p < c->npend; p++) {
 		pending *pd = &c->pend[p];
-		uint32_t before = 0;
-		if (pd->commit != commit)
+		if (pd->commit >= n || !(g = gone[c->rec[pd->commit] - 1]))
 			continue;
-		for (j = 0; j < ngone; j++) {
-			if (gone[j] == pd->ref)
-				pd->commit = GV_NONE;   /* resolved anyway */
-			before += gone[j] < pd->ref;
-		}
-		pd->ref -= before;
+		if (pd->ref < 64 && (g >> pd->ref & 1))
+			pd->commit = GV_NONE;
+		else if (pd->ref < 64)
+			pd->ref -= (uint32_t)__builtin_popcountll(
+				g & ((UINT64_C(1) << pd->ref) - 1));
+		else
+			pd->ref -= (uint32_t)__builtin_popcountll(g);
 	}
+	free(gone);
+	return 0;
 }
 
 int gv_classes_resolve(gv_classes *c, const gv_history *h,
@@ -1496,9 +1513,10 @@ int gv_classes_resolve(gv_classes *c, const gv_history *h,
 		r->resolved = 1;
 		gv_history_hex(h, t, r->text);
 	}
-	for (i = 0; i < n; i++)
-		if (c->rec[i] && c->recs[c->rec[i] - 1].nrefs > 1)
-			drop_repeats(c, (gv_idx)i, &c->recs[c->rec[i] - 1]);
+	if (drop_all_repeats(c, n)) {
+		rc = gv_error_set(err, GV_ENOMEM, "out of memory");
+		goto done;
+	}
 	if (c->limits)
 		gv_warnings_add_n(warnings, "rule-match-limit", c->limits,
 				  "a rule hit its match, depth or heap limit "
