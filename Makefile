@@ -3,11 +3,14 @@
 #   make            build ./git-vitals (objects in build/)
 #   make deps       install missing Debian packages (apt-get; sudo when not root)
 #   make demo       deps, build, and a report on the demo repository of samples/
-#   make test       deps, build, every test, then the same tests under ASan+UBSan
+#   make test       deps, build, every test, the same tests under ASan+UBSan,
+#                   then the HTML pages in headless Chromium
 #   make check      the tests only (no sanitizers)
 #   make accuracy   the rules against the labelled corpus (tests/data/labelled),
 #                   failing below the precision/recall floors
 #   make asan       the tests built with -fsanitize=address,undefined
+#   make browser    the HTML report and fleet page in headless Chromium
+#   make samples    rebuild samples/demo-report.html and its screenshots
 #   make bench      the benchmark harness (bench/), REPO=/path for a real repo
 #   make bench-profile  the same under callgrind (instruction counts)
 #   make install    PREFIX=/usr/local: binary and man page
@@ -50,7 +53,7 @@ LIB_OBJ = $(LIB_SRC:src/%.c=$(BUILD)/%.o) $(BUILD)/default_rules.o
 CLI_OBJ = $(CLI_SRC:src/cli/%.c=$(BUILD)/cli/%.o)
 TEST_OBJ = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
 
-.PHONY: all deps demo test check accuracy asan bench bench-profile install clean
+.PHONY: all deps deps-build demo test check accuracy asan browser samples bench bench-profile install clean
 
 all: git-vitals
 
@@ -96,15 +99,21 @@ $(BUILD) $(BUILD)/cli $(BUILD)/tests:
 $(BUILD)/test-runner: $(LIB_OBJ) $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ)) $(TEST_OBJ)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS) $(EXPORTS) $(LDFLAGS)
 
-deps:
-	@missing=""; \
+# What building needs (make demo); the tests need a browser, promtool and
+# GNU parallel as well (make deps, make test).
+BUILD_DEPS_CHECK = \
 	command -v cc >/dev/null 2>&1 || missing="$$missing gcc libc6-dev"; \
 	command -v git >/dev/null 2>&1 || missing="$$missing git"; \
 	command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \
 	for p in libgit2-dev:libgit2 libpcre2-dev:libpcre2-8 libcjson-dev:libcjson \
 	         libcriterion-dev:criterion; do \
-	  pkg-config --exists "$${p#*:}" 2>/dev/null || missing="$$missing $${p%%:*}"; \
-	done; \
+	  pkg-config --exists "$${p\#*:}" 2>/dev/null || missing="$$missing $${p%%:*}"; \
+	done;
+TEST_DEPS_CHECK = \
+	for p in chromium:/usr/bin/chromium prometheus:promtool parallel:parallel; do \
+	  command -v "$${p\#*:}" >/dev/null 2>&1 || missing="$$missing $${p%%:*}"; \
+	done;
+INSTALL_MISSING = \
 	if [ -n "$$missing" ]; then \
 	  echo "make deps: installing$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
@@ -112,7 +121,13 @@ deps:
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
-demo: deps
+deps-build:
+	@missing=""; $(BUILD_DEPS_CHECK) $(INSTALL_MISSING)
+
+deps:
+	@missing=""; $(BUILD_DEPS_CHECK) $(TEST_DEPS_CHECK) $(INSTALL_MISSING)
+
+demo: deps-build
 	@$(MAKE) --no-print-directory all
 	@sh samples/make-demo-repo.sh $(BUILD)/demo-repo
 	./git-vitals --format text $(BUILD)/demo-repo
@@ -147,6 +162,21 @@ asan:
 test: deps
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory browser
+
+# Renders the demo report, a hostile report and a fleet page in headless
+# Chromium and checks the DOM, the console and the screenshots
+# (tests/browser/check.sh); the pages stay in build/browser.
+browser: git-vitals
+	sh tests/browser/check.sh ./git-vitals $(BUILD)/browser
+
+# The rendered demo report the README shows, checked in the browser first.
+samples: browser
+	cp $(BUILD)/browser/report.html samples/demo-report.html
+	cp $(BUILD)/browser/report-1280.png samples/demo-report.png
+	cp $(BUILD)/browser/report-390.png samples/demo-report-narrow.png
+	cp $(BUILD)/browser/fleet.html samples/demo-fleet.html
+	cp $(BUILD)/browser/fleet-1280.png samples/demo-fleet.png
 
 bench: all
 	@CC='$(CC)' sh bench/run.sh $(REPO)

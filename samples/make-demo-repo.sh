@@ -288,5 +288,8 @@ change src/server.c "/* typo */"
 commit 0 "server: fix a typo in a comment"
 
 git gc -q --auto 2>/dev/null || :
-echo "demo repository: $dir ($(git rev-list --count --all) commits," \
-	"$(git tag | wc -l | tr -d ' ') tags)"
+# The numbers the report will show: commits reachable from HEAD (main), and
+# releases (the default pattern leaves the -rc1 pre-release out).
+echo "demo repository: $dir ($(git rev-list --count HEAD) commits on main," \
+	"$(git tag | grep -vc -- '-rc') releases and" \
+	"$(git tag | grep -c -- '-rc') pre-release tag)"

@@ -146,10 +146,123 @@ static int vuln_warnings(gv_analysis *a)
 	return 0;
 }
 
+/* The release pattern, noting the shapes of the tags it leaves out, so a
+ * report with no release can say which pattern would have found some. */
+typedef struct tag_filter_ctx {
+	gv_regex *pattern;
+	gv_analysis *a;
+} tag_filter_ctx;
+
+static void shape_add(gv_analysis *a, const char *name, size_t len)
+{
+	char shape[sizeof(a->tag_shapes[0].shape)];
+	size_t i, n = 0, at = SIZE_MAX;
+
+	for (i = 0; i < len && n + 1 < sizeof(shape); i++) {
+		if (name[i] >= '0' && name[i] <= '9') {
+			if (at == SIZE_MAX)
+				at = n;
+			shape[n++] = 'N';
+			while (i + 1 < len && name[i + 1] >= '0' && name[i + 1] <= '9')
+				i++;
+		} else {
+			shape[n++] = name[i];
+		}
+	}
+	shape[n] = '\0';
+	for (i = 0; i < a->ntag_shapes; i++)
+		if (!strcmp(a->tag_shapes[i].shape, shape)) {
+			a->tag_shapes[i].count++;
+			return;
+		}
+	if (a->ntag_shapes == GV_TAG_SHAPES)
+		return; /* a rarer shape than the ones kept, most likely */
+	memcpy(a->tag_shapes[i].shape, shape, n + 1);
+	a->tag_shapes[i].digits_at = at == SIZE_MAX ? n : at;
+	a->tag_shapes[i].count = 1;
+	a->ntag_shapes++;
+}
+
+static int tag_filter(const char *name, size_t len, void *payload)
+{
+	tag_filter_ctx *tf = payload;
+	int keep = gv_releases_tag_filter(name, len, tf->pattern);
+
+	if (keep == 0)
+		shape_add(tf->a, name, len);
+	return keep;
+}
+
+static int cmp_shape(const void *x, const void *y)
+{
+	const gv_tag_shape *a = x, *b = y;
+
+	if (a->count != b->count)
+		return a->count > b->count ? -1 : 1;
+	return strcmp(a->shape, b->shape);
+}
+
+/* Sorts the shapes, and writes each its pattern: its text up to the first
+ * number, regex-escaped, anchored, then a digit ("^release-[0-9]"); a
+ * shape without numbers is matched whole. */
+static void shapes_finish(gv_analysis *a)
+{
+	size_t i, k;
+
+	qsort(a->tag_shapes, a->ntag_shapes, sizeof(a->tag_shapes[0]), cmp_shape);
+	for (i = 0; i < a->ntag_shapes; i++) {
+		gv_tag_shape *t = &a->tag_shapes[i];
+		char *p = t->pattern, *end = t->pattern + sizeof(t->pattern) - 8;
+		*p++ = '^';
+		for (k = 0; k < t->digits_at && p < end; k++) {
+			if (strchr("\\^$.|?*+()[]{}", t->shape[k]))
+				*p++ = '\\';
+			*p++ = t->shape[k];
+		}
+		strcpy(p, t->shape[t->digits_at] ? "[0-9]" : "$");
+	}
+}
+
+/* The subjects of the commits the evidence lists name: messages are not
+ * kept by the walk, so the few shown are read again. */
+static int read_subjects(gv_analysis *a, const char *path, gv_error *err)
+{
+	gv_buf msg = {0}, name = {0}, email = {0};
+	gv_idx *want = NULL;
+	char hex[GV_OID_HEXSZ + 1], got[GV_OID_HEXSZ + 1];
+	size_t n = 0, i;
+	int error;
+
+	if ((error = gv_metrics_subjects_wanted(&want, &n, a->metrics,
+						GV_EVIDENCE_ROWS))) {
+		error = gv_error_set(err, error, "out of memory");
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		gv_history_hex(a->history, want[i], hex);
+		msg.len = name.len = email.len = 0;
+		if ((error = gv_repo_read_commit(&msg, &name, &email, got, path,
+						 hex, err)))
+			goto done;
+		if ((error = gv_metrics_subject_set(a->metrics, want[i],
+						    msg.ptr ? msg.ptr : "", msg.len))) {
+			error = gv_error_set(err, error, "out of memory");
+			goto done;
+		}
+	}
+done:
+	free(want);
+	gv_buf_free(&msg);
+	gv_buf_free(&name);
+	gv_buf_free(&email);
+	return error;
+}
+
 int gv_analysis_run(gv_analysis **out, const gv_analysis_opts *opts,
 		    gv_error *err)
 {
 	lazy lz;
+	tag_filter_ctx tf;
 	gv_cache *cache = NULL;
 	gv_history_seed seed;
 	gv_analysis *a;
@@ -186,8 +299,10 @@ int gv_analysis_run(gv_analysis **out, const gv_analysis_opts *opts,
 	ho.revs = opts->revs;
 	ho.nrevs = opts->nrevs;
 	ho.all = opts->all;
-	ho.tag_filter = gv_releases_tag_filter;
-	ho.tag_payload = pattern;
+	tf.pattern = pattern;
+	tf.a = a;
+	ho.tag_filter = tag_filter;
+	ho.tag_payload = &tf;
 	memset(&lz, 0, sizeof(lz));
 	lz.rules = opts->rules;
 	lz.classes = a->classes;
@@ -230,6 +345,9 @@ int gv_analysis_run(gv_analysis **out, const gv_analysis_opts *opts,
 		error = gv_error_set(err, GV_ENOMEM, "out of memory");
 		goto done;
 	}
+	if (opts->subjects && (error = read_subjects(a, opts->path, err)))
+		goto done;
+	shapes_finish(a);
 	for (i = 0; i < a->ngates; i++)
 		gv_gate_eval(&a->gates[i], a->metrics);
 	*out = a;

@@ -20,6 +20,7 @@
  * checks.
  */
 #include "gv/metrics.h"
+#include "metrics_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,14 +257,12 @@ typedef struct calc {
 	gv_idx *chg;
 	int64_t *chg_start;
 	size_t nchg;
+	/* with opts.evidence: the rule ids of every commit in scope */
+	const char **hits;
+	size_t nhits, hits_alloc;
 } calc;
 
-/* The labels the metrics count: a fix, revert, rollback or security label
- * only at min_conf or above (the default counts high and advisory); the
- * kinds of work (bot, feature, docs ...) as they are. Every number and
- * list is made from these, so a low-confidence hit appears nowhere but in
- * counts.possible unless asked for. */
-static uint32_t counted_labels(const gv_class_view *v, int min_conf)
+uint32_t gv_metrics_counted(const gv_class_view *v, int min_conf)
 {
 	static const int tiered[] = { GV_CAT_FIX, GV_CAT_REVERT,
 				      GV_CAT_ROLLBACK, GV_CAT_SECURITY };
@@ -614,6 +613,12 @@ static int lead_time(calc *k)
 			m->lead_time.clamped++;
 		lead[nlead++] = lead_of(k, i);
 	}
+	for (i = 0; i < nlead; i++) {
+		size_t b = 0;
+		while (b < GV_LEAD_BINS - 1 && lead[i] >= gv_lead_bins[b])
+			b++;
+		m->lead_hist[b]++;
+	}
 	gv_stats_from(&m->lead_time.stats, lead, nlead);
 	m->lead_time.level = gv_level_lead_time(&m->lead_time.stats);
 	free(lead);
@@ -667,6 +672,16 @@ static int commit_numbers(calc *k)
 		} else {
 			m->rollback_rate.changes++;
 			m->rollback_rate.rollbacks += !!(l & UNDO_LABELS);
+		}
+		if (k->o->evidence) {
+			view(k, (gv_idx)i, &v);
+			if (gv_grow((void **)&k->hits, &k->hits_alloc,
+				    k->nhits + v.nrules, sizeof(*k->hits))) {
+				error = GV_ENOMEM;
+				goto done;
+			}
+			for (j = 0; j < v.nrules; j++)
+				k->hits[k->nhits++] = v.rules[j];
 		}
 		if (!k->has_refs[i])
 			continue;
@@ -1452,6 +1467,31 @@ static size_t period_of(const gv_metrics *m, int64_t t)
 /* At most this many periods: a weekly series of 200 years. */
 #define MAX_PERIODS 10500
 
+static int series_restore(calc *k)
+{
+	gv_metrics *m = k->m;
+	size_t p, i, n, nr = m->nreleases ? m->nreleases : 1;
+	int64_t *v = malloc(nr * sizeof(*v));
+	size_t *at = malloc(nr * sizeof(*at));
+
+	if (!v || !at) {
+		free(v);
+		free(at);
+		return GV_ENOMEM;
+	}
+	for (i = 0; i < m->nreleases; i++)
+		at[i] = period_of(m, k->in->releases[m->releases[i]].time);
+	for (p = 0; p < m->nseries; p++) {
+		for (i = n = 0; i < m->nreleases; i++)
+			if (at[i] == p && m->restore_s[m->releases[i]] >= 0)
+				v[n++] = m->restore_s[m->releases[i]];
+		gv_stats_from(&m->series[p].time_to_restore, v, n);
+	}
+	free(v);
+	free(at);
+	return 0;
+}
+
 static int series(calc *k, int64_t now)
 {
 	gv_metrics *m = k->m;
@@ -1544,6 +1584,9 @@ static int series(calc *k, int64_t now)
 	}
 	for (p = 0; p < m->nseries; p++)
 		gv_stats_from(&m->series[p].lead_time, lead[p], nlead[p]);
+	/* time to restore of the failed releases released in each period */
+	if ((error = series_restore(k)))
+		goto done;
 	error = 0;
 done:
 	for (p = 0; lead && p < m->nseries; p++)
@@ -1592,8 +1635,10 @@ int gv_metrics_compute_input(gv_metrics **out, const gv_metrics_input *in,
 			m->newest = in->commits[i].commit_time;
 			have_newest = 1;
 		}
+		if (!i || in->commits[i].commit_time < m->oldest)
+			m->oldest = in->commits[i].commit_time;
 		view(&k, (gv_idx)i, &v);
-		k.labels[i] = counted_labels(&v, min_conf);
+		k.labels[i] = gv_metrics_counted(&v, min_conf);
 		k.possible[i] = v.labels & ~k.labels[i] & TIERED_LABELS;
 		k.has_refs[i] = v.nrefs > 0;
 	}
@@ -1604,7 +1649,8 @@ int gv_metrics_compute_input(gv_metrics **out, const gv_metrics_input *in,
 		goto done;
 	if ((error = releases_numbers(&k)) || (error = failures(&k)) || (error = failure_numbers(&k)) ||
 	    (error = security(&k)) ||
-	    (opts->period && (error = series(&k, now))))
+	    (opts->period && (error = series(&k, now))) ||
+	    (error = gv_evidence_compute(m, in, k.hits, k.nhits)))
 		goto done;
 	*out = m;
 	m = NULL;
@@ -1615,6 +1661,7 @@ done:
 	free(k.gen);
 	free(k.chg);
 	free(k.chg_start);
+	free(k.hits);
 	gv_metrics_free(m);
 	if (error)
 		return gv_error_set(err, error, "metrics: out of memory");
@@ -1672,5 +1719,6 @@ void gv_metrics_free(gv_metrics *m)
 	free(m->security.vulns);
 	free(m->vuln_ids);
 	free(m->vuln_commits);
+	gv_evidence_free(m);
 	free(m);
 }

@@ -15,6 +15,7 @@
  * failure sticks in the writer and the whole document is withdrawn.
  */
 #include "gv/report.h"
+#include "gv/catalogue.h"
 
 #include <float.h>
 #include <limits.h>
@@ -274,24 +275,6 @@ static void add_opt_int(jw *w, const char *key, int has, int64_t v)
 		add_null(w, key);
 }
 
-/* Opens {"samples": n, ... }: the caller adds the rest and closes it. */
-static void add_stats(jw *w, const char *key, const gv_stats *s)
-{
-	obj(w, key);
-	add_int(w, "samples", (int64_t)s->samples);
-}
-
-static void add_stats_values(jw *w, const gv_stats *s, int with_mean)
-{
-	int has = s->samples > 0;
-
-	add_opt_int(w, "median_s", has, s->median_s);
-	add_opt_int(w, "p75_s", has, s->p75_s);
-	add_opt_int(w, "p90_s", has, s->p90_s);
-	if (with_mean)
-		add_opt_int(w, "mean_s", has, s->mean_s);
-}
-
 static void add_repository(jw *w, const gv_analysis *a, const gv_report_opts *o)
 {
 	const char *const *rv;
@@ -369,26 +352,69 @@ static void add_releases(jw *w, const gv_analysis *a)
 	end_arr(w);
 }
 
-static void add_rate(jw *w, uint64_t num, uint64_t den)
+/* The catalogue entry at `path` as key: an integer, a double or null. */
+static void add_metric(jw *w, const char *key, const gv_catalogue *c,
+		       const char *path)
 {
-	if (den)
-		add_double(w, "rate", (double)num / (double)den);
+	const gv_metric *e = gv_catalogue_find(c, path);
+
+	if (!e) {
+		w->failed = 1; /* a path this file and catalogue.c disagree on */
+		return;
+	}
+	if (!e->has)
+		add_null(w, key);
+	else if (e->unit == GV_UNIT_COUNT || e->unit == GV_UNIT_SECONDS)
+		add_int(w, key, (int64_t)e->value);
 	else
-		add_null(w, "rate");
+		add_double(w, key, e->value);
 }
 
-static void add_level(jw *w, const gv_level_of *l)
+/* "level" and "insufficient" of the metric at `path` (its .level entry). */
+static void add_level(jw *w, const gv_catalogue *c, const char *path)
 {
-	add_str(w, "level", gv_level_name(l->level));
-	add_bool(w, "insufficient", l->insufficient != 0);
+	const gv_metric *e = gv_catalogue_find(c, path);
+
+	if (!e) {
+		w->failed = 1;
+		return;
+	}
+	add_str(w, "level", gv_level_name(e->level.level));
+	add_bool(w, "insufficient", e->level.insufficient != 0);
 }
 
-/* {samples, median_s, p75_s, p90_s} */
-static void add_summary(jw *w, const char *key, const gv_stats *s)
+/* {samples, median_s, p75_s, p90_s[, mean_s]} of the summary at `base`,
+ * left open for the caller when `open` is set. */
+static void add_summary(jw *w, const char *key, const gv_catalogue *c,
+			const char *base, int with_mean, int open)
 {
-	add_stats(w, key, s);
-	add_stats_values(w, s, 0);
+	static const char *const keys[] = {"samples", "median_s", "p75_s",
+					   "p90_s", "mean_s"};
+	char path[96];
+	size_t i;
+
+	obj(w, key);
+	for (i = 0; i < 4u + (with_mean != 0); i++) {
+		if (i == 1 && open)
+			return; /* the caller adds its counts, then add_stats_rest */
+		snprintf(path, sizeof(path), "%s.%s", base, keys[i]);
+		add_metric(w, keys[i], c, path);
+	}
 	end_obj(w);
+}
+
+/* The rest of a summary opened by add_summary(..., open = 1). */
+static void add_stats_rest(jw *w, const gv_catalogue *c, const char *base,
+			   int with_mean)
+{
+	static const char *const keys[] = {"median_s", "p75_s", "p90_s", "mean_s"};
+	char path[96];
+	size_t i;
+
+	for (i = 0; i < 3u + (with_mean != 0); i++) {
+		snprintf(path, sizeof(path), "%s.%s", base, keys[i]);
+		add_metric(w, keys[i], c, path);
+	}
 }
 
 static const char *release_name(const gv_analysis *a, uint32_t r)
@@ -428,85 +454,97 @@ static void add_vulnerabilities(jw *w, const gv_analysis *a)
 	end_arr(w);
 }
 
-static void add_security(jw *w, const gv_analysis *a)
+static void add_security(jw *w, const gv_analysis *a, const gv_catalogue *c)
 {
 	const gv_metrics *m = a->metrics;
 	size_t i;
 
 	obj(w, "security");
-	add_int(w, "patches", (int64_t)m->security.patches);
-	add_int(w, "high_confidence", (int64_t)m->security.high_confidence);
+	add_metric(w, "patches", c, "metrics.security.patches");
+	add_metric(w, "high_confidence", c, "metrics.security.high_confidence");
 	arr(w, "ids");
 	for (i = 0; i < m->security.nids; i++)
 		add_str(w, NULL, m->security.ids[i]);
 	end_arr(w);
-	add_summary(w, "fix_to_release", &m->security.fix_to_release);
-	add_summary(w, "exposure", &m->security.exposure);
-	add_int(w, "unreleased_fixes", (int64_t)m->security.unreleased_fixes);
+	add_summary(w, "fix_to_release", c, "metrics.security.fix_to_release", 0, 0);
+	add_summary(w, "exposure", c, "metrics.security.exposure", 0, 0);
+	add_metric(w, "unreleased_fixes", c, "metrics.security.unreleased_fixes");
 	add_vulnerabilities(w, a);
 	end_obj(w);
 }
 
-static void add_metrics(jw *w, const gv_analysis *a)
+/* A rate object: its counts under their keys, then rate (and level). */
+static void add_rate_obj(jw *w, const gv_catalogue *c, const char *key,
+			 const char *const *keys, size_t nkeys)
 {
-	const gv_metrics *m = a->metrics;
+	char path[96];
+	size_t i;
+
+	obj(w, key);
+	for (i = 0; i < nkeys; i++) {
+		snprintf(path, sizeof(path), "metrics.%s.%s", key, keys[i]);
+		add_metric(w, keys[i], c, path);
+	}
+	snprintf(path, sizeof(path), "metrics.%s.rate", key);
+	add_metric(w, "rate", c, path);
+}
+
+static void add_metrics(jw *w, const gv_analysis *a, const gv_catalogue *c)
+{
+	static const char *const cfr[] = {"releases", "failed"};
+	static const char *const edr[] = {"releases", "escaped"};
+	static const char *const rbr[] = {"changes", "rollbacks"};
+	static const char *const rwr[] = {"releases", "rework"};
 
 	obj(w, "metrics");
-	add_stats(w, "lead_time", &m->lead_time.stats);
-	add_int(w, "unreleased", (int64_t)m->lead_time.unreleased);
-	add_int(w, "clamped", (int64_t)m->lead_time.clamped);
-	add_stats_values(w, &m->lead_time.stats, 1);
-	add_level(w, &m->lead_time.level);
+	add_summary(w, "lead_time", c, "metrics.lead_time", 1, 1);
+	add_metric(w, "unreleased", c, "metrics.lead_time.unreleased");
+	add_metric(w, "clamped", c, "metrics.lead_time.clamped");
+	add_stats_rest(w, c, "metrics.lead_time", 1);
+	add_level(w, c, "metrics.lead_time.level");
 	end_obj(w);
 
 	obj(w, "deployment_frequency");
-	add_int(w, "releases", (int64_t)m->deployment_frequency.releases);
-	if (m->deployment_frequency.has_days) {
-		add_double(w, "days", m->deployment_frequency.days);
-		add_double(w, "per_week", m->deployment_frequency.per_week);
-	} else {
-		add_null(w, "days");
-		add_null(w, "per_week");
-	}
-	add_level(w, &m->deployment_frequency.level);
+	add_metric(w, "releases", c, "metrics.deployment_frequency.releases");
+	add_metric(w, "days", c, "metrics.deployment_frequency.days");
+	add_metric(w, "per_week", c, "metrics.deployment_frequency.per_week");
+	add_level(w, c, "metrics.deployment_frequency.level");
 	end_obj(w);
 
-	obj(w, "change_failure_rate");
-	add_int(w, "releases", (int64_t)m->change_failure_rate.releases);
-	add_int(w, "failed", (int64_t)m->change_failure_rate.failed);
-	add_rate(w, m->change_failure_rate.failed, m->change_failure_rate.releases);
-	add_level(w, &m->change_failure_rate.level);
-	add_int(w, "hotfix_window_s", m->hotfix_window);
+	add_rate_obj(w, c, "change_failure_rate", cfr, 2);
+	add_level(w, c, "metrics.change_failure_rate.level");
+	add_int(w, "hotfix_window_s", a->metrics->hotfix_window);
 	end_obj(w);
 
-	obj(w, "escaped_defect_rate");
-	add_int(w, "releases", (int64_t)m->escaped_defect_rate.releases);
-	add_int(w, "escaped", (int64_t)m->escaped_defect_rate.escaped);
-	add_rate(w, m->escaped_defect_rate.escaped, m->escaped_defect_rate.releases);
+	add_rate_obj(w, c, "escaped_defect_rate", edr, 2);
 	end_obj(w);
 
-	add_stats(w, "time_to_restore", &m->time_to_restore.stats);
-	add_int(w, "unrestored", (int64_t)m->time_to_restore.unrestored);
-	add_stats_values(w, &m->time_to_restore.stats, 0);
-	add_level(w, &m->time_to_restore.level);
+	add_summary(w, "time_to_restore", c, "metrics.time_to_restore", 0, 1);
+	add_metric(w, "unrestored", c, "metrics.time_to_restore.unrestored");
+	add_stats_rest(w, c, "metrics.time_to_restore", 0);
+	add_level(w, c, "metrics.time_to_restore.level");
 	end_obj(w);
 
-	obj(w, "rollback_rate");
-	add_int(w, "changes", (int64_t)m->rollback_rate.changes);
-	add_int(w, "rollbacks", (int64_t)m->rollback_rate.rollbacks);
-	add_rate(w, m->rollback_rate.rollbacks, m->rollback_rate.changes);
+	add_rate_obj(w, c, "rollback_rate", rbr, 2);
+	end_obj(w);
+	add_rate_obj(w, c, "rework_rate", rwr, 2);
 	end_obj(w);
 
-	obj(w, "rework_rate");
-	add_int(w, "releases", (int64_t)m->rework_rate.releases);
-	add_int(w, "rework", (int64_t)m->rework_rate.rework);
-	add_rate(w, m->rework_rate.rework, m->rework_rate.releases);
+	add_summary(w, "fix_latency", c, "metrics.fix_latency", 0, 0);
+	add_summary(w, "time_to_revert", c, "metrics.time_to_revert", 0, 0);
+	add_security(w, a, c);
 	end_obj(w);
+}
 
-	add_summary(w, "fix_latency", &m->fix_latency);
-	add_summary(w, "time_to_revert", &m->time_to_revert);
-	add_security(w, a);
-	end_obj(w);
+/* A period's rate: the metrics module's gv_rate, or null. */
+static void add_period_rate(jw *w, uint64_t num, uint64_t den)
+{
+	double v;
+
+	if (gv_rate(&v, num, den))
+		add_double(w, "rate", v);
+	else
+		add_null(w, "rate");
 }
 
 static void add_series(jw *w, const gv_analysis *a)
@@ -525,19 +563,20 @@ static void add_series(jw *w, const gv_analysis *a)
 		add_int(w, "reverts", (int64_t)p->reverts);
 		add_int(w, "fixes", (int64_t)p->fixes);
 		add_int(w, "security", (int64_t)p->security);
-		add_stats(w, "lead_time", &p->lead_time);
+		obj(w, "lead_time");
+		add_int(w, "samples", (int64_t)p->lead_time.samples);
 		add_opt_int(w, "median_s", p->lead_time.samples > 0,
 			    p->lead_time.median_s);
 		end_obj(w);
 		obj(w, "change_failure_rate");
 		add_int(w, "releases", (int64_t)p->releases);
 		add_int(w, "failed", (int64_t)p->failed);
-		add_rate(w, p->failed, p->releases);
+		add_period_rate(w, p->failed, p->releases);
 		end_obj(w);
 		obj(w, "escaped_defect_rate");
 		add_int(w, "releases", (int64_t)p->releases);
 		add_int(w, "escaped", (int64_t)p->escaped);
-		add_rate(w, p->escaped, p->releases);
+		add_period_rate(w, p->escaped, p->releases);
 		end_obj(w);
 		end_obj(w);
 	}
@@ -667,8 +706,13 @@ int gv_report_json(gv_buf *out, const gv_analysis *a, const gv_report_opts *o,
 {
 	const gv_metrics *m = a->metrics;
 	size_t start = out->len, i;
+	gv_catalogue *cat = malloc(sizeof(*cat));
 	jw w;
+	int error;
 
+	if (!cat)
+		return gv_error_set(err, GV_ENOMEM, "out of memory");
+	gv_catalogue_of(cat, m);
 	begin(&w, out, o, o->pretty);
 	add_repository(&w, a, o);
 	obj(&w, "window");
@@ -683,25 +727,20 @@ int gv_report_json(gv_buf *out, const gv_analysis *a, const gv_report_opts *o,
 	end_obj(&w);
 	add_warnings(&w, &a->warnings);
 	obj(&w, "counts");
-	add_int(&w, "commits", (int64_t)m->counts.commits);
-	add_int(&w, "merges", (int64_t)m->counts.merges);
-	add_int(&w, "releases", (int64_t)m->counts.releases);
-	add_int(&w, "fixes", (int64_t)m->counts.fixes);
-	add_int(&w, "reverts", (int64_t)m->counts.reverts);
-	add_int(&w, "rollbacks", (int64_t)m->counts.rollbacks);
-	add_int(&w, "security", (int64_t)m->counts.security);
-	add_int(&w, "bots", (int64_t)m->counts.bots);
+	for (i = 0; i < cat->count; i++)
+		if (!strncmp(cat->items[i].path, "counts.", 7) &&
+		    strncmp(cat->items[i].path, "counts.possible.", 16))
+			add_metric(&w, cat->items[i].path + 7, cat, cat->items[i].path);
 	/* what the numbers above count, and the hits below that tier */
 	add_ascii(&w, "min_confidence", gv_confidence_name(m->counts.min_confidence));
 	obj(&w, "possible");
-	add_int(&w, "fix", (int64_t)m->counts.possible.fixes);
-	add_int(&w, "revert", (int64_t)m->counts.possible.reverts);
-	add_int(&w, "rollback", (int64_t)m->counts.possible.rollbacks);
-	add_int(&w, "security", (int64_t)m->counts.possible.security);
+	for (i = 0; i < cat->count; i++)
+		if (!strncmp(cat->items[i].path, "counts.possible.", 16))
+			add_metric(&w, cat->items[i].path + 16, cat, cat->items[i].path);
 	end_obj(&w);
 	end_obj(&w);
 	add_releases(&w, a);
-	add_metrics(&w, a);
+	add_metrics(&w, a, cat);
 	if (a->metrics_opts.period)
 		add_series(&w, a);
 	if (a->ngates)
@@ -712,7 +751,9 @@ int gv_report_json(gv_buf *out, const gv_analysis *a, const gv_report_opts *o,
 			add_commit(&w, a, m->commits[i]);
 		end_arr(&w);
 	}
-	return finish(&w, start, err);
+	error = finish(&w, start, err);
+	free(cat);
+	return error;
 }
 
 int gv_report_json_error(gv_buf *out, const gv_report_opts *o, int code,

@@ -677,6 +677,20 @@ static int finish_rule(parser *p)
 	return 0;
 }
 
+/* From *i, past blanks, the span [*s, *e) of a rule id (letters, digits,
+ * '.', '_', '-'); *i ends after it. */
+static void id_span(const char *line, size_t n, size_t *i, size_t *s,
+		    size_t *e)
+{
+	while (*i < n && is_blank(line[*i]))
+		(*i)++;
+	*s = *i;
+	while (*i < n && (isalnum((unsigned char)line[*i]) ||
+			  strchr("._-", line[*i])))
+		(*i)++;
+	*e = *i;
+}
+
 static int start_rule(parser *p, const char *line, size_t n, unsigned lno)
 {
 	gv_ruleset *rs = p->rs;
@@ -693,13 +707,7 @@ static int start_rule(parser *p, const char *line, size_t n, unsigned lno)
 		return perr(p, lno, (unsigned)i + 1,
 			    "expected '[rule ID]'");
 	i += 4;
-	while (i < n && is_blank(line[i]))
-		i++;
-	s = i;
-	while (i < n && (isalnum((unsigned char)line[i]) ||
-			 strchr("._-", line[i])))
-		i++;
-	e = i;
+	id_span(line, n, &i, &s, &e);
 	while (i < n && is_blank(line[i]))
 		i++;
 	if (e == s)
@@ -775,13 +783,7 @@ static int directive(parser *p, const char *line, size_t ke, size_t vs,
 	while (n > vs && is_blank(line[n - 1]))
 		n--;
 	for (;;) {
-		while (i < n && is_blank(line[i]))
-			i++;
-		s = i;
-		while (i < n && (isalnum((unsigned char)line[i]) ||
-				 strchr("._-", line[i])))
-			i++;
-		e = i;
+		id_span(line, n, &i, &s, &e);
 		if (e == s)
 			return perr(p, lno, (unsigned)s + 1, "expected a rule "
 				    "id");

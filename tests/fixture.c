@@ -549,3 +549,18 @@ ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 	if (cache && *cache && strstr(cache, "gv-fxcache-"))
 		fx_rmrf(cache);
 }
+
+fx_repo *fx_demo_repo(void)
+{
+	const char *srcdir = getenv("GV_SRCDIR");
+	char *src = realpath(srcdir && *srcdir ? srcdir : ".", NULL);
+	fx_repo *r;
+
+	cr_assert_not_null(src);
+	r = fx_repo_new("");
+	cr_assert_eq(fx_sh(NULL, r->root,
+			   "sh '%s/samples/make-demo-repo.sh' repo >/dev/null",
+			   src), 0, "the demo script failed");
+	free(src);
+	return r;
+}

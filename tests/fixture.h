@@ -46,6 +46,10 @@ fx_repo *fx_repo_new(const char *script);
  * Callers still call fx_repo_free(), which then frees only the struct. */
 fx_repo *fx_repo_shared(const char *key, const char *script);
 void fx_repo_free(fx_repo *r);
+/* The demo repository of samples/make-demo-repo.sh (found through
+ * $GV_SRCDIR, else the current directory), built for one test. Caller
+ * frees with fx_repo_free(). */
+fx_repo *fx_demo_repo(void);
 
 /* Runs the sh script `fmt` in directory `dir` (the clean git environment,
  * the helpers above defined). Returns the exit status; stdout, trimmed of

@@ -499,11 +499,12 @@ Test(summary, every_row_has_the_same_columns)
 	ran(&rows[0], "a", 1, 5, 1);
 	cr_assert_eq(gv_summary_row_set(&rows[1], "b", "b", NULL, GV_EREPO, "x",
 					&err), 0);
-	cr_assert_eq(rows[0].nvalues, rows[1].nvalues);
-	cr_assert_lt(rows[0].nvalues, GV_SUMMARY_MAX_VALUES,
-		     "raise GV_SUMMARY_MAX_VALUES");
-	for (size_t i = 0; i < rows[0].nvalues; i++)
-		cr_expect_str_eq(rows[0].values[i].key, rows[1].values[i].key);
+	/* a cell per catalogue entry, the failed row's all null */
+	cr_assert_eq(rows[0].ncells, rows[1].ncells);
+	cr_assert_gt(rows[0].ncells, 40);
+	cr_assert_lt(rows[0].ncells, GV_CATALOGUE_MAX, "raise GV_CATALOGUE_MAX");
+	for (size_t i = 0; i < rows[1].ncells; i++)
+		cr_expect_eq(rows[1].cells[i].has, 0);
 }
 
 Test(summary, no_values_give_null_fleet_medians)
@@ -929,6 +930,19 @@ Test(batch, config_beats_the_command_line_and_the_manifest_beats_both)
 	free_lines(l, n);
 }
 
+/* The index of the summary row named `name`. */
+static size_t row_named(const cJSON *doc, const char *name)
+{
+	const cJSON *list = fx_get(doc, "repositories");
+	int i;
+
+	for (i = 0; i < cJSON_GetArraySize(list); i++)
+		if (!strcmp(fx_str(cJSON_GetArrayItem(list, i), "name"), name))
+			return (size_t)i;
+	cr_assert_fail("no summary row named %s", name);
+	return 0;
+}
+
 Test(batch, summary_aggregates_the_batch)
 {
 	char *dir = fx_tmpdir(NULL, "summary");
@@ -954,8 +968,15 @@ Test(batch, summary_aggregates_the_batch)
 	cr_expect_eq(fx_int(doc, "malformed_lines.0.line"), 9);
 	cr_assert_eq(cJSON_GetArraySize(fx_get(doc, "repositories")), (int)n);
 
-	/* Each row repeats its report's headline numbers; each fleet value
-	 * is the nearest-rank median of the rows' values (null when none). */
+	/* Rows are sorted by name (so shards merge in any order): Each row
+	 * repeats its report's headline numbers; each fleet value is the
+	 * nearest-rank median of the rows' values (null when none). */
+	for (size_t i = 1; i < n; i++) {
+		char a[64], b[64];
+		snprintf(a, sizeof(a), "repositories.%zu.name", i - 1);
+		snprintf(b, sizeof(b), "repositories.%zu.name", i);
+		cr_expect_lt(strcmp(fx_str(doc, a), fx_str(doc, b)), 0);
+	}
 	static const struct {
 		const char *key;
 		int fleet;
@@ -968,7 +989,8 @@ Test(batch, summary_aggregates_the_batch)
 		{ "metrics.fix_latency.median_s", 1 },
 	};
 	char key[128];
-#define ROW(i, k) (snprintf(key, sizeof(key), "repositories.%zu.%s", i, k), key)
+#define ROW(i, k) (snprintf(key, sizeof(key), "repositories.%zu.%s", \
+			  row_named(doc, fx_str(j, "name")), k), key)
 	for (size_t c = 0; c < sizeof(cols) / sizeof(cols[0]); c++) {
 		double v[8];
 		size_t nv = 0;
@@ -1087,4 +1109,168 @@ Test(batch, corrupt_head_commit_is_an_error_line)
 	expect_error_line(out, "corrupt-head", "corrupt-head", "");
 	free(out);
 	free(abs);
+}
+
+/* --- the fleet summary of shards (issue 13) -------------------------------- */
+
+static void write_file(const char *path, const char *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	cr_assert_not_null(f, "%s", path);
+	cr_assert_eq(fwrite(data, 1, len, f), len);
+	cr_assert_eq(fclose(f), 0);
+}
+
+/* Seven repositories (three fail) named in a manifest of absolute paths:
+ * its path in `dir`. Caller frees. */
+static char *fleet_manifest(const char *dir)
+{
+	char *path = malloc(strlen(dir) + 32), text[8192];
+
+	cr_assert_not_null(path);
+	sprintf(path, "%s/fleet.manifest", dir);
+	snprintf(text, sizeof(text),
+		 "%s/repo name=core\n\"%s/with space\"\n%s/missing\n%s/notrepo\n"
+		 "%s/empty\n%s/corrupt\n%s/repo rev=v1.0.0 name=\"core old\"\n",
+		 root, root, root, root, root, root, root);
+	write_file(path, text, strlen(text));
+	return path;
+}
+
+Test(batch, four_shards_merged_are_the_unsharded_summary)
+{
+	static const char *const formats[] = {"json", "text", "html",
+					      "openmetrics"};
+	char *dir = fx_tmpdir(NULL, "shards"), *mf = fleet_manifest(dir);
+	char full[4096], all[4096], shard[4][4096], spec[8];
+	size_t k, f;
+
+	/* one unsharded batch with --summary, and its NDJSON */
+	snprintf(full, sizeof(full), "%s/full.json", dir);
+	gv(&run, "batch", "--no-cache", "-q", "--summary", full, mf);
+	cr_assert_eq(run.status, 3, "exit %d: %s", run.status, run.err);
+	snprintf(all, sizeof(all), "%s/all.ndjson", dir);
+	write_file(all, run.out, run.out_len);
+	/* four shards, each its own NDJSON file */
+	for (k = 0; k < 4; k++) {
+		snprintf(spec, sizeof(spec), "%zu/4", k + 1);
+		snprintf(shard[k], sizeof(shard[k]), "%s/shard%zu.ndjson", dir, k + 1);
+		gv(&run, "batch", "--no-cache", "-q", "--shard", spec, mf);
+		cr_assert(run.status == 0 || run.status == 3, "%s", run.err);
+		write_file(shard[k], run.out, run.out_len);
+	}
+	/* merged in another order: byte for byte the unsharded summary */
+	gv(&run, "summary", "--format", "json", shard[2], shard[0], shard[3],
+	   shard[1]);
+	cr_assert_eq(run.status, 0, "%s", run.err);
+	char *want = fx_read_file(full, NULL);
+	cr_assert_not_null(want);
+	cr_expect_str_eq(run.out, want);
+	cr_expect_eq(fx_int(run.json, "counts.repositories"), 7);
+	cr_expect_eq(fx_int(run.json, "counts.failed"), 3);
+	/* rows by name: core, core old, corrupt, empty, missing, notrepo,
+	 * with space */
+	cr_expect_str_eq(fx_str(run.json, "repositories.0.name"), "core");
+	cr_expect_str_eq(fx_str(run.json, "repositories.1.name"), "core old");
+	cr_expect_str_eq(fx_str(run.json, "repositories.4.status"), "error");
+	/* core: a, b ship in v1.0.0 (Jan 4) after 3 d and 2 d, c, d in
+	 * v1.1.0 (Jan 8) after 5 d and 3 d: median (rank 2 of 2 3 3 5) 3 d;
+	 * 4 samples are too few for a level */
+	cr_expect_eq(fx_int(run.json, "repositories.0.metrics.lead_time.median_s"),
+		     3 * DAY);
+	cr_expect(fx_is_null(run.json, "repositories.0.metrics.lead_time.level"));
+	free(want);
+	/* every format: the shards' summary is the whole batch's */
+	for (f = 0; f < 4; f++) {
+		gv(&run2, "summary", "--format", formats[f], all);
+		cr_assert_eq(run2.status, 0, "%s", run2.err);
+		gv(&run, "summary", "--format", formats[f], shard[3], shard[1],
+		   shard[0], shard[2]);
+		cr_assert_eq(run.status, 0, "%s", run.err);
+		cr_expect_str_eq(run.out, run2.out, "%s differs", formats[f]);
+	}
+	/* the fleet page and text name the failed repositories */
+	cr_expect_not_null(strstr(run2.out, "gitvitals_up{repository=\"missing\"} 0\n"));
+	gv(&run, "summary", "--format", "text", all);
+	cr_expect_not_null(strstr(run.out, "7 repositories, 4 ran, 3 failed"));
+	cr_expect_not_null(strstr(run.out, "    missing: "), "%s", run.out);
+	free(mf);
+	free(dir);
+}
+
+Test(batch, summary_openmetrics_passes_promtool)
+{
+	char *dir = fx_tmpdir(NULL, "omfleet"), *mf = fleet_manifest(dir);
+	char nd[4096], *out = NULL;
+
+	gv(&run, "batch", "--no-cache", "-q", mf);
+	snprintf(nd, sizeof(nd), "%s/all.ndjson", dir);
+	write_file(nd, run.out, run.out_len);
+	cr_assert_eq(fx_sh(&out, dir, "'%s' summary --format openmetrics "
+			   "all.ndjson > fleet.prom && promtool check metrics "
+			   "< fleet.prom 2>&1", fx_bin()), 0, "%s", out);
+	free(out);
+	free(mf);
+	free(dir);
+}
+
+Test(batch, summary_of_a_line_that_is_not_batch_output_is_exit_2)
+{
+	char *dir = fx_tmpdir(NULL, "badsum"), path[4096];
+
+	snprintf(path, sizeof(path), "%s/bad.ndjson", dir);
+	write_file(path, "\n{\"x\":1}\n", 9);
+	gv(&run, "summary", path);
+	cr_expect_eq(run.status, 2);
+	cr_expect_not_null(strstr(run.err, "bad.ndjson:2: not a git-vitals report"),
+			   "%s", run.err);
+	gv(&run, "summary");
+	cr_expect_eq(run.status, 1);
+	gv(&run, "summary", "--format", "xml", path);
+	cr_expect_eq(run.status, 1);
+	free(dir);
+}
+
+/* docs/BATCH.md's GNU parallel block, run as written: four shards at once,
+ * then `git-vitals summary`; the merged summary is the unsharded one. */
+Test(batch, parallel_example_in_the_docs_runs)
+{
+	const char *srcdir = getenv("GV_SRCDIR");
+	char path[4096], full[4096], *dir = fx_tmpdir(NULL, "parallel"), *mf;
+	char *doc, *start, *end, *bin = strdup(fx_bin()), *out = NULL;
+
+	cr_assert_not_null(bin);
+	snprintf(path, sizeof(path), "%s/docs/BATCH.md",
+		 srcdir && *srcdir ? srcdir : ".");
+	cr_assert_not_null(doc = fx_read_file(path, NULL));
+	cr_assert_not_null(start = strstr(doc, "<!-- test: parallel -->\n```sh\n"));
+	start += strlen("<!-- test: parallel -->\n```sh\n");
+	cr_assert_not_null(end = strstr(start, "```"));
+	*end = '\0';
+	mf = fleet_manifest(dir);
+	cr_assert_eq(fx_sh(&out, dir, "mv fleet.manifest manifest.txt && "
+			   "PATH=\"$(dirname '%s'):$PATH\" && export PATH && "
+			   "command -v parallel >/dev/null && %s", bin, start),
+		     0, "%s", out ? out : "");
+	free(out);
+	snprintf(full, sizeof(full), "%s/full.json", dir);
+	snprintf(path, sizeof(path), "%s/manifest.txt", dir);
+	gv(&run, "batch", "--no-cache", "-q", "--summary", full, path);
+	char *want = fx_read_file(full, NULL), *got;
+	snprintf(path, sizeof(path), "%s/fleet.json", dir);
+	got = fx_read_file(path, NULL);
+	cr_assert_not_null(want);
+	cr_assert_not_null(got, "the example wrote no fleet.json");
+	cr_expect_str_eq(got, want);
+	snprintf(path, sizeof(path), "%s/fleet.html", dir);
+	free(got);
+	cr_assert_not_null(got = fx_read_file(path, NULL));
+	cr_expect_not_null(strstr(got, "<h1>git-vitals fleet</h1>"));
+	free(got);
+	free(want);
+	free(mf);
+	free(doc);
+	free(bin);
+	free(dir);
 }

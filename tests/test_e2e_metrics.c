@@ -792,3 +792,106 @@ Test(e2e_metrics, rules_are_switched_off_by_a_file_or_by_git_config)
 				  "unknown rule 'fix-titel'"), "%s", run.err);
 	free(dir);
 }
+
+/* ---- the text report at a glance (issue 13) ---- */
+
+/* A line of stdout that starts with `prefix` (after the indent), or NULL. */
+static const char *line_with(const char *out, const char *text)
+{
+	const char *p = strstr(out, text);
+	return p;
+}
+
+Test(e2e_metrics, text_report_reads_at_a_glance)
+{
+	repo = fx_repo_shared("e2e-metrics-failures", FAILURES);
+	char *d = sha_of("x-D"), *fd = sha_of("x-FD"), *rv = sha_of("x-RV");
+	char want[256];
+
+	fx_run_free(&run);
+	fx_gv(&run, repo->path, "--format", "text", "--period", "quarter",
+	      "--fail-if", "time_to_restore > 2d", NULL);
+	/* the gate fires: exit 4 after the report */
+	cr_assert_eq(run.status, 4, "%s", run.err);
+	/* real dates: the oldest commit (a, Jan 1) to the newest (RR, Jun 10) */
+	cr_expect_not_null(line_with(run.out, "  window   2024-01-01 (oldest "
+				     "commit) .. 2024-06-10 (newest commit)\n"),
+			   "%s", run.out);
+	/* the series as a table: Q1 holds a b RV c d FD e FE f g H = 11
+	 * commits, v1.0 .. v1.5 = 7 releases of which v1.0 v1.1 v1.2 v1.3
+	 * failed (4/7 = 57%), fixes FD FE H, the revert RV; lead medians
+	 * 1 d. Q2: FA I RR, v1.6 v1.7 (0 failed), fix FA, revert RR. */
+	cr_expect_not_null(line_with(run.out, "  2024-Q1        11        7      3"
+				     "       1        0        1d 0h    57%\n"),
+			   "%s", run.out);
+	cr_expect_not_null(line_with(run.out, "  2024-Q2         3        2      1"
+				     "       1        0        1d 0h     0%\n"),
+			   "%s", run.out);
+	/* failed releases: short ids with subjects */
+	snprintf(want, sizeof(want), "      culprit   %.12s  add d\n"
+		 "      fixed     %.12s  fix d\n", d, fd);
+	cr_expect_not_null(line_with(run.out, want), "%s\n%s", want, run.out);
+	snprintf(want, sizeof(want), "      culprit   %.12s  Revert \"add b\"\n", rv);
+	cr_expect_not_null(line_with(run.out, want), "%s", run.out);
+	/* restore times 2 d, 35 d, 9 d: median 9 d, printed in days as the
+	 * gate was written */
+	cr_expect_not_null(line_with(run.out, "    FAILED time_to_restore > 2d "
+				     "(value 9d)\n"), "%s", run.out);
+	cr_expect_not_null(strstr(run.err, "gate failed: time_to_restore > 2d "
+				  "(value 9d)"), "%s", run.err);
+	/* piped: no colour */
+	cr_expect_null(strchr(run.out, '\033'));
+	free(d);
+	free(fd);
+	free(rv);
+}
+
+Test(e2e_metrics, window_ending_before_it_starts_is_a_usage_error)
+{
+	repo = fx_repo_shared("e2e-metrics-failures", FAILURES);
+	cr_expect_eq(gv_status(repo->path, "--since", "2025", "--until", "2024"), 1);
+	cr_expect_not_null(strstr(run.err, "git-vitals: --since '2025' is not "
+				  "before --until '2024'"), "%s", run.err);
+	/* a bare year is its first day */
+	const cJSON *doc = gv_json(repo->path, "--format", "json", "--since",
+				   "2024", "--until", "2025");
+	cr_expect_str_eq(fx_str(doc, "window.since"), "2024-01-01T00:00:00Z");
+}
+
+/* No tag is a release: the report says so, names the shapes it saw (most
+ * common first: build-N twice, nightly.x once) and a pattern that works. */
+Test(e2e_metrics, no_release_names_the_tag_shapes_and_a_pattern)
+{
+	repo = fx_repo_new("c a 2024-01-01T00:00:00Z; lt build-41\n"
+			   "c b 2024-01-02T00:00:00Z; lt build-42; lt nightly.x\n");
+	fx_run_free(&run);
+	fx_gv(&run, repo->path, "--format", "text", NULL);
+	cr_assert_eq(run.status, 0, "%s", run.err);
+	cr_expect_not_null(strstr(run.out, "  no release: no tag matches the "
+				  "release pattern; tags seen like\n"
+				  "    build-N nightly.x\n"
+				  "  try --release-pattern '^build-[0-9]'\n"),
+			   "%s", run.out);
+	const cJSON *doc = gv_json(repo->path, "--format", "json",
+				   "--release-pattern", "^build-[0-9]");
+	cr_expect_eq(cJSON_GetArraySize(fx_get(doc, "releases")), 2);
+}
+
+/* Colour on a terminal (script(1) gives the run one), none with NO_COLOR
+ * or when piped: lead time is high (green), the failure rate low (red). */
+Test(e2e_metrics, text_is_coloured_on_a_terminal_unless_no_color)
+{
+	char *out = NULL;
+
+	repo = fx_repo_shared("e2e-metrics-failures", FAILURES);
+	cr_assert_eq(fx_sh(&out, repo->path, "script -qec \"'%s' --format text\" "
+			   "/dev/null", fx_bin()), 0, "%s", out);
+	cr_expect_not_null(strstr(out, "\033[32mhigh\033[0m"), "%s", out);
+	cr_expect_not_null(strstr(out, "\033[31mlow\033[0m"), "%s", out);
+	free(out);
+	out = NULL;
+	cr_assert_eq(fx_sh(&out, repo->path, "NO_COLOR=1 script -qec \"'%s' "
+			   "--format text\" /dev/null", fx_bin()), 0, "%s", out);
+	cr_expect_null(strchr(out, '\033'), "%s", out);
+	free(out);
+}

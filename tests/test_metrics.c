@@ -23,6 +23,8 @@ static gv_ref R[MAXC][4];
 static size_t NR[MAXC];
 static const char *IDS[MAXC][8];
 static size_t NI[MAXC];
+static const char *RULES[MAXC][4];
+static size_t NRULES[MAXC];
 static unsigned char ID[MAXC][GV_OID_RAWSZ];
 static gv_tag T[8];
 static gv_release REL[8];
@@ -37,6 +39,7 @@ static void reset(void)
 	memset(LOW, 0, sizeof(LOW));
 	memset(NR, 0, sizeof(NR));
 	memset(NI, 0, sizeof(NI));
+	memset(NRULES, 0, sizeof(NRULES));
 	nc = np = nrel = 0;
 	M = NULL;
 }
@@ -124,6 +127,8 @@ static void view(const void *ctx, gv_idx i, gv_class_view *v)
 	v->nrefs = NR[i];
 	v->ids = IDS[i];
 	v->nids = NI[i];
+	v->rules = RULES[i];
+	v->nrules = NRULES[i];
 }
 
 static const unsigned char *idof(const void *ctx, gv_idx i)
@@ -869,4 +874,78 @@ Test(metrics, series_spans_the_window_with_empty_periods)
 	cr_expect_eq(m->series[1].commits, 1);
 	cr_expect_eq(m->series[1].releases, 1);
 	cr_expect_eq(m->series[0].commits, 0);
+}
+
+/* ---- evidence: the worst-N lists every reporter shows ---- */
+
+Test(metrics, evidence_lists_are_worst_first)
+{
+	gv_metrics_opts o;
+	const gv_metrics *m;
+	gv_idx c0, c1, c2, c3, c4, *want = NULL;
+	size_t n = 0;
+
+	/* the vulnerabilities of vulnerabilities_merge_through_shared_ids,
+	 * with the rules that labelled them */
+	c0 = commit(0, 0, N, N);
+	release("v1", c0, 1);
+	c1 = commit(10, SEC, c0, N);
+	vid(c1, "CVE-2024-0001");
+	vid(c1, "GHSA-2222-3333-4444");
+	ref(c1, c0, GV_REF_ADVISORY);
+	RULES[c1][NRULES[c1]++] = "sec-cve";
+	RULES[c1][NRULES[c1]++] = "sec-ghsa";
+	c2 = commit(11, SEC, c1, N);
+	vid(c2, "CVE-2024-0001");
+	RULES[c2][NRULES[c2]++] = "sec-cve";
+	c3 = commit(12, SEC, c2, N);
+	RULES[c3][NRULES[c3]++] = "sec-keyword";
+	release("v2", c3, 21);
+	c4 = commit(30, SEC, c3, N);
+	vid(c4, "CVE-2024-0002");
+	RULES[c4][NRULES[c4]++] = "sec-cve";
+	opts_init(&o);
+	m = run(&o);
+	/* without opts.evidence the rules are not read */
+	cr_expect_eq(m->evidence.nrules, 0);
+	o.evidence = 1;
+	m = run(&o);
+
+	/* failed releases, newest first: only v1 (the advisory, urgent) */
+	cr_assert_eq(m->evidence.nfailed, 1);
+	cr_expect_eq(m->evidence.failed[0], 0);
+	/* exposed: only {CVE-1, GHSA} has both releases (20 d) */
+	cr_assert_eq(m->evidence.nexposed, 1);
+	cr_expect_eq(m->evidence.exposed[0], 0);
+	/* slow fixes, slowest first: c1 21-10 = 11 d, c2 10 d, c3 9 d, all
+	 * shipped in v2; c4 was never released */
+	cr_assert_eq(m->evidence.nslow, 3);
+	cr_expect_eq(m->evidence.slow[0].commit, c1);
+	cr_expect_eq(m->evidence.slow[0].delay_s, 11 * DAY);
+	cr_expect_eq(m->evidence.slow[0].release, 1);
+	cr_expect_eq(m->evidence.slow[1].commit, c2);
+	cr_expect_eq(m->evidence.slow[2].commit, c3);
+	cr_expect_eq(m->evidence.slow[2].delay_s, 9 * DAY);
+	/* rules: sec-cve on c1 c2 c4 (3), then 1 each, ties by name */
+	cr_assert_eq(m->evidence.nrules, 3);
+	cr_expect_str_eq(m->evidence.rules[0].rule, "sec-cve");
+	cr_expect_eq(m->evidence.rules[0].commits, 3);
+	cr_expect_str_eq(m->evidence.rules[1].rule, "sec-ghsa");
+	cr_expect_str_eq(m->evidence.rules[2].rule, "sec-keyword");
+	/* lead times: c0 1 d (bin 1-3d), c1 11 d, c2 10 d, c3 9 d (bin
+	 * 1-2w); c4 unreleased */
+	cr_expect_eq(m->lead_hist[3], 1);
+	cr_expect_eq(m->lead_hist[5], 3);
+	cr_expect_str_eq(gv_lead_bin_names[5], "1-2w");
+
+	/* the subjects the lists need: v1's culprit c0 and remediation c1,
+	 * the exposed vulnerability's fixes c1 c2, the slow fixes c1 c2 c3:
+	 * each once, ascending */
+	cr_assert_eq(gv_metrics_subjects_wanted(&want, &n, m, 50), 0);
+	cr_assert_eq(n, 4);
+	cr_expect(want[0] == c0 && want[1] == c1 && want[2] == c2 && want[3] == c3);
+	free(want);
+	cr_assert_eq(gv_metrics_subject_set(M, c1, "fix it\n\nbody", 12), 0);
+	cr_expect_str_eq(gv_metrics_subject(M, c1), "fix it");
+	cr_expect_null(gv_metrics_subject(M, c2));
 }

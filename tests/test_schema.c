@@ -257,3 +257,104 @@ Test(schema, demo_report_with_commits_validates)
 	report_validates("demo", "--format", "json", "--commits", "--all",
 			 "--include-prereleases", ".");
 }
+
+/* ---- the batch error line and the fleet summary (issue 13) ---- */
+
+static cJSON *load(const char *name)
+{
+	const char *src = getenv("GV_SRCDIR");
+	char path[4096];
+	size_t len = 0;
+
+	snprintf(path, sizeof(path), "%s/docs/schema/%s", src && *src ? src : ".",
+		 name);
+	char *text = fx_read_file(path, &len);
+	cr_assert_not_null(text, "cannot read %s", path);
+	cJSON *s = cJSON_ParseWithLength(text, len);
+	free(text);
+	cr_assert_not_null(s, "%s is not JSON", path);
+	return s;
+}
+
+static int violations(const cJSON *s, const char *json, char *err, size_t n)
+{
+	cJSON *doc = cJSON_Parse(json);
+	cr_assert_not_null(doc, "not JSON: %s", json);
+	int v = js_validate(s, doc, err, n);
+	cJSON_Delete(doc);
+	return v;
+}
+
+Test(schema, batch_error_lines_and_summaries_validate)
+{
+	cJSON *es = load("batch-error-1.schema.json");
+	cJSON *ss = load("batch-summary-1.schema.json");
+	char err[512], *dir, man[4096], sum[4096];
+	const char *line;
+	size_t lines = 0, errors = 0;
+	FILE *f;
+
+	repo = fx_repo_new("c 'add a' 2024-01-01T00:00:00Z\n"
+			   "git tag v1.0\n"
+			   "c 'fix b' 2024-01-05T00:00:00Z\n"
+			   "git tag v1.1\n");
+	dir = fx_tmpdir(repo, "fleet");
+	snprintf(man, sizeof(man), "%s/m.txt", dir);
+	snprintf(sum, sizeof(sum), "%s/sum.json", dir);
+	cr_assert_not_null(f = fopen(man, "w"));
+	fprintf(f, "%s name=ok\n%s/missing name=gone\n%s bogus\n", repo->path,
+		repo->root, repo->path);
+	cr_assert_eq(fclose(f), 0);
+	fx_gv(&run, repo->root, "batch", "--no-cache", "-q", "--summary", sum,
+	      man, NULL);
+	cr_assert_eq(run.status, 3, "%s", run.err);
+	/* each line: a report (the report schema) or an error line */
+	for (line = run.out; *line;) {
+		const char *nl = strchr(line, '\n');
+		char *one = strndup(line, (size_t)(nl - line));
+		cJSON *doc = cJSON_Parse(one);
+		cr_assert_not_null(doc);
+		if (fx_get(doc, "error")) {
+			errors++;
+			cr_expect_eq(js_validate(es, doc, err, sizeof(err)), 0,
+				     "error line: %s: %s", err, one);
+			cr_expect_gt(js_validate(schema, doc, err, sizeof(err)), 0,
+				     "an error line passes as a report");
+		} else {
+			cr_expect_eq(js_validate(schema, doc, err, sizeof(err)), 0,
+				     "report line: %s", err);
+			cr_expect_gt(js_validate(es, doc, err, sizeof(err)), 0,
+				     "a report passes as an error line");
+		}
+		cJSON_Delete(doc);
+		free(one);
+		lines++;
+		line = nl + 1;
+	}
+	cr_expect_eq(lines, 2);
+	cr_expect_eq(errors, 1);
+	/* the summary file, and the same from `git-vitals summary` */
+	char *text = fx_read_file(sum, NULL);
+	cr_assert_not_null(text);
+	cr_expect_eq(violations(ss, text, err, sizeof(err)), 0, "summary: %s", err);
+	cJSON *doc = cJSON_Parse(text);
+	cr_expect_eq(fx_int(doc, "counts.malformed_lines"), 1);
+	cJSON_Delete(doc);
+	free(text);
+	/* broken documents fail */
+	cr_expect_gt(violations(es, "{\"schema\":\"git-vitals/report/1\","
+				"\"generator\":{\"name\":\"git-vitals\",\"version\":"
+				"\"0.1.0\"},\"repository\":{\"path\":\"x\"},\"error\":"
+				"{\"code\":-2,\"message\":\"m\",\"extra\":1}}",
+				err, sizeof(err)), 0);
+	cr_expect_gt(violations(ss, "{\"schema\":\"git-vitals/batch-summary/1\","
+				"\"generator\":{\"name\":\"git-vitals\",\"version\":"
+				"\"0.1.0\"},\"counts\":{\"repositories\":1,\"ok\":1,"
+				"\"failed\":0,\"malformed_lines\":0},\"repositories\":"
+				"[{\"name\":\"a\",\"path\":\"a\",\"status\":\"fine\"}],"
+				"\"fleet\":{\"metrics\":{}},\"malformed_lines\":[]}",
+				err, sizeof(err)), 0);
+	cJSON_Delete(es);
+	cJSON_Delete(ss);
+	free(dir);
+}

@@ -35,7 +35,24 @@ typedef struct gv_analysis_opts {
 	int threads;                  /* reading threads; 0: one per core */
 	const char *cache_dir;        /* incremental cache; NULL: none */
 	uint64_t build_id;            /* part of the cache key */
+	int subjects;                 /* read the subjects of the commits the
+	                                 first GV_EVIDENCE_ROWS rows of each
+	                                 evidence list name (text, HTML) */
 } gv_analysis_opts;
+
+/* How many rows of each evidence list a report shows at most. */
+#define GV_EVIDENCE_ROWS 50
+
+/* The shape of tag names the release pattern left out: each run of digits
+ * is "N" ("vN.N.N-rcN", "release-N"). */
+#define GV_TAG_SHAPES 32
+typedef struct gv_tag_shape {
+	char shape[40];
+	size_t digits_at;   /* where the first "N" is (strlen: none) */
+	uint64_t count;     /* counts rank the shapes; the refs may be walked
+	                       twice, so they are not totals */
+	char pattern[96];   /* a --release-pattern that matches the shape */
+} gv_tag_shape;
 
 typedef struct gv_analysis {
 	gv_history *history;
@@ -47,6 +64,8 @@ typedef struct gv_analysis {
 	size_t ngates;
 	gv_warnings warnings;
 	size_t objects_read;          /* commit objects read (not from cache) */
+	gv_tag_shape tag_shapes[GV_TAG_SHAPES]; /* most common first */
+	size_t ntag_shapes;
 } gv_analysis;
 
 /* Caller frees with gv_analysis_free(). On error *out is NULL. */

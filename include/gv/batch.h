@@ -17,6 +17,7 @@
 #define GV_BATCH_H
 
 #include "gv/analysis.h"
+#include "gv/catalogue.h"
 #include "gv/common.h"
 
 /* One repository of the manifest. Strings are owned by the manifest and
@@ -83,37 +84,48 @@ typedef struct gv_batch_opts {
 int gv_batch_run(const gv_batch_opts *opts, gv_error *err);
 
 /*
- * The summary (--summary FILE): one row of headline metrics per repository
- * and fleet-wide medians. Rows are filled on worker threads (each its own
- * row) and written once at the end. The metrics a row holds are listed in
- * one function of batch_summary.c, one call per metric.
+ * The fleet summary (`git-vitals summary FILE...`, `batch --summary FILE`):
+ * one row per repository, read back from its NDJSON report line, so shards
+ * merged in any order give the summary of one unsharded batch. A row holds
+ * a cell per metric catalogue entry (catalogue.h), by the entry's index;
+ * fleet medians are computed here, once, for every output format.
  */
-#define GV_SUMMARY_MAX_VALUES 16
-
-typedef struct gv_summary_value {
-	const char *key;  /* report path, e.g. "metrics.lead_time.median_s" */
-	int fleet;        /* a fleet-wide median is computed for it */
-	int has;          /* 0: null (no value, or the repository failed) */
-	double value;     /* integral values print as integers */
-} gv_summary_value;
+typedef struct gv_summary_cell {
+	double value;
+	int8_t has;           /* 0: null (no value, or the repository failed) */
+	int8_t level;         /* a DORA level entry: enum gv_level */
+	int8_t insufficient;
+} gv_summary_cell;
 
 typedef struct gv_summary_row {
-	char *name, *path;   /* owned copies */
-	int error;           /* 0, or the GV_E* code the repository failed with */
-	char *message;       /* the failure, or NULL */
-	gv_summary_value values[GV_SUMMARY_MAX_VALUES];
-	size_t nvalues;
+	char *name, *path;    /* owned, valid UTF-8 */
+	int error;            /* 0, or the GV_E* code the repository failed with */
+	char *message;        /* the failure, or NULL */
+	gv_summary_cell cells[GV_CATALOGUE_MAX];
+	size_t ncells;        /* the catalogue's count */
 } gv_summary_row;
 
-/* Fills the row of a repository that ran (a not NULL) or failed (a NULL,
- * error and message set). Free with gv_summary_row_clear(). */
+/* Fills the row of a repository from its metrics (a not NULL) or its
+ * failure (a NULL, error and message set). Free with gv_summary_row_clear(). */
 int gv_summary_row_set(gv_summary_row *row, const char *name, const char *path,
 		       const gv_analysis *a, int error, const char *message,
 		       gv_error *err);
+/* Fills the row from one line of batch output (a report or an error line,
+ * `len` bytes). GV_EINPUT when it is neither. */
+int gv_summary_row_parse(gv_summary_row *row, const char *line, size_t len,
+			 gv_error *err);
 void gv_summary_row_clear(gv_summary_row *row);
+/* Sorts rows by name, then path (bytes), so the order does not depend on
+ * how the batch was sharded. */
+void gv_summary_sort(gv_summary_row *rows, size_t n);
+/* The fleet-wide nearest-rank median of each GV_METRIC_FLEET entry that is
+ * not a count, over the rows that have a value (null when none has): cells
+ * by catalogue index, GV_CATALOGUE_MAX of them. */
+int gv_summary_fleet(gv_summary_cell *out, const gv_summary_row *rows,
+		     size_t n, gv_error *err);
 
-/* Appends the summary document (pretty JSON, ending in "\n") of `n` rows in
- * manifest order plus the manifest's problems to out. */
+/* Appends the summary document (pretty JSON, ending in "\n") of `n` rows
+ * plus the manifest's problems (m may be NULL) to out. */
 int gv_summary_json(gv_buf *out, const gv_summary_row *rows, size_t n,
 		    const gv_manifest *m, gv_error *err);
 

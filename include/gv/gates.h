@@ -31,6 +31,9 @@ typedef struct gv_gate {
 	int op;            /* enum gv_gate_op */
 	int is_level;      /* compares DORA levels (enum gv_level) */
 	double threshold;
+	char unit[4];      /* a duration threshold's unit as written ("d",
+	                      "min"), so values print in it; "" otherwise */
+	double unit_s;     /* seconds per unit; 0 when unit is "" */
 	/* set by gv_gate_eval() */
 	int status;        /* enum gv_gate_status */
 	double value;
@@ -43,7 +46,8 @@ int gv_gate_parse(gv_gate *g, const char *expr, gv_error *err);
 void gv_gate_free(gv_gate *g);
 /* Evaluates g against the metrics; sets status and value. */
 void gv_gate_eval(gv_gate *g, const gv_metrics *m);
-/* ">", ">=", ...; the threshold or value as text ("0.15", "elite"). */
+/* ">", ">=", ...; the threshold or value as text ("0.15", "elite"), a
+ * duration in the unit the threshold was written in ("7d", "9.5d"). */
 const char *gv_gate_op_name(int op);
 void gv_gate_format(char *buf, size_t size, const gv_gate *g, int value);
 

@@ -54,7 +54,16 @@ typedef struct gv_metrics_opts {
 	                         revert, rollback or security label that the
 	                         metrics count: GV_CONF_HIGH (also when 0;
 	                         advisory ranks above it) or GV_CONF_LOW */
+	int evidence;         /* fill gv_metrics.evidence.rules: it reads the
+	                         classification of every commit in scope */
 } gv_metrics_opts;
+
+/* The labels the metrics count: a fix, revert, rollback or security label
+ * only at min_conf or above (the default counts high and advisory); the
+ * kinds of work (bot, feature, docs ...) as they are. Every number and
+ * list is made from these, so a low-confidence hit appears nowhere but in
+ * counts.possible unless asked for. */
+uint32_t gv_metrics_counted(const gv_class_view *v, int min_conf);
 
 typedef struct gv_stats {
 	uint64_t samples;
@@ -101,6 +110,27 @@ typedef struct gv_vuln {
 	int64_t exposure_s;
 } gv_vuln;
 
+/* A released security fix and how long it took to ship. */
+typedef struct gv_slow_fix {
+	gv_idx commit;
+	uint32_t release;   /* its first release */
+	int64_t delay_s;    /* release time - commit time, at least 0 */
+} gv_slow_fix;
+
+/* A rule and the commits in scope it labelled. */
+typedef struct gv_rule_count {
+	const char *rule;   /* points into the classification */
+	uint64_t commits;
+} gv_rule_count;
+
+/* The lead-time histogram: bin i holds lead times below
+ * gv_lead_bins[i] (and at least the bound before it); the last bin is
+ * open-ended. */
+#define GV_LEAD_BINS 9
+extern const int64_t gv_lead_bins[GV_LEAD_BINS - 1];
+/* "< 1h", "1-6h", ..., "> 90d" */
+extern const char *const gv_lead_bin_names[GV_LEAD_BINS];
+
 /* One period of --period: [start, next start). */
 typedef struct gv_period {
 	int64_t start;
@@ -108,14 +138,16 @@ typedef struct gv_period {
 	uint64_t commits, releases, reverts, fixes, security;
 	gv_stats lead_time;       /* changes whose first release is here */
 	uint64_t failed, escaped; /* of `releases` */
+	gv_stats time_to_restore; /* failed releases released here */
 } gv_period;
 
 typedef struct gv_metrics {
 	/* The window actually used: [since, until), each present or not. */
 	int has_since, has_until;
 	int64_t since, until;
-	/* The newest commit time that is not in the future (0 if none). */
-	int64_t newest;
+	/* The newest commit time that is not in the future (0 if none), and
+	 * the oldest commit time (0 if none). */
+	int64_t newest, oldest;
 	int64_t hotfix_window;
 
 	struct {
@@ -189,6 +221,31 @@ typedef struct gv_metrics {
 	gv_period *series;
 	size_t nseries;
 
+	uint64_t lead_hist[GV_LEAD_BINS]; /* lead times of lead_time.stats */
+
+	/* The evidence behind the worst numbers, the "worst N" lists every
+	 * reporter shows (each reporter caps them): failed are the releases
+	 * in the window with an urgent failure, newest first; exposed the
+	 * vulnerabilities with an exposure (indexes into security.vulns),
+	 * longest first; slow the released security fixes, slowest first;
+	 * rules (only with opts.evidence) the rules that labelled commits in
+	 * scope, most commits first. Ties keep the older item first. */
+	struct {
+		uint32_t *failed;
+		size_t nfailed;
+		size_t *exposed;
+		size_t nexposed;
+		gv_slow_fix *slow;
+		size_t nslow;
+		gv_rule_count *rules;
+		size_t nrules;
+	} evidence;
+	/* Subjects of commits the evidence names, set by the caller (the
+	 * metrics read no messages): see gv_metrics_subject_set(). */
+	gv_idx *subject_commits;
+	char **subjects;
+	size_t nsubjects, subjects_alloc;
+
 	/* Releases in the window, as indexes into gv_releases_list(). */
 	uint32_t *releases;
 	size_t nreleases;
@@ -225,6 +282,18 @@ int gv_metrics_compute(gv_metrics **out, const gv_history *h,
 int gv_metrics_compute_input(gv_metrics **out, const gv_metrics_input *in,
 			     const gv_metrics_opts *opts, gv_error *err);
 void gv_metrics_free(gv_metrics *m);
+
+/* The commits whose subjects the evidence lists show: the culprits and
+ * remediations of the first `max` failed releases, the fixes of the first
+ * `max` exposed vulnerabilities and the first `max` slow fixes, each once
+ * (ascending). Caller frees *out with free(). */
+int gv_metrics_subjects_wanted(gv_idx **out, size_t *n, const gv_metrics *m,
+			       size_t max);
+/* Keeps a copy of the subject (the first line of `len` bytes) of commit c. */
+int gv_metrics_subject_set(gv_metrics *m, gv_idx c, const char *message,
+			   size_t len);
+/* The subject of c (NUL-terminated raw bytes), or NULL when not set. */
+const char *gv_metrics_subject(const gv_metrics *m, gv_idx c);
 
 /* Lead time of one commit: 0 and *out set when it is a non-merge commit with
  * a first release; GV_ENOTFOUND otherwise. */

@@ -81,6 +81,14 @@ int gv_settings_to_analysis(const gv_settings *s, gv_analysis_opts *ao,
  * an unknown id is then an error naming the config key). */
 int gv_settings_disable_rules(const gv_settings *s, gv_ruleset *rs,
 			      gv_error *err);
+/* The analysis options of one report: s (s->path, default ".") takes the
+ * repository's vitals.* config under the command line, and the rule set is
+ * built from it less vitals.disableRules. Every command that answers for
+ * the report (the report itself, explain) goes through here, so they
+ * cannot disagree on a setting. ao borrows from s and *rules; the caller
+ * frees *rules with gv_rules_free(), on error too. */
+int gv_cli_prepare(gv_analysis_opts *ao, gv_ruleset **rules, gv_settings *s,
+		   gv_error *err);
 
 /* Matches option `name` at argv[*i] as "--name VALUE", "--name=VALUE" or,
  * for a two-character name, "-jVALUE"; advances *i past a separate value.
@@ -116,10 +124,16 @@ int gv_cli_load_rules(gv_ruleset **out, char *const *rules, size_t nrules,
 		      char *const *rules_add, size_t nadd,
 		      const char *config_repo, int compile, gv_error *err);
 
+/* Appends the whole file at path ("-": stdin) to out: a manifest, batch
+ * output. (cmd_batch.c) */
+int gv_cli_read_input(gv_buf *out, const char *path, gv_error *err);
+
 /* Subcommands; each takes argv after the subcommand name and returns an exit
  * code. (cmd_rules.c) */
 int gv_cmd_rules(int argc, char **argv);
 int gv_cmd_classify(int argc, char **argv);
 int gv_cmd_explain(int argc, char **argv);
+/* `git-vitals summary`: the fleet view of batch NDJSON (cmd_summary.c). */
+int gv_cmd_summary(int argc, char **argv);
 
 #endif

@@ -74,7 +74,7 @@ typedef struct batch {
 	const char *cache_dir; /* NULL: --no-cache */
 	int threads;           /* reading threads per repository */
 	item *items;
-	gv_summary_row *rows;  /* NULL without --summary */
+	gv_summary_row *rows;  /* NULL without --summary; main thread only */
 	size_t failed;         /* main thread only */
 	atomic_uint_fast64_t commits;
 	int show_progress, drawn;
@@ -289,9 +289,6 @@ static int run_one(void *payload, size_t i, gv_buf *out, gv_error *fatal)
 				goto done;
 		atomic_fetch_add(&b->commits, (uint_fast64_t)gv_history_count(a->history));
 	}
-	if (b->rows)
-		error = gv_summary_row_set(&b->rows[i], e->name, e->path, a,
-					   err.code, err.msg, fatal);
 done:
 	if (error == GV_ENOMEM && !fatal->msg[0])
 		gv_error_set(fatal, GV_ENOMEM, "out of memory");
@@ -359,13 +356,16 @@ static int emit_one(void *payload, size_t i, const gv_buf *out, gv_error *err)
 	}
 	gv_buf_free(&it->diag);
 	b->failed += (size_t)it->failed;
+	/* the summary reads the line back, as `git-vitals summary` does */
+	if (b->rows && gv_summary_row_parse(&b->rows[i], out->ptr, out->len, err))
+		return err->code;
 	if (fwrite(out->ptr, 1, out->len, stdout) != out->len || fflush(stdout))
 		return gv_error_set(err, GV_EIO, "writing the output: %s",
 				    strerror(errno));
 	return 0;
 }
 
-static int read_manifest(gv_buf *out, const char *path, gv_error *err)
+int gv_cli_read_input(gv_buf *out, const char *path, gv_error *err)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
 	char chunk[65536];
@@ -412,7 +412,7 @@ static int run_batch(gv_batch_settings *bs)
 	/* a bad --since is a usage error, not one failure per repository */
 	if ((error = gv_settings_to_analysis(&bs->base, &check, &err)))
 		goto fail;
-	if ((error = read_manifest(&text, bs->manifest, &err)) ||
+	if ((error = gv_cli_read_input(&text, bs->manifest, &err)) ||
 	    (error = gv_manifest_parse(&m, text.ptr ? text.ptr : "", text.len, &err)))
 		goto fail;
 	if (bs->shard_n)
@@ -456,6 +456,8 @@ static int run_batch(gv_batch_settings *bs)
 		fputc('\n', stderr);
 	if (error)
 		goto fail;
+	if (b.rows)
+		gv_summary_sort(b.rows, m.count);
 	if (bs->summary &&
 	    ((error = gv_summary_json(&summary, b.rows, m.count, &m, &err)) ||
 	     (error = gv_write_atomic(bs->summary, summary.ptr, summary.len, &err))))

@@ -8,8 +8,12 @@
  *                       [--misses] [--format json|text] PATH... (accuracy.c)
  *   git-vitals classify [--rules P]... [--rules-add P]... [--author A]
  *                       [--format json|text]          (message on stdin)
- *   git-vitals explain [--rules P]... [--rules-add P]... [--format json|text]
- *                      REV [PATH]
+ *   git-vitals explain [--format json|text] [REPORT OPTIONS] REV [PATH]
+ *
+ * explain runs the report's analysis (gv_cli_prepare, as main.c) and prints
+ * REV's entry of its classification table, so labels, tiers and resolved
+ * refs are the report's by construction; only the trace of rule hits comes
+ * from classifying the message once more.
  *
  * Paths given to `rules test` / `rules check` are the rule set checked (as
  * with --rules). Exit codes: 0 ok; 1 usage; 2 an input error, a rule file
@@ -26,6 +30,7 @@
 
 #include "gv/classify.h"
 #include "gv/history.h"
+#include "gv/metrics.h"
 
 typedef struct rule_opts {
 	char **rules;
@@ -401,29 +406,44 @@ static int on_hit(const gv_rule_hit *h, void *payload)
 	return rc ? GV_ENOMEM : 0;
 }
 
-/* Resolves a ref written in a message against the repository, when there
- * is one (explain): the full id, or the ref stays as written. */
-static int ref_resolve(const char *repo, const gv_ref *r, char *hex)
+/* What the report counts of the labels, by the metrics' own rule. */
+static int counted(int cat, const gv_class_view *v, int min_conf)
 {
-	gv_buf m = { 0 }, n = { 0 }, e = { 0 };
-	gv_error err;
-	int ok;
-
-	if (!repo || !r->text[0])
-		return 0;
-	ok = !gv_repo_read_commit(&m, &n, &e, hex, repo, r->text, &err);
-	gv_buf_free(&m);
-	gv_buf_free(&n);
-	gv_buf_free(&e);
-	return ok;
+	return (gv_metrics_counted(v, min_conf) & GV_LABEL(cat)) != 0;
 }
 
-static int print_result(gv_buf *b, const gv_class_view *v, const trace *t,
-			const char *commit, const char *repo, int json)
+/* The labels the report counts (possible = 0) or reports as possible. */
+static int print_tier(gv_buf *b, const gv_class_view *v, int min_conf,
+		      int possible, int json)
 {
-	char hex[GV_OID_HEXSZ + 1];
+	int cat, rc = 0, first = 1;
+
+	rc = json ? gv_buf_printf(b, ", \"%s\": [", possible ? "possible" :
+				  "counted") :
+		    gv_buf_puts(b, possible ? "\npossible:" : "\ncounted:");
+	for (cat = 0; cat < GV_CAT__COUNT && !rc; cat++) {
+		if (!(v->labels & GV_LABEL(cat)) ||
+		    counted(cat, v, min_conf) == possible)
+			continue;
+		rc = gv_buf_printf(b, json ? "%s\"%s\"" : "%s%s",
+				   json ? (first ? "" : ", ") : " ",
+				   gv_category_name(cat));
+		first = 0;
+	}
+	if (!rc && !json && first)
+		rc = gv_buf_puts(b, " none");
+	if (!rc && json)
+		rc = gv_buf_puts(b, "]");
+	return rc;
+}
+
+/* min_conf: the report's tier, to say which labels it counts (explain), or
+ * 0 when there is no report to speak for (classify). */
+static int print_result(gv_buf *b, const gv_class_view *v, const trace *t,
+			const char *commit, int min_conf, int json)
+{
 	size_t i;
-	int cat, rc = 0, first = 1, ok;
+	int cat, rc = 0, first = 1;
 
 	if (json) {
 		rc = gv_buf_puts(b, "{");
@@ -446,28 +466,34 @@ static int print_result(gv_buf *b, const gv_class_view *v, const trace *t,
 	}
 	if (!rc && !json && first)
 		rc = gv_buf_puts(b, " none");
-	rc = rc ? rc : gv_buf_puts(b, json ? "], \"rules\": [" : "\nrules:");
+	if (!rc && json)
+		rc = gv_buf_puts(b, "]");
+	if (!rc && min_conf) {
+		rc = json ? gv_buf_printf(b, ", \"min_confidence\": \"%s\"",
+					  gv_confidence_name(min_conf)) :
+			    gv_buf_printf(b, "\nmin-confidence: %s",
+					  gv_confidence_name(min_conf));
+		rc = rc ? rc : print_tier(b, v, min_conf, 0, json);
+		rc = rc ? rc : print_tier(b, v, min_conf, 1, json);
+	}
+	rc = rc ? rc : gv_buf_puts(b, json ? ", \"rules\": [" : "\nrules:");
 	for (i = 0; i < v->nrules && !rc; i++)
 		rc = gv_buf_printf(b, json ? "%s\"%s\"" : "%s%s",
 				   json ? (i ? ", " : "") : " ", v->rules[i]);
 	rc = rc ? rc : gv_buf_puts(b, json ? "], \"refs\": [" : "\nrefs:");
 	for (i = 0; i < v->nrefs && !rc; i++) {
 		const gv_ref *r = &v->refs[i];
-		const char *sha = r->text;
 
-		ok = r->resolved || ref_resolve(repo, r, hex);
-		if (ok && !r->resolved)
-			sha = hex;
 		if (json)
 			rc = gv_buf_printf(b, "%s{\"sha\": \"%s\", \"kind\": "
 					   "\"%s\", \"resolved\": %s}",
-					   i ? ", " : "", sha,
+					   i ? ", " : "", r->text,
 					   gv_ref_kind_name(r->kind),
-					   ok ? "true" : "false");
+					   r->resolved ? "true" : "false");
 		else
 			rc = gv_buf_printf(b, " %s %s%s", gv_ref_kind_name(
-					   r->kind), sha[0] ? sha :
-					   "(by subject)", ok ? "" :
+					   r->kind), r->text[0] ? r->text :
+					   "(by subject)", r->resolved ? "" :
 					   " (unresolved)");
 	}
 	rc = rc ? rc : gv_buf_puts(b, json ? "], \"ids\": [" : "\nids:");
@@ -508,30 +534,19 @@ static int print_result(gv_buf *b, const gv_class_view *v, const trace *t,
 	return rc;
 }
 
-/* Classifies one message and prints the result with every rule hit. */
-static int classify_and_print(const rule_opts *o, const gv_buf *message,
-			      const char *name, size_t name_len,
-			      const char *email, size_t email_len,
-			      const char *commit, const char *repo,
-			      const char *what)
+/* Classifies one message into a table of its own (*out, freed by the
+ * caller with gv_classes_free()), recording every rule hit in t. */
+static int trace_message(gv_classes **out, gv_ruleset *rs,
+			 const gv_buf *message, const char *name,
+			 size_t name_len, const char *email, size_t email_len,
+			 trace *t, gv_error *err)
 {
-	gv_ruleset *rs = NULL;
-	gv_classes *c = NULL;
-	gv_error err = { 0, "" };
-	gv_class_view v;
 	gv_message m;
-	gv_buf out = { 0 };
-	trace t;
-	int rc, ret = GV_EXIT_OK;
+	int rc;
 
-	memset(&t, 0, sizeof(t));
-	t.json = !strcmp(o->format, "json");
-	if ((rc = gv_cli_load_rules(&rs, o->rules, o->nrules, o->add, o->nadd,
-				    repo ? repo : ".", 1, &err)) ||
-	    (rc = gv_classes_new(&c, rs, &err))) {
-		ret = gv_cli_fail(what, &err);
-		goto done;
-	}
+	if ((rc = gv_rules_compile_once(rs, err)) ||
+	    (rc = gv_classes_new(out, rs, err)))
+		return rc;
 	memset(&m, 0, sizeof(m));
 	m.commit = 0;
 	m.message = message->ptr ? message->ptr : "";
@@ -540,27 +555,32 @@ static int classify_and_print(const rule_opts *o, const gv_buf *message,
 	m.author_name_len = name_len;
 	m.author_email = email;
 	m.author_email_len = email_len;
-	if ((rc = gv_classify_message(c, &m, on_hit, &t))) {
-		gv_error_set(&err, rc, rc == GV_ENOMEM ? "out of memory" :
+	if ((rc = gv_classify_message(*out, &m, on_hit, t)))
+		gv_error_set(err, rc, rc == GV_ENOMEM ? "out of memory" :
 			     "classification failed (%d)", rc);
-		ret = gv_cli_fail(what, &err);
-		goto done;
-	}
-	gv_classes_get(c, 0, &v);
-	if (print_result(&out, &v, &t, commit, repo, t.json)) {
+	return rc;
+}
+
+/* Prints the result and warns when the trace skipped a rule. */
+static int put_result(const gv_class_view *v, const trace *t,
+		      const gv_classes *scratch, const char *commit,
+		      int min_conf, const char *what)
+{
+	gv_buf out = { 0 };
+	gv_error err = { 0, "" };
+	int ret = GV_EXIT_OK;
+
+	if (print_result(&out, v, t, commit, min_conf, t->json)) {
 		gv_error_set(&err, GV_ENOMEM, "out of memory");
 		ret = gv_cli_fail(what, &err);
 		goto done;
 	}
 	fwrite(out.ptr, 1, out.len, stdout);
-	if (gv_classes_limit_hits(c))
+	if (gv_classes_limit_hits(scratch))
 		fprintf(stderr, "git-vitals: %s: warning: a rule hit its "
 			"match limit and was skipped\n", what);
 done:
 	gv_buf_free(&out);
-	gv_buf_free(&t.out);
-	gv_classes_free(c);
-	gv_rules_free(rs);
 	return ret;
 }
 
@@ -572,12 +592,17 @@ int gv_cmd_classify(int argc, char **argv)
 {
 	gv_buf msg = { 0 };
 	gv_error err = { 0, "" };
+	gv_ruleset *rs = NULL;
+	gv_classes *c = NULL;
+	gv_class_view v;
 	rule_opts o;
+	trace t;
 	char chunk[65536];
 	const char *name = "", *email = "", *lt, *gt;
 	size_t n, name_len = 0, email_len = 0;
 	int ret;
 
+	memset(&t, 0, sizeof(t));
 	if (argc > 0 && !strcmp(argv[0], "classify")) {
 		argc--;
 		argv++;
@@ -615,51 +640,178 @@ int gv_cmd_classify(int argc, char **argv)
 			email_len = (size_t)(gt - lt - 1);
 		}
 	}
-	ret = classify_and_print(&o, &msg, name, name_len, email, email_len,
-				 NULL, NULL, "classify");
+	t.json = !strcmp(o.format, "json");
+	if (gv_cli_load_rules(&rs, o.rules, o.nrules, o.add, o.nadd, ".", 1,
+			      &err) ||
+	    trace_message(&c, rs, &msg, name, name_len, email, email_len, &t,
+			  &err)) {
+		ret = gv_cli_fail("classify", &err);
+		goto done;
+	}
+	gv_classes_get(c, 0, &v);
+	ret = put_result(&v, &t, c, NULL, 0, "classify");
 done:
+	gv_classes_free(c);
+	gv_rules_free(rs);
+	gv_buf_free(&t.out);
 	gv_buf_free(&msg);
 	opts_free(&o);
 	return ret;
 }
 
 static const char explain_usage[] =
-	"usage: git-vitals explain [--rules PATH]... [--rules-add PATH]... "
-	"[--format json|text] REV [PATH]\n";
+	"usage: git-vitals explain [--format json|text] [REPORT OPTIONS] "
+	"REV [PATH]\n"
+	"Labels REV as the report with the same options and the repository's\n"
+	"vitals.* config does (--rules, --rules-add, --advisories,\n"
+	"--min-confidence, --rev, --all, --release-pattern ...), and names\n"
+	"every rule that fired.\n";
+
+/* explain's command line: the report's analysis options, --format, REV and
+ * PATH. Returns an exit code, or -1 to go on. */
+static int explain_parse(gv_settings *s, const char **format,
+			 const char **rev, int argc, char **argv)
+{
+	const char *missing = NULL, *pos[2] = { NULL, NULL };
+	int i, r, npos = 0, dashdash = 0;
+
+	for (i = 0; i < argc; i++) {
+		if (dashdash || argv[i][0] != '-' || !argv[i][1]) {
+			if (npos == 2)
+				return usage_error("explain",
+						   "expected REV [PATH]");
+			pos[npos++] = argv[i];
+		} else if (!strcmp(argv[i], "--")) {
+			dashdash = 1;
+		} else if (!strcmp(argv[i], "-h") ||
+			   !strcmp(argv[i], "--help")) {
+			fputs(explain_usage, stdout);
+			return GV_EXIT_OK;
+		} else if ((r = gv_cli_opt_value(argc, argv, &i, "--format",
+						 format))) {
+			if (r < 0 || (strcmp(*format, "json") &&
+				      strcmp(*format, "text")))
+				return usage_error("explain", "--format is "
+						   "json or text");
+		} else if ((r = gv_settings_parse_option(s, argc, argv, &i,
+							 &missing)) <= 0) {
+			if (r == -2)
+				return usage_error("explain", "out of memory");
+			fprintf(stderr, r ? "git-vitals: explain: %s needs a "
+				"value\n" : "git-vitals: explain: unknown "
+				"option %s\n", r ? missing : argv[i]);
+			fputs(explain_usage, stderr);
+			return GV_EXIT_USAGE;
+		}
+	}
+	if (!npos) {
+		usage_error("explain", "expected REV [PATH]");
+		fputs(explain_usage, stderr);
+		return GV_EXIT_USAGE;
+	}
+	*rev = pos[0];
+	s->path = pos[1] ? pos[1] : ".";
+	if (!*format)
+		*format = isatty(STDOUT_FILENO) ? "text" : "json";
+	return -1;
+}
+
+/* Runs the report's analysis and finds commit `hex` in it. A commit the
+ * analysed revs do not reach is analysed with them plus itself (as
+ * `--rev REV` would), so explain answers for any commit. */
+static int explain_analyse(gv_analysis **out, gv_idx *idx, gv_ruleset **rs,
+			   gv_settings *s, const char *hex, const char *rev,
+			   gv_error *err)
+{
+	gv_analysis_opts ao;
+	const char **revs = NULL;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if ((rc = gv_cli_prepare(&ao, rs, s, err)) ||
+	    (rc = gv_analysis_run(out, &ao, err)))
+		goto done;
+	if (!gv_history_find_hex((*out)->history, hex, GV_OID_HEXSZ, idx))
+		goto done;
+	if (ao.all) {
+		rc = gv_error_set(err, GV_EINPUT, "%s: no ref reaches it", rev);
+		goto done;
+	}
+	if (!(revs = gv_reallocarray(NULL, ao.nrevs + 2, sizeof(*revs)))) {
+		rc = gv_error_set(err, GV_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (i = 0; i < ao.nrevs; i++)
+		revs[i] = ao.revs[i];
+	if (!ao.nrevs)
+		revs[i++] = "HEAD"; /* what no rev means */
+	revs[i++] = hex;
+	ao.revs = revs;
+	ao.nrevs = i;
+	fprintf(stderr, "git-vitals: explain: note: the analysed revs do not "
+		"reach %s; explained as with --rev %s added\n", rev, rev);
+	gv_analysis_free(*out);
+	*out = NULL;
+	if ((rc = gv_analysis_run(out, &ao, err)))
+		goto done;
+	if (gv_history_find_hex((*out)->history, hex, GV_OID_HEXSZ, idx))
+		rc = gv_error_set(err, GV_EINPUT, "%s: not in the history "
+				  "loaded", rev);
+done:
+	free(revs);
+	return rc;
+}
 
 int gv_cmd_explain(int argc, char **argv)
 {
 	gv_buf msg = { 0 }, name = { 0 }, email = { 0 };
 	gv_error err = { 0, "" };
+	gv_settings s;
+	gv_analysis *a = NULL;
+	gv_ruleset *rs = NULL;
+	gv_classes *scratch = NULL;
+	gv_class_view v;
+	gv_idx idx = GV_NONE;
 	char hex[GV_OID_HEXSZ + 1];
-	const char *repo;
-	rule_opts o;
+	const char *format = NULL, *rev = NULL;
+	trace t;
+	size_t i;
 	int ret;
 
+	memset(&t, 0, sizeof(t));
+	gv_settings_init(&s);
 	if (argc > 0 && !strcmp(argv[0], "explain")) {
 		argc--;
 		argv++;
 	}
-	if ((ret = parse_opts(&o, argc, argv, "explain", explain_usage)) >= 0)
+	if ((ret = explain_parse(&s, &format, &rev, argc, argv)) >= 0)
 		goto done;
-	if (o.nargs < 1 || o.nargs > 2) {
-		ret = usage_error("explain", "expected REV [PATH]");
-		fputs(explain_usage, stderr);
-		goto done;
-	}
-	repo = o.nargs > 1 ? o.args[1] : ".";
-	if (gv_repo_read_commit(&msg, &name, &email, hex, repo, o.args[0],
-				&err)) {
+	t.json = !strcmp(format, "json");
+	/* The labels, refs and tiers are the report's (a->classes); the
+	 * message is classified once more only to trace the rule hits. */
+	if (gv_repo_read_commit(&msg, &name, &email, hex, s.path, rev, &err) ||
+	    explain_analyse(&a, &idx, &rs, &s, hex, rev, &err) ||
+	    trace_message(&scratch, rs, &msg, name.ptr ? name.ptr : "",
+			  name.len, email.ptr ? email.ptr : "", email.len,
+			  &t, &err)) {
 		ret = gv_cli_fail("explain", &err);
 		goto done;
 	}
-	ret = classify_and_print(&o, &msg, name.ptr ? name.ptr : "", name.len,
-				 email.ptr ? email.ptr : "", email.len, hex,
-				 repo, "explain");
+	for (i = 0; i < a->warnings.count; i++)
+		fprintf(stderr, "git-vitals: warning: %s\n",
+			a->warnings.items[i].message);
+	gv_classes_get(a->classes, idx, &v);
+	ret = put_result(&v, &t, scratch, hex,
+			 a->metrics->counts.min_confidence, "explain");
 done:
+	gv_classes_free(scratch);
+	gv_analysis_free(a);
+	gv_rules_free(rs);
+	gv_buf_free(&t.out);
 	gv_buf_free(&msg);
 	gv_buf_free(&name);
 	gv_buf_free(&email);
-	opts_free(&o);
+	gv_settings_free(&s);
 	return ret;
 }

@@ -26,8 +26,9 @@ static const char usage_text[] =
 	"usage: git-vitals [OPTIONS] [PATH]\n"
 	"       git-vitals rules (test|check|show) [--rules PATH] [FILE|DIR]\n"
 	"       git-vitals classify [--format text|json] < MESSAGE\n"
-	"       git-vitals explain REV [PATH]\n"
+	"       git-vitals explain [--format text|json] [OPTIONS] REV [PATH]\n"
 	"       git-vitals batch [OPTIONS] MANIFEST\n"
+	"       git-vitals summary [--format json|text|html|openmetrics] FILE...\n"
 	"\n"
 	"Reads the history of the repository at PATH (default: .) and reports\n"
 	"lead time, release frequency and, with classification, failure and\n"
@@ -65,7 +66,9 @@ static const char usage_text[] =
 	"                           high: high and advisory); low hits are\n"
 	"                           reported as possible\n"
 	"Output:\n"
-	"  --format text|json       default: text on a terminal, else json\n"
+	"  --format FORMAT          text, json, html (one self-contained page) or\n"
+	"                           openmetrics (Prometheus textfile); default:\n"
+	"                           text on a terminal, else json\n"
 	"  --pretty                 indent the JSON\n"
 	"  --commits                list every commit in the JSON report\n"
 	"  --output FILE            write the report to FILE (atomically)\n"
@@ -166,29 +169,27 @@ static int run(gv_settings *o)
 	gv_ruleset *rules = NULL;
 	gv_report_opts ro;
 	gv_buf out = {0};
-	int json, error, code = GV_EXIT_OK;
+	int fmt = GV_FORMAT_JSON, error, code = GV_EXIT_OK;
 	size_t i;
 
-	if (!o->path)
-		o->path = ".";
 	/* the command line's own values first: a typo is a usage error (exit
 	 * 1) wherever it is run, not "not a git repository" */
-	if (o->format && strcmp(o->format, "text") && strcmp(o->format, "json")) {
-		error = gv_error_set(&err, GV_EUSAGE,
-				     "--format '%s': expected text or json", o->format);
+	if (o->format && (fmt = gv_report_format(o->format)) < 0) {
+		error = gv_error_set(&err, GV_EUSAGE, "--format '%s': expected "
+				     "text, json, html or openmetrics", o->format);
 		goto fail;
 	}
-	if ((error = gv_settings_to_analysis(o, &ao, &err)) ||
-	    (error = gv_settings_apply_config(o, 0, &err)) ||
-	    (error = gv_settings_to_analysis(o, &ao, &err)))
+	if ((error = gv_cli_prepare(&ao, &rules, o, &err)))
 		goto fail;
-	json = o->format ? !strcmp(o->format, "json")
-			 : (o->output ? 1 : !isatty(STDOUT_FILENO));
-	if ((error = gv_cli_load_rules(&rules, o->rules.v, o->rules.n,
-				       o->rules_add.v, o->rules_add.n, NULL, 0, &err)) ||
-	    (error = gv_settings_disable_rules(o, rules, &err)))
-		goto fail;
-	ao.rules = rules;
+	if (!o->format)
+		fmt = o->output || !isatty(STDOUT_FILENO) ? GV_FORMAT_JSON
+							  : GV_FORMAT_TEXT;
+	/* people's reports show the evidence with subjects; the HTML report
+	 * charts a series even when no --period was asked for */
+	ao.subjects = ao.metrics.evidence =
+		fmt == GV_FORMAT_TEXT || fmt == GV_FORMAT_HTML;
+	if (fmt == GV_FORMAT_HTML && !ao.metrics.period)
+		ao.metrics.period = GV_PERIOD_MONTH;
 	if ((error = gv_analysis_run(&a, &ao, &err)))
 		goto fail;
 	for (i = 0; i < a->warnings.count; i++)
@@ -197,10 +198,9 @@ static int run(gv_settings *o)
 	ro.path = o->path;
 	ro.with_commits = o->commits;
 	ro.pretty = o->pretty;
-	ro.color = 0;
-	error = json ? gv_report_json(&out, a, &ro, &err)
-		     : gv_report_text(&out, a, &ro, &err);
-	if (error)
+	ro.color = fmt == GV_FORMAT_TEXT && !o->output &&
+		   isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	if ((error = gv_report(&out, fmt, a, &ro, &err)))
 		goto fail;
 	if (o->output) {
 		if ((error = gv_write_atomic(o->output, out.ptr ? out.ptr : "", out.len,
@@ -230,6 +230,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "batch"))
 		return gv_cmd_batch(argc - 2, argv + 2);
+	if (argc > 1 && !strcmp(argv[1], "summary"))
+		return gv_cmd_summary(argc - 2, argv + 2);
 	if (argc > 1 && !strcmp(argv[1], "rules"))
 		return gv_cmd_rules(argc - 2, argv + 2);
 	if (argc > 1 && !strcmp(argv[1], "classify"))

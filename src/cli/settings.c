@@ -228,9 +228,19 @@ static int parse_bound(gv_bound *b, const char *s, const char *what,
 		b->kind = GV_BOUND_TIME;
 		return 0;
 	}
+	/* a bare year is its first day: --since 2024 */
+	if (strlen(s) == 4 && strspn(s, "0123456789") == 4) {
+		char day[16];
+		snprintf(day, sizeof(day), "%s-01-01", s);
+		if (!gv_time_parse_iso(&b->value, day)) {
+			b->kind = GV_BOUND_TIME;
+			return 0;
+		}
+	}
 	return gv_error_set(err, GV_EUSAGE,
-			    "%s '%s': not a date (2024-01-31, 2024-01-31T12:00:00Z) "
-			    "or a span (90d, 12w, 6m, 1y)", what, s);
+			    "%s '%s': not a date (2024, 2024-01-31, "
+			    "2024-01-31T12:00:00Z) or a span (90d, 12w, 6m, 1y)",
+			    what, s);
 }
 
 int gv_settings_to_analysis(const gv_settings *s, gv_analysis_opts *ao,
@@ -261,6 +271,12 @@ int gv_settings_to_analysis(const gv_settings *s, gv_analysis_opts *ao,
 	if ((error = parse_bound(&ao->metrics.since, s->since, "--since", err)) ||
 	    (error = parse_bound(&ao->metrics.until, s->until, "--until", err)))
 		return error;
+	if (ao->metrics.since.kind == GV_BOUND_TIME &&
+	    ao->metrics.until.kind == GV_BOUND_TIME &&
+	    ao->metrics.since.value >= ao->metrics.until.value)
+		return gv_error_set(err, GV_EUSAGE, "--since '%s' is not before "
+				    "--until '%s': the window is empty", s->since,
+				    s->until);
 	ao->metrics.has_hotfix_window = s->hotfix_window != NULL;
 	if (s->hotfix_window &&
 	    gv_span_parse(&ao->metrics.hotfix_window, s->hotfix_window))
@@ -337,6 +353,29 @@ int gv_settings_disable_rules(const gv_settings *s, gv_ruleset *rs,
 			a = b;
 		}
 	}
+	return 0;
+}
+
+int gv_cli_prepare(gv_analysis_opts *ao, gv_ruleset **rules, gv_settings *s,
+		   gv_error *err)
+{
+	int error;
+
+	*rules = NULL;
+	if (!s->path)
+		s->path = ".";
+	/* the command line's own values first: a typo is a usage error (exit
+	 * 1) wherever it is run, not "not a git repository" */
+	if ((error = gv_settings_to_analysis(s, ao, err)) ||
+	    (error = gv_settings_apply_config(s, 0, err)) ||
+	    (error = gv_settings_to_analysis(s, ao, err)))
+		return error;
+	if ((error = gv_cli_load_rules(rules, s->rules.v, s->rules.n,
+				       s->rules_add.v, s->rules_add.n, NULL, 0,
+				       err)) ||
+	    (error = gv_settings_disable_rules(s, *rules, err)))
+		return error;
+	ao->rules = *rules;
 	return 0;
 }
 
