@@ -115,6 +115,37 @@ static int lazy_classify(const gv_message *msg, void *payload)
 	return gv_classify_cb(msg, l->classes);
 }
 
+/* The security links metrics left out (see security() in metrics.c), as
+ * warnings counted per pair or vulnerability, with an example a user can
+ * check with git log. */
+static int vuln_warnings(gv_analysis *a)
+{
+	const gv_metrics *m = a->metrics;
+	char fix[GV_OID_HEXSZ + 1], cul[GV_OID_HEXSZ + 1], msg[256];
+
+	if (m->security.dropped_culprits) {
+		gv_history_hex(a->history, m->security.dropped_fix, fix);
+		gv_history_hex(a->history, m->security.dropped_culprit, cul);
+		snprintf(msg, sizeof(msg), "a security fix names a culprit "
+			 "that is not an older ancestor of it; the pair is "
+			 "not used, e.g. %.12s in %.12s", cul, fix);
+		if (gv_warnings_add_n(&a->warnings, "vuln-culprit-dropped",
+				      m->security.dropped_culprits, msg))
+			return GV_ENOMEM;
+	}
+	if (m->security.late_introduced) {
+		gv_history_hex(a->history, m->security.late_fix, fix);
+		snprintf(msg, sizeof(msg), "a vulnerability's culprits were "
+			 "first released after one of its fixes, so when it "
+			 "was introduced is unknown, e.g. the one fixed by "
+			 "%.12s", fix);
+		if (gv_warnings_add_n(&a->warnings, "vuln-introduced-after-fix",
+				      m->security.late_introduced, msg))
+			return GV_ENOMEM;
+	}
+	return 0;
+}
+
 /* The release pattern, noting the shapes of the tags it leaves out, so a
  * report with no release can say which pattern would have found some. */
 typedef struct tag_filter_ctx {
@@ -310,6 +341,10 @@ int gv_analysis_run(gv_analysis **out, const gv_analysis_opts *opts,
 	    (error = gv_metrics_compute(&a->metrics, a->history, a->classes,
 					a->releases, &a->metrics_opts, err)))
 		goto done;
+	if (vuln_warnings(a)) {
+		error = gv_error_set(err, GV_ENOMEM, "out of memory");
+		goto done;
+	}
 	if (opts->subjects && (error = read_subjects(a, opts->path, err)))
 		goto done;
 	shapes_finish(a);

@@ -16,7 +16,11 @@
  * ids), which most commits do not have, lives in an arena of per-commit
  * records that never moves, so views stay valid until the table is freed.
  * Subject-only reverts keep the hash of the subject they quote in pending[]
- * until gv_classes_resolve() finds the nearest ancestor with it.
+ * until gv_classes_resolve() finds the nearest ancestor with it (or with it
+ * as its title: a merge's first body line, GitHub's PR title). Refs to a
+ * pull request are stored as "#M" and resolved to the nearest ancestor
+ * whose subject is `Merge pull request #M from ...` or ends in `(#M)`: pr[]
+ * keeps that M per commit, ttl[] the title hash of merges.
  *
  * Threads: per-call scratch (PCRE2 match data, buffers) comes from a pool,
  * and everything a call stores is written under one mutex, so several
@@ -122,6 +126,8 @@ struct gv_classes {
 	uint32_t *labels;
 	uint32_t *conf;
 	uint64_t *subj;
+	uint64_t *ttl;         /* a merge's title hash, else 0 */
+	uint32_t *pr;          /* the PR a merge or squash commit lands, or 0 */
 	uint32_t *rec;         /* index + 1 into recs, 0: no record */
 	crec *recs;
 	size_t nrecs, arecs;
@@ -492,6 +498,8 @@ void gv_classes_free(gv_classes *c)
 	free(c->labels);
 	free(c->conf);
 	free(c->subj);
+	free(c->ttl);
+	free(c->pr);
 	free(c->rec);
 	free(c->recs);
 	free(c->pend);
@@ -525,11 +533,19 @@ static int cover(gv_classes *c, gv_idx commit)
 		if (gv_grow((void **)&c->subj, &a, need, sizeof(*c->subj)))
 			return GV_ENOMEM;
 		a = old;
+		if (gv_grow((void **)&c->ttl, &a, need, sizeof(*c->ttl)))
+			return GV_ENOMEM;
+		a = old;
+		if (gv_grow((void **)&c->pr, &a, need, sizeof(*c->pr)))
+			return GV_ENOMEM;
+		a = old;
 		if (gv_grow((void **)&c->rec, &a, need, sizeof(*c->rec)))
 			return GV_ENOMEM;
 		memset(c->labels + old, 0, (a - old) * sizeof(*c->labels));
 		memset(c->conf + old, 0, (a - old) * sizeof(*c->conf));
 		memset(c->subj + old, 0, (a - old) * sizeof(*c->subj));
+		memset(c->ttl + old, 0, (a - old) * sizeof(*c->ttl));
+		memset(c->pr + old, 0, (a - old) * sizeof(*c->pr));
 		memset(c->rec + old, 0, (a - old) * sizeof(*c->rec));
 		c->alloc = a;
 	}
@@ -658,16 +674,41 @@ static const char *const subject_meanings[GV_REF__COUNT] = {
 	"subject:backport", "subject:advisory"
 };
 
+static const char *const pull_meanings[GV_REF__COUNT] = {
+	"pull:revert", "pull:fixes", "pull:follow-up", "pull:backport",
+	"pull:advisory"
+};
+
 static const char *cap_meaning(const gv_cap *cap)
 {
 	switch (cap->type) {
 	case GV_CAP_REF: return ref_meanings[cap->kind];
 	case GV_CAP_SUBJECT: return subject_meanings[cap->kind];
+	case GV_CAP_PULL: return pull_meanings[cap->kind];
 	case GV_CAP_REAPPLY: return "reapply";
 	case GV_CAP_ID: return "id";
 	case GV_CAP_ISSUE: return "issue";
 	default: return NULL;
 	}
+}
+
+/* A pull request number: the digits after the last '#' of t, or all of
+ * t; 0 when they are not 1 to 10 digits that fit in 32 bits. */
+static uint32_t pr_of(const char *t, size_t len)
+{
+	uint64_t v = 0;
+	size_t i = len, k;
+
+	while (i && t[i - 1] != '#')
+		i--;
+	if (len - i == 0 || len - i > 10)
+		return 0;
+	for (k = i; k < len; k++) {
+		if (t[k] < '0' || t[k] > '9')
+			return 0;
+		v = v * 10 + (uint64_t)(t[k] - '0');
+	}
+	return v <= UINT32_MAX ? (uint32_t)v : 0;
 }
 
 /* Records what group g of a match means. */
@@ -690,6 +731,18 @@ static int take_capture(scratch *s, const gv_cap *cap, const char *t,
 			return GV_ENOMEM;
 		h = gv_fnv1a64(s->tmp.ptr, s->tmp.len);
 		return add_ref(s, cap->kind, "", 0, 1, h);
+	case GV_CAP_PULL: {
+		/* "#M": never hex, so resolution tells it from an id */
+		char pr[16];
+		uint32_t m = pr_of(t, len);
+		int n;
+
+		if (m && (n = snprintf(pr, sizeof(pr), "#%u", (unsigned)m)) > 0 &&
+		    add_ref(s, cap->kind, pr, (size_t)n, 0, 0))
+			return GV_ENOMEM;
+		return add_str(s, &s->issues, &s->nissues, &s->aissues, t,
+			       len, 0);
+	}
 	case GV_CAP_ID:
 		return add_str(s, &s->ids, &s->nids, &s->aids, t, len, 1);
 	case GV_CAP_ISSUE:
@@ -930,7 +983,7 @@ static int cmp_cstr(const void *a, const void *b)
 
 /* Vetoes, then the labels that need another one, and a subject-only
  * revert ref dropped when the message names the reverted commit by id
- * anyway. A veto beats every rule of its categories, whatever their
+ * anyway (not by PR number). A veto beats every rule of its categories, whatever their
  * confidence: "fix a typo" with a Fixes: trailer is still a typo. */
 static void finish(scratch *s)
 {
@@ -959,8 +1012,12 @@ static void finish(scratch *s)
 		if (s->conf[d->cat] < d->conf)
 			s->conf[d->cat] = d->conf;
 	}
+	/* a PR number ("#M") may name a rebase-merged PR no commit lands:
+	 * the quoted title stays as the fallback (duplicates go once
+	 * resolved, drop_repeats) */
 	for (i = 0; i < s->nrefs; i++)
-		if (s->refs[i].kind == GV_REF_REVERT && !s->refs[i].by_subject)
+		if (s->refs[i].kind == GV_REF_REVERT && !s->refs[i].by_subject &&
+		    s->refs[i].text[0] != '#')
 			has_id_revert = 1;
 	if (!has_id_revert)
 		return;
@@ -981,8 +1038,54 @@ static uint32_t pack_conf(const uint8_t *conf)
 	return v;
 }
 
+/* The pull request a commit lands, from its subject: GitHub's merge line
+ * `Merge pull request #M from owner/branch`, or a squash merge's title
+ * ending in ` (#M)`; 0 for none. */
+static uint32_t landed_pr(const char *s, size_t n)
+{
+	static const char merge[] = "Merge pull request #";
+	size_t k = sizeof(merge) - 1, e;
+
+	if (n > k && !memcmp(s, merge, k)) {
+		for (e = k; e < n && s[e] >= '0' && s[e] <= '9'; e++)
+			;
+		return e < n && s[e] != ' ' ? 0 : pr_of(s + k, e - k);
+	}
+	if (n < 4 || s[n - 1] != ')')
+		return 0;
+	for (e = n - 1; e > 0 && s[e - 1] >= '0' && s[e - 1] <= '9'; e--)
+		;
+	if (e < 3 || e == n - 1 || s[e - 1] != '#' || s[e - 2] != '(' ||
+	    s[e - 3] != ' ')
+		return 0;
+	return pr_of(s + e, n - 1 - e);
+}
+
+/* What resolution needs to find a commit by: the hashes of its subject
+ * and, for a merge, its title, and the pull request it lands. */
+typedef struct keys {
+	uint64_t subj, ttl;
+	uint32_t pr;
+} keys;
+
+static void keys_of(const char *m, size_t n, keys *k)
+{
+	const char *t;
+	size_t tl;
+
+	subject_of(m, n, &t, &tl);
+	k->subj = gv_fnv1a64(t, tl);
+	k->pr = landed_pr(t, tl);
+	k->ttl = 0;
+	if (!merge_subject(t, tl))
+		return;
+	title_of(m, n, &t, &tl);
+	if (tl)
+		k->ttl = gv_fnv1a64(t, tl);
+}
+
 /* Copies a scratch's results into the table. Under the lock. */
-static int store(gv_classes *c, scratch *s, gv_idx commit, uint64_t subj)
+static int store(gv_classes *c, scratch *s, gv_idx commit, const keys *ky)
 {
 	crec *rec;
 	size_t i;
@@ -991,7 +1094,9 @@ static int store(gv_classes *c, scratch *s, gv_idx commit, uint64_t subj)
 		return GV_ENOMEM;
 	c->labels[commit] = s->labels;
 	c->conf[commit] = pack_conf(s->conf);
-	c->subj[commit] = subj;
+	c->subj[commit] = ky->subj;
+	c->ttl[commit] = ky->ttl;
+	c->pr[commit] = ky->pr;
 	c->limits += s->limits;
 	c->rec[commit] = 0;
 	if (!s->nrefs && !s->nids && !s->nissues && !s->nrules)
@@ -1055,15 +1160,14 @@ static int store(gv_classes *c, scratch *s, gv_idx commit, uint64_t subj)
 int gv_classify_message(gv_classes *c, const gv_message *msg,
 			gv_hit_cb on_hit, void *payload)
 {
-	const char *subj;
-	size_t subj_len;
 	scratch *s = NULL;
+	keys ky;
 	int rc = 0;
 
 	if (c->rs && !__atomic_load_n(&c->rs->compiled, __ATOMIC_ACQUIRE))
 		return GV_EINTERNAL; /* the caller compiles first */
-	subject_of(msg->message ? msg->message : "",
-		   msg->message ? msg->message_len : 0, &subj, &subj_len);
+	keys_of(msg->message ? msg->message : "",
+		msg->message ? msg->message_len : 0, &ky);
 	if (!(s = scratch_get(c)))
 		return GV_ENOMEM;
 	scratch_reset(s);
@@ -1071,7 +1175,7 @@ int gv_classify_message(gv_classes *c, const gv_message *msg,
 		goto done;
 	finish(s);
 	pthread_mutex_lock(&c->lock);
-	rc = store(c, s, msg->commit, gv_fnv1a64(subj, subj_len));
+	rc = store(c, s, msg->commit, &ky);
 	pthread_mutex_unlock(&c->lock);
 done:
 	scratch_put(c, s);
@@ -1165,34 +1269,96 @@ static void resolve_hex(gv_ref *r, const gv_history *h, gv_idx from,
 	}
 }
 
+/* The keys some commit has (subject and title hashes, PR numbers), in an
+ * open-addressed set built once: a revert that names a subject or PR no
+ * commit has, the common failure, is known unresolvable without a walk
+ * (a walk would visit every ancestor to learn it). Only a pre-check: the
+ * walk compares the keys themselves, so collisions cost a walk, never a
+ * wrong target. */
+typedef struct keyset {
+	uint64_t *slot;     /* 0: empty */
+	size_t mask;
+} keyset;
+
+static uint64_t pr_key(uint32_t pr)
+{
+	return UINT64_C(0x9e3779b97f4a7c15) * ((uint64_t)pr + 1);
+}
+
+static uint64_t *keyset_slot(const keyset *ks, uint64_t key)
+{
+	size_t i = (size_t)((key ^ key >> 29) & ks->mask);
+
+	while (ks->slot[i] && ks->slot[i] != key)
+		i = (i + 1) & ks->mask;
+	return &ks->slot[i];
+}
+
+static void keyset_add(keyset *ks, uint64_t key)
+{
+	if (key)
+		*keyset_slot(ks, key) = key;
+}
+
+static int keyset_has(const keyset *ks, uint64_t key)
+{
+	return key && *keyset_slot(ks, key) == key;
+}
+
+static int keyset_build(keyset *ks, const gv_classes *c, size_t n)
+{
+	size_t size = 16, i;
+
+	while (size < 6 * n)
+		size <<= 1;
+	if (!(ks->slot = calloc(size, sizeof(*ks->slot))))
+		return GV_ENOMEM;
+	ks->mask = size - 1;
+	for (i = 0; i < n; i++) {
+		keyset_add(ks, c->subj[i]);
+		keyset_add(ks, c->ttl[i]);
+		if (c->pr[i])
+			keyset_add(ks, pr_key(c->pr[i]));
+	}
+	return 0;
+}
+
+/* What a revert's target must have: a subject or merge title with hash
+ * `hash`, or (pr != 0) to land pull request pr. */
+typedef struct want {
+	uint64_t hash;
+	uint32_t pr;
+} want;
+
+static int wanted(const gv_classes *c, gv_idx i, const want *w)
+{
+	if (i >= c->n)
+		return 0;
+	if (w->pr)
+		return c->pr[i] == w->pr;
+	return c->subj[i] == w->hash || c->ttl[i] == w->hash;
+}
+
 /* Breadth-first over the parents of `from`, first parent first: the
- * nearest ancestor whose subject hash is `hash`, or GV_NONE. stamp[] marks
+ * nearest ancestor that has what w wants, or GV_NONE. stamp[] marks
  * commits seen by this search (== mark). */
-static gv_idx nearest_with_subject(const gv_classes *c, const gv_history *h,
-				   gv_idx from, uint64_t hash,
-				   uint32_t *stamp, uint32_t mark,
-				   gv_idx *queue)
+static gv_idx nearest_with(const gv_classes *c, const gv_history *h,
+			   gv_idx from, const want *w, const keyset *ks,
+			   uint32_t *stamp, uint32_t mark, gv_idx *queue)
 {
 	const gv_commit *cs = gv_history_commits(h);
 	const gv_idx *parents = gv_history_parents(h);
-	size_t head = 0, tail = 0, count = gv_history_count(h), n;
+	size_t head = 0, tail = 0, count = gv_history_count(h);
 	gv_idx i, p;
 	uint32_t k;
 
-	/* A subject no other commit has is the common failure, and the walk
-	 * would visit every ancestor to learn it, in random order: a
-	 * sequential scan of the hashes says so first, at a fraction of it. */
-	n = c->n < count ? c->n : count;
-	for (i = 0; i < n; i++)
-		if (c->subj[i] == hash && i != from)
-			break;
-	if (i == n)
+	if (!keyset_has(ks, w->pr ? pr_key(w->pr) : w->hash))
 		return GV_NONE;
 	queue[tail++] = from;
 	stamp[from] = mark;
 	while (head < tail) {
 		i = queue[head++];
-		if (i != from && i < c->n && c->subj[i] == hash)
+		if (i != from && wanted(c, i, w))
 			return i;
 		for (k = 0; k < cs[i].nparents; k++) {
 			p = parents[cs[i].parents_at + k];
@@ -1205,42 +1371,135 @@ static gv_idx nearest_with_subject(const gv_classes *c, const gv_history *h,
 	return GV_NONE;
 }
 
+/* A merge from GitHub's revert button says twice what it reverts (the PR
+ * number in its branch or body, the PR title quoted): once resolved, one
+ * ref per target and kind is enough. Returns the positions dropped, as
+ * bits (only the first 64 refs of a commit are looked at). */
+static uint64_t drop_repeats(crec *rec)
+{
+	uint64_t gone = 0;
+	uint32_t j, k, o;
+
+	for (k = o = 0; k < rec->nrefs; k++) {
+		const gv_ref *r = &rec->refs[k];
+		for (j = 0; j < o && r->resolved && k < 64; j++)
+			if (rec->refs[j].resolved && rec->refs[j].kind == r->kind &&
+			    rec->refs[j].commit == r->commit)
+				break;
+		if (r->resolved && k < 64 && j < o) {
+			gone |= UINT64_C(1) << k;
+			continue;
+		}
+		rec->refs[o++] = *r;
+	}
+	rec->nrefs = o;
+	return gone;
+}
+
+/* Pending entries point at refs by position: after drop_repeats, one pass
+ * moves them with their refs (a dropped ref was resolved: its entry goes). */
+static int drop_all_repeats(gv_classes *c, size_t n)
+{
+	uint64_t *gone = calloc(c->nrecs ? c->nrecs : 1, sizeof(*gone)), g;
+	size_t i, p;
+	int any = 0;
+
+	if (!gone)
+		return GV_ENOMEM;
+	for (i = 0; i < n; i++)
+		if (c->rec[i] && c->recs[c->rec[i] - 1].nrefs > 1)
+			any |= (gone[c->rec[i] - 1] =
+				drop_repeats(&c->recs[c->rec[i] - 1])) != 0;
+	for (p = 0; any && p < c->npend; p++) {
+		pending *pd = &c->pend[p];
+		if (pd->commit >= n || !(g = gone[c->rec[pd->commit] - 1]))
+			continue;
+		if (pd->ref < 64 && (g >> pd->ref & 1))
+			pd->commit = GV_NONE;
+		else if (pd->ref < 64)
+			pd->ref -= (uint32_t)__builtin_popcountll(
+				g & ((UINT64_C(1) << pd->ref) - 1));
+		else
+			pd->ref -= (uint32_t)__builtin_popcountll(g);
+	}
+	free(gone);
+	return 0;
+}
+
 int gv_classes_resolve(gv_classes *c, const gv_history *h,
 		       gv_warnings *warnings, gv_error *err)
 {
-	size_t count = gv_history_count(h), i, k;
-	uint32_t *stamp = NULL;
+	size_t count = gv_history_count(h), n = c->n < count ? c->n : count;
+	size_t i, k, npr = 0;
+	uint32_t *stamp = NULL, mark = 0;
 	gv_idx *queue = NULL, t;
+	keyset ks = { NULL, 0 };
 	char hex[GV_OID_HEXSZ + 1];
 	int rc = 0;
 
-	for (i = 0; i < c->n && i < count; i++) {
+	for (i = 0; i < n; i++) {
 		crec *rec;
 
 		if (!c->rec[i])
 			continue;
 		rec = &c->recs[c->rec[i] - 1];
-		for (k = 0; k < rec->nrefs; k++)
-			if (!rec->refs[k].resolved && rec->refs[k].text[0])
+		for (k = 0; k < rec->nrefs; k++) {
+			if (rec->refs[k].resolved || !rec->refs[k].text[0])
+				continue;
+			if (rec->refs[k].text[0] == '#')
+				npr++;
+			else
 				resolve_hex(&rec->refs[k], h, (gv_idx)i,
 					    warnings);
+		}
 	}
-	if (c->npend && count) {
+	if ((c->npend || npr) && count) {
 		stamp = calloc(count, sizeof(*stamp));
 		queue = malloc(count * sizeof(*queue));
-		if (!stamp || !queue) {
+		if (!stamp || !queue || keyset_build(&ks, c, n)) {
 			rc = gv_error_set(err, GV_ENOMEM, "out of memory");
 			goto done;
 		}
 	}
+	for (i = 0; npr && i < n; i++) {
+		crec *rec = c->rec[i] ? &c->recs[c->rec[i] - 1] : NULL;
+
+		for (k = 0; rec && k < rec->nrefs; k++) {
+			gv_ref *r = &rec->refs[k];
+			want w = { 0, 0 };
+
+			if (r->resolved || r->text[0] != '#')
+				continue;
+			w.pr = pr_of(r->text, strlen(r->text));
+			t = nearest_with(c, h, (gv_idx)i, &w, &ks, stamp,
+					 ++mark, queue);
+			if (t == GV_NONE) {
+				gv_history_hex(h, (gv_idx)i, hex);
+				gv_warnings_add_keyed(warnings, "unresolved-revert-pr",
+						hex, "a revert names a pull "
+						"request, and no ancestor "
+						"lands it (kept as written, "
+						"resolved: false), e.g. %s in "
+						"%.12s", r->text, hex);
+				continue;
+			}
+			r->commit = t;
+			r->resolved = 1;
+			gv_history_hex(h, t, r->text);
+		}
+	}
 	for (i = 0; i < c->npend; i++) {
 		pending *pd = &c->pend[i];
-		gv_ref *r = &c->recs[c->rec[pd->commit] - 1].refs[pd->ref];
+		want w = { pd->hash, 0 };
+		gv_ref *r;
 
-		if (r->resolved || pd->commit >= count)
+		if (pd->commit >= count)
 			continue;
-		t = nearest_with_subject(c, h, pd->commit, pd->hash, stamp,
-					 (uint32_t)i + 1, queue);
+		r = &c->recs[c->rec[pd->commit] - 1].refs[pd->ref];
+		if (r->resolved)
+			continue;
+		t = nearest_with(c, h, pd->commit, &w, &ks, stamp, ++mark,
+				 queue);
 		if (t == GV_NONE) {
 			gv_history_hex(h, pd->commit, hex);
 			gv_warnings_add_keyed(warnings, "unresolved-revert-subject", hex,
@@ -1254,11 +1513,16 @@ int gv_classes_resolve(gv_classes *c, const gv_history *h,
 		r->resolved = 1;
 		gv_history_hex(h, t, r->text);
 	}
+	if (drop_all_repeats(c, n)) {
+		rc = gv_error_set(err, GV_ENOMEM, "out of memory");
+		goto done;
+	}
 	if (c->limits)
 		gv_warnings_add_n(warnings, "rule-match-limit", c->limits,
 				  "a rule hit its match, depth or heap limit "
 				  "on a message and was skipped for it");
 done:
+	free(ks.slot);
 	free(stamp);
 	free(queue);
 	return rc;
@@ -1336,12 +1600,13 @@ int gv_classes_merge(gv_classes *c, gv_idx commit, int cat, int conf,
 
 /* ---- cache blobs ---- */
 
-/* Blob layout (version 1), integers little-endian:
+/* Blob layout (version 2), integers little-endian:
  *   u8 version, u32 labels, u32 packed confidences, u64 subject hash,
+ *   u64 title hash (a merge's, else 0), u32 the PR it lands (or 0),
  *   u16 nrefs, then per ref: u8 kind, u8 text length, text, u64 subject hash
  *   (0 unless the ref is a pending subject-only revert),
  *   u16 nids + (u16 length, bytes)..., the same for issues and rule ids. */
-#define BLOB_VERSION 1
+#define BLOB_VERSION 2
 
 static int put_le(gv_buf *b, uint64_t v, unsigned bytes)
 {
@@ -1378,6 +1643,7 @@ int gv_classes_blob(void *payload, gv_idx commit, gv_buf *out)
 	if (commit >= c->n)
 		return put_le(out, BLOB_VERSION, 1) || put_le(out, 0, 4) ||
 		       put_le(out, 0, 4) || put_le(out, 0, 8) ||
+		       put_le(out, 0, 8) || put_le(out, 0, 4) ||
 		       put_le(out, 0, 2) || put_le(out, 0, 2) ||
 		       put_le(out, 0, 2) || put_le(out, 0, 2) ? GV_ENOMEM : 0;
 	if (c->rec[commit])
@@ -1386,6 +1652,8 @@ int gv_classes_blob(void *payload, gv_idx commit, gv_buf *out)
 	rc = rc ? rc : put_le(out, c->labels[commit], 4);
 	rc = rc ? rc : put_le(out, c->conf[commit], 4);
 	rc = rc ? rc : put_le(out, c->subj[commit], 8);
+	rc = rc ? rc : put_le(out, c->ttl[commit], 8);
+	rc = rc ? rc : put_le(out, c->pr[commit], 4);
 	rc = rc ? rc : put_le(out, rec ? rec->nrefs : 0, 2);
 	for (i = 0; rec && i < rec->nrefs && !rc; i++) {
 		const gv_ref *r = &rec->refs[i];
@@ -1409,8 +1677,9 @@ int gv_classes_blob(void *payload, gv_idx commit, gv_buf *out)
 	return rc ? GV_ENOMEM : 0;
 }
 
-/* The fixed part: version, labels, confidences, subject hash, ref count. */
-#define BLOB_HEAD 19
+/* The fixed part: version, labels, confidences, subject and title hashes,
+ * PR, ref count. */
+#define BLOB_HEAD 31
 
 /* Little-endian loads, written so that compilers make each one load. */
 static uint16_t le16(const unsigned char *p)
@@ -1671,6 +1940,8 @@ static int restore_locked(gv_classes *c, gv_idx commit,
 	c->labels[commit] = le32(p + 1);
 	c->conf[commit] = le32(p + 5);
 	c->subj[commit] = le64(p + 9);
+	c->ttl[commit] = le64(p + 17);
+	c->pr[commit] = le32(p + 25);
 	c->rec[commit] = 0;
 	if (!(L->n[0] | L->n[1] | L->n[2] | L->n[3]))
 		return 0;

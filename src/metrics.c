@@ -1077,15 +1077,198 @@ static int push_commit(gv_metrics *m, size_t *n, size_t *cap, gv_idx c)
 	return 0;
 }
 
+/* Which links between security fixes hold (computed once, before the
+ * fixes are grouped): a culprit must be an ancestor of its fix and not
+ * newer than it, and a fix is not a fix of an id that a fix among its
+ * ancestors already names (a merge of the fixes, release notes, a revert
+ * or follow-up that cites them): such ids neither join vulnerabilities
+ * nor make the later commit a fix. */
+typedef struct vlinks {
+	size_t *cul_at;     /* per patch position, into cul; np + 1 entries */
+	gv_idx *cul;        /* the culprits that hold, per patch */
+	size_t ncul, culcap;
+	uint8_t *gone;      /* per patch position: every id it named is
+	                       fixed in its history, so it fixes nothing */
+} vlinks;
+
+/* Marks with `mark` every ancestor of `from` (and itself) whose
+ * generation is at least mingen: the ancestors that can be of interest
+ * and, pruned so, not the whole history. */
+static void mark_ancestors(calc *k, gv_idx from, uint32_t mingen,
+			   uint32_t *stamp, gv_idx *queue, uint32_t mark)
+{
+	size_t n = k->in->ncommits, head = 0, tail = 0;
+	uint32_t p;
+
+	queue[tail++] = from;
+	stamp[from] = mark;
+	while (head < tail) {
+		gv_idx t = queue[head++];
+		for (p = 0; p < k->in->commits[t].nparents; p++) {
+			gv_idx q = parent(k, t, p);
+			if (q >= n || stamp[q] == mark || k->gen[q] < mingen)
+				continue;
+			stamp[q] = mark;
+			queue[tail++] = q;
+		}
+	}
+}
+
+static int is_culprit_ref(const calc *k, const gv_ref *r, gv_idx fix)
+{
+	return r->resolved && r->commit < k->in->ncommits && r->commit != fix &&
+	       remediation_kind(r->kind);
+}
+
+/* The smallest generation among what patch i may be linked to: its
+ * culprits and the other fixes of its ids (run[t]..end[t] of ip). */
+static uint32_t link_mingen(calc *k, const gv_idx *patch, size_t i,
+			    const id_patch *ip, const size_t *by, size_t nby,
+			    const size_t *run, const size_t *end)
+{
+	uint32_t mg = UINT32_MAX;
+	gv_class_view v;
+	size_t t, u, r;
+
+	for (t = 0; t < nby; t++)
+		for (u = run[by[t]]; u < end[by[t]]; u++)
+			if (ip[u].patch != i && k->gen[patch[ip[u].patch]] < mg)
+				mg = k->gen[patch[ip[u].patch]];
+	view(k, patch[i], &v);
+	for (r = 0; r < v.nrefs; r++)
+		if (is_culprit_ref(k, &v.refs[r], patch[i]) &&
+		    k->gen[v.refs[r].commit] < mg)
+			mg = k->gen[v.refs[r].commit];
+	return mg;
+}
+
+/* Whether fix P, naming ip[mine[t]].id that a fix in its history names
+ * too, only cites it: P is a merge (of that fix, or a sync with a
+ * maintenance branch), or it names another id of the same kind (two CVE
+ * ids are two issues: release notes, a revert that lists what it undoes,
+ * a fix of a new issue that recalls an old one). A CVE and a GHSA id on
+ * one commit are more likely aliases of one issue, and stay joined. */
+static int summary(const calc *k, gv_idx P, const id_patch *ip,
+		   const size_t *mine, size_t nmine, size_t t)
+{
+	const char *x = ip[mine[t]].id, *dash = strchr(x, '-');
+	size_t len = dash ? (size_t)(dash - x) : strlen(x), u;
+
+	if (k->in->commits[P].nparents > 1)
+		return 1;
+	for (u = 0; u < nmine; u++)
+		if (u != t && !strncmp(ip[mine[u]].id, x, len) &&
+		    ip[mine[u]].id[len] == (dash ? '-' : '\0'))
+			return 1;
+	return 0;
+}
+
+/* Fills L and drops from ip[0..*nip) (sorted by id) the ids a fix's
+ * history already fixes. One pruned walk per fix that has culprits or
+ * shares an id: a few hundred walks on the largest histories. */
+static int vuln_links(calc *k, const gv_idx *patch, size_t np, id_patch *ip,
+		      size_t *nip, vlinks *L)
+{
+	size_t n = k->in->ncommits, i, t, u, o, r, *run = NULL, *end = NULL;
+	size_t *by_at = NULL, *by = NULL, *fill = NULL;
+	uint32_t *stamp = NULL, mark;
+	gv_idx *queue = NULL;
+	uint8_t *drop = NULL;
+	int error = GV_ENOMEM;
+
+	if (compute_gen(k) ||
+	    !(stamp = calloc(n ? n : 1, sizeof(*stamp))) ||
+	    !(queue = malloc((n ? n : 1) * sizeof(*queue))) ||
+	    !(run = malloc((*nip ? *nip : 1) * sizeof(*run))) ||
+	    !(end = malloc((*nip ? *nip : 1) * sizeof(*end))) ||
+	    !(by = malloc((*nip ? *nip : 1) * sizeof(*by))) ||
+	    !(drop = calloc(*nip ? *nip : 1, 1)) ||
+	    !(by_at = calloc(np + 1, sizeof(*by_at))) ||
+	    !(fill = calloc(np + 1, sizeof(*fill))) ||
+	    !(L->cul_at = calloc(np + 1, sizeof(*L->cul_at))) ||
+	    !(L->gone = calloc(np ? np : 1, 1)))
+		goto done;
+	/* run[t], end[t]: the entries of ip[t]'s id; by: entries per patch */
+	for (t = 0; t < *nip; t++) {
+		run[t] = t && !strcmp(ip[t].id, ip[t - 1].id) ? run[t - 1] : t;
+		by_at[ip[t].patch + 1]++;
+	}
+	for (t = *nip; t-- > 0;)
+		end[t] = t + 1 < *nip && run[t + 1] == run[t] ? end[t + 1] : t + 1;
+	for (i = 0; i < np; i++)
+		fill[i + 1] = by_at[i + 1] += by_at[i];
+	for (t = 0; t < *nip; t++)
+		by[fill[ip[t].patch]++] = t;
+	for (i = 0; i < np; i++) {
+		gv_idx P = patch[i];
+		const size_t *mine = by + by_at[i];
+		size_t nmine = by_at[i + 1] - by_at[i], kept = 0;
+		uint32_t mg = link_mingen(k, patch, i, ip, mine, nmine, run, end);
+		gv_class_view v;
+
+		mark = (uint32_t)i + 1;
+		if (mg < k->gen[P])
+			mark_ancestors(k, P, mg, stamp, queue, mark);
+		L->cul_at[i] = L->ncul;
+		view(k, P, &v);
+		for (r = 0; r < v.nrefs; r++) {
+			gv_idx c = v.refs[r].commit;
+			if (!is_culprit_ref(k, &v.refs[r], P))
+				continue;
+			if (stamp[c] == mark && k->in->commits[c].commit_time <=
+						    k->in->commits[P].commit_time) {
+				if (gv_grow((void **)&L->cul, &L->culcap,
+					    L->ncul + 1, sizeof(*L->cul)))
+					goto done;
+				L->cul[L->ncul++] = c;
+				continue;
+			}
+			if (!k->m->security.dropped_culprits++) {
+				k->m->security.dropped_fix = P;
+				k->m->security.dropped_culprit = c;
+			}
+		}
+		for (t = 0; t < nmine; t++)
+			for (u = run[mine[t]]; u < end[mine[t]]; u++)
+				if (ip[u].patch != i &&
+				    stamp[patch[ip[u].patch]] == mark)
+					drop[mine[t]] = 1;
+		for (t = 0; t < nmine; t++) {
+			if (drop[mine[t]] && !summary(k, P, ip, mine, nmine, t))
+				drop[mine[t]] = 0;
+			kept += !drop[mine[t]];
+		}
+		L->gone[i] = nmine && !kept;
+	}
+	L->cul_at[np] = L->ncul;
+	for (t = o = 0; t < *nip; t++)
+		if (!drop[t])
+			ip[o++] = ip[t];
+	*nip = o;
+	error = 0;
+done:
+	free(stamp);
+	free(queue);
+	free(run);
+	free(end);
+	free(by);
+	free(drop);
+	free(by_at);
+	free(fill);
+	return error;
+}
+
 /* Fills one vulnerability from its fixes patch[g[0..ng)], whose ids are
- * ids[0..nids) (sorted, duplicates allowed). */
+ * ids[0..nids) (sorted, duplicates allowed), with the culprits that hold
+ * (L). */
 static int vulnerability(calc *k, gv_vuln *vu, const gv_idx *patch,
 			 const grp *g, size_t ng, const id_patch *ids,
-			 size_t nids, size_t *nvid, size_t *ncom, size_t *comcap)
+			 size_t nids, const vlinks *L, size_t *nvid,
+			 size_t *ncom, size_t *comcap)
 {
 	gv_metrics *m = k->m;
 	const gv_release *list = k->in->releases;
-	size_t n = k->in->ncommits, t, r, o;
+	size_t t, r, o;
 	gv_idx *cu;
 
 	vu->introduced = vu->fixed = GV_NONE;
@@ -1104,16 +1287,10 @@ static int vulnerability(calc *k, gv_vuln *vu, const gv_idx *patch,
 	}
 	vu->nfixes = *ncom - vu->fixes_at;
 	vu->culprits_at = *ncom;
-	for (t = 0; t < ng; t++) {
-		gv_class_view v;
-		view(k, patch[g[t].pos], &v);
-		for (r = 0; r < v.nrefs; r++)
-			if (v.refs[r].resolved && v.refs[r].commit < n &&
-			    v.refs[r].commit != patch[g[t].pos] &&
-			    remediation_kind(v.refs[r].kind) &&
-			    push_commit(m, ncom, comcap, v.refs[r].commit))
+	for (t = 0; t < ng; t++)
+		for (r = L->cul_at[g[t].pos]; r < L->cul_at[g[t].pos + 1]; r++)
+			if (push_commit(m, ncom, comcap, L->cul[r]))
 				return GV_ENOMEM;
-	}
 	cu = m->vuln_commits + vu->culprits_at;
 	if (*ncom - vu->culprits_at > 1)
 		qsort(cu, *ncom - vu->culprits_at, sizeof(gv_idx), cmp_u32);
@@ -1129,6 +1306,15 @@ static int vulnerability(calc *k, gv_vuln *vu, const gv_idx *patch,
 		if (cr != GV_NONE && (vu->introduced == GV_NONE || cr < vu->introduced))
 			vu->introduced = cr;
 	}
+	/* Each culprit is an ancestor of its own fix, but another fix of the
+	 * same vulnerability (a backport) may ship first: a vulnerability
+	 * fixed before it was introduced is no exposure to report. */
+	if (vu->introduced != GV_NONE && vu->fixed != GV_NONE &&
+	    list[vu->introduced].time > list[vu->fixed].time) {
+		if (!m->security.late_introduced++)
+			m->security.late_fix = m->vuln_commits[vu->fixes_at];
+		vu->introduced = GV_NONE;
+	}
 	if (vu->introduced != GV_NONE && vu->fixed != GV_NONE) {
 		vu->has_exposure = 1;
 		vu->exposure_s = clamp0(list[vu->fixed].time - list[vu->introduced].time);
@@ -1138,7 +1324,9 @@ static int vulnerability(calc *k, gv_vuln *vu, const gv_idx *patch,
 
 /* Security fixes in scope: counts, fix to release, and vulnerabilities:
  * fixes that share an id are one vulnerability (an OSV record puts its id
- * and aliases on each of its fixes), a fix without an id is its own. */
+ * and aliases on each of its fixes, a message names its ids together), a
+ * fix without an id is its own; ids a fix's history already fixes do not
+ * count (vuln_links). */
 static int security(calc *k)
 {
 	gv_metrics *m = k->m;
@@ -1150,8 +1338,12 @@ static int security(calc *k)
 	size_t *up = NULL;
 	grp *g = NULL;
 	int64_t *ftr = NULL, *exp = NULL;
+	vlinks L;
 	int error = GV_ENOMEM;
 
+	memset(&L, 0, sizeof(L));
+	m->security.dropped_fix = m->security.dropped_culprit = GV_NONE;
+	m->security.late_fix = GV_NONE;
 	if (!(patch = malloc((n ? n : 1) * sizeof(*patch))))
 		goto done;
 	for (i = 0; i < n; i++)
@@ -1192,19 +1384,23 @@ static int security(calc *k)
 	if (!(m->security.ids = malloc((nip ? nip : 1) * sizeof(char *))) ||
 	    !(m->vuln_ids = malloc((nip ? nip : 1) * sizeof(char *))))
 		goto done;
-	for (i = 0; i < nip; i++) {
-		if (i && !strcmp(ip[i].id, ip[i - 1].id)) {
+	/* every id seen, also those vuln_links drops from a later fix */
+	for (i = 0; i < nip; i++)
+		if (!i || strcmp(ip[i].id, ip[i - 1].id))
+			m->security.ids[nids++] = ip[i].id;
+	m->security.nids = nids;
+	if (vuln_links(k, patch, np, ip, &nip, &L))
+		goto done;
+	for (i = 1; i < nip; i++) {
+		if (!strcmp(ip[i].id, ip[i - 1].id)) {
 			/* the smaller root wins: a group's root is its oldest
 			 * fix */
 			size_t a = uf_find(up, ip[i].patch),
 			       b = uf_find(up, ip[i - 1].patch);
 			if (a != b)
 				up[a > b ? a : b] = a > b ? b : a;
-		} else {
-			m->security.ids[nids++] = ip[i].id;
 		}
 	}
-	m->security.nids = nids;
 	for (i = 0; i < nip; i++)
 		ip[i].patch = uf_find(up, ip[i].patch);
 	if (nip > 1)
@@ -1220,12 +1416,15 @@ static int security(calc *k)
 		size_t t0;
 		for (j = i; j < np && g[j].root == g[i].root; j++)
 			;
+		/* a fix of nothing has no ids left, so it is alone */
+		if (j - i == 1 && L.gone[g[i].pos])
+			continue;
 		while (t < nip && ip[t].patch < g[i].root)
 			t++;
 		for (t0 = t; t < nip && ip[t].patch == g[i].root; t++)
 			;
 		if (vulnerability(k, &m->security.vulns[m->security.nvulns], patch,
-				  g + i, j - i, ip + t0, t - t0, &nvid, &ncom,
+				  g + i, j - i, ip + t0, t - t0, &L, &nvid, &ncom,
 				  &comcap))
 			goto done;
 		if (m->security.vulns[m->security.nvulns].has_exposure)
@@ -1241,6 +1440,9 @@ done:
 	free(g);
 	free(ftr);
 	free(exp);
+	free(L.cul_at);
+	free(L.cul);
+	free(L.gone);
 	return error;
 }
 

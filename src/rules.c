@@ -83,6 +83,20 @@ size_t gv_rules_start(const gv_rule *r, const char *s, size_t len)
 		return 0;
 	while (i < len && s[i] == '\n')
 		i++;
+	/* GitHub's revert button merges as `Merge pull request #N from
+	 * o/revert-M-...` with the quoted title as the first body line: that
+	 * line is the quote then, and the merge line names only branches. */
+	if (len - i > 20 && !memcmp(s + i, "Merge pull request #", 20) &&
+	    (nl = memchr(s + i, '\n', len - i))) {
+		size_t j = (size_t)(nl - s) + 1;
+
+		while (j < len && (s[j] == '\n' || s[j] == ' ' ||
+				   s[j] == '\t' || s[j] == '\r'))
+			j++;
+		if ((len - j > 8 && !memcmp(s + j, "Revert \"", 8)) ||
+		    (len - j > 9 && !memcmp(s + j, "Reapply \"", 9)))
+			i = j;
+	}
 	if (!((len - i > 8 && !memcmp(s + i, "Revert \"", 8)) ||
 	      (len - i > 9 && !memcmp(s + i, "Reapply \"", 9))))
 		return 0;
@@ -445,10 +459,15 @@ static int set_captures(parser *p, const char *v, size_t n, unsigned line,
 			   (k = ref_kind_from(v + i + 8, j - i - 8)) >= 0) {
 			cap.type = GV_CAP_SUBJECT;
 			cap.kind = (uint8_t)k;
+		} else if (j - i > 5 && !memcmp(v + i, "pull:", 5) &&
+			   (k = ref_kind_from(v + i + 5, j - i - 5)) >= 0) {
+			cap.type = GV_CAP_PULL;
+			cap.kind = (uint8_t)k;
 		} else {
 			return perr(p, line, col + (unsigned)i,
 				    "unknown capture '%.*s' (expected "
-				    "ref:<kind>, subject:<kind>, reapply, id, "
+				    "ref:<kind>, subject:<kind>, pull:<kind>, "
+				    "reapply, id, "
 				    "issue or -; kinds: revert, fixes, "
 				    "follow-up, backport, advisory)",
 				    (int)(j - i), v + i);
@@ -647,9 +666,11 @@ static int finish_rule(parser *p)
 		return perr(p, r->line, 1, "rule '%s': missing required key "
 			    "'confidence'", r->id);
 	if (r->skip_revert && r->field != GV_FIELD_MESSAGE &&
-	    r->field != GV_FIELD_SUBJECT && r->field != GV_FIELD_TITLE)
+	    r->field != GV_FIELD_SUBJECT && r->field != GV_FIELD_TITLE &&
+	    r->field != GV_FIELD_BODY)
 		return perr(p, r->line, 1, "rule '%s': 'skip = revert-subject' "
-			    "needs field message, subject or title", r->id);
+			    "needs field message, subject, title or body",
+			    r->id);
 	if (r->veto && r->ncaps)
 		return perr(p, r->caps_line, r->caps_col, "rule '%s': a 'not' "
 			    "rule captures nothing", r->id);

@@ -41,12 +41,15 @@ enum gv_cap_type {
 	GV_CAP_REAPPLY,   /* X of `Reapply "X"`: the target's subject is
 	                     `Revert "X"` */
 	GV_CAP_ID,        /* a vulnerability id, stored upper case */
-	GV_CAP_ISSUE      /* an issue reference, stored as written */
+	GV_CAP_ISSUE,     /* an issue reference, stored as written */
+	GV_CAP_PULL       /* a pull request number (`#M`, `owner/repo#M`,
+	                     `M`), also an issue: the target is the PR's
+	                     merge or squash commit; kind in gv_cap.kind */
 };
 
 typedef struct gv_cap {
 	uint8_t type;     /* enum gv_cap_type */
-	uint8_t kind;     /* enum gv_ref_kind for REF and SUBJECT */
+	uint8_t kind;     /* enum gv_ref_kind for REF, SUBJECT and PULL */
 } gv_cap;
 
 /* The category of a rule that labels nothing and only records what it

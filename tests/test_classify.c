@@ -181,6 +181,41 @@ Test(classify, quoted_subject_of_a_revert_is_not_read_as_a_fix_or_cve)
 	cr_assert_eq(v.nids + v.nissues, 0);
 }
 
+/* GitHub's revert button on a pull request merged with a merge commit:
+ * the revert PR's merge names the PR twice (branch, `Reverts` line) and
+ * quotes its title on the first body line. A quoted title is another
+ * commit's: no fix and no CVE of this one. */
+Test(classify, github_revert_merge_is_a_revert_of_the_pull_request_only)
+{
+	classify("Merge pull request #9 from octo/revert-7-fix-crash\n\n"
+		 "Revert \"Fix crash in the parser (CVE-2024-1234)\"\n\n"
+		 "Reverts octo/widgets#7\n");
+	cr_assert_eq(v.labels, GV_LABEL(GV_CAT_REVERT));
+	cr_assert_eq(v.nids, 0);
+	cr_assert(has_rule("revert-github-merge"));
+	cr_assert(has_rule("revert-github-body"));
+	cr_assert(has_rule("revert-subject"));
+	/* the PR (once: branch and body name the same) and the title */
+	cr_assert_eq(v.nrefs, 2);
+	cr_assert_eq(v.refs[0].kind, GV_REF_REVERT);
+	cr_assert_eq(v.refs[1].kind, GV_REF_REVERT);
+	cr_assert_str_eq(v.refs[0].text, "");     /* revert-subject first */
+	cr_assert_str_eq(v.refs[1].text, "#7");
+	/* the issues as written */
+	cr_assert_eq(v.nissues, 2);
+}
+
+Test(classify, quoted_title_of_a_revert_merge_fires_no_fix_rule)
+{
+	classify("Merge pull request #31 from octo/revert-30-fix-leak\n\n"
+		 "Revert \"fix: plug a memory leak and a buffer overflow\"\n");
+	cr_assert_eq(v.labels, GV_LABEL(GV_CAT_REVERT));
+	/* the same title unquoted is a fix */
+	classify("Merge pull request #30 from octo/fix-leak\n\n"
+		 "fix: plug a memory leak and a buffer overflow\n");
+	cr_assert(has_label(GV_CAT_FIX));
+}
+
 /* ---- fixes ---- */
 
 Test(classify, fixes_trailer_with_eight_hex_digits)
@@ -1089,6 +1124,71 @@ Test(resolve, subject_revert_follows_first_parent_first)
 	cr_assert_eq(v.refs[0].commit, idx_of("HEAD~1^1"));
 }
 
+/* GitHub's revert button on PR #7 (merged with a merge commit titled
+ * "Add the widget"): branch revert-7-feature with the commit
+ * `Revert "Add the widget"`, merged as PR #9. Both resolve to #7's merge,
+ * the culprit being the merge itself. */
+Test(resolve, github_revert_merge_and_its_commit_resolve_to_the_pr_merge)
+{
+	load_repo("c 'base' 2024-01-01T00:00:00Z\n"
+		  "git checkout -q -b feature\n"
+		  "c 'widget: first cut' 2024-01-02T00:00:00Z\n"
+		  "git checkout -q main\n"
+		  "m feature 2024-01-03T00:00:00Z 'Merge pull request #7 from "
+		  "octo/feature\n\nAdd the widget'\n"
+		  "git checkout -q -b revert-7-feature\n"
+		  "c 'Revert \"Add the widget\"' 2024-01-04T00:00:00Z\n"
+		  "git checkout -q main\n"
+		  "m revert-7-feature 2024-01-05T00:00:00Z 'Merge pull request "
+		  "#9 from octo/revert-7-feature\n\nRevert \"Add the widget\"\n\n"
+		  "Reverts octo/widgets#7'\n");
+	/* the merge of #9: one ref (PR and title agree) to #7's merge */
+	view_of("HEAD");
+	cr_assert_eq(v.labels, GV_LABEL(GV_CAT_REVERT));
+	cr_assert_eq(v.nrefs, 1);
+	cr_assert_eq(v.refs[0].kind, GV_REF_REVERT);
+	cr_assert_eq(v.refs[0].resolved, 1);
+	cr_assert_eq(v.refs[0].commit, idx_of("HEAD^1"));
+	/* its commit quotes the PR title, the first body line of #7's
+	 * merge, which no commit has as its subject */
+	view_of("HEAD^2");
+	cr_assert_eq(v.labels, GV_LABEL(GV_CAT_REVERT));
+	cr_assert_eq(v.nrefs, 1);
+	cr_assert_eq(v.refs[0].resolved, 1);
+	cr_assert_eq(v.refs[0].commit, idx_of("HEAD^1"));
+	cr_assert_eq(warns.count, 0, "%s", warns.count ?
+		     warns.items[0].message : "");
+}
+
+/* Squash merges: `Reverts owner/repo#M` in a revert's body and a branch
+ * revert-M name the commit whose subject ends in (#M); a PR that no
+ * ancestor lands stays as written, counted. */
+Test(resolve, github_pull_request_refs_find_the_squash_commit)
+{
+	load_repo("c 'Add bar (#12)' 2024-01-01T00:00:00Z\n"
+		  "c 'Add baz (#120)' 2024-01-02T00:00:00Z\n"
+		  "c 'Undo bar (#13)\n\nReverts octo/widgets#12' "
+		  "2024-01-03T00:00:00Z\n"
+		  "git checkout -q -b revert-12-bar\n"
+		  "c 'Drop bar again' 2024-01-04T00:00:00Z\n"
+		  "git checkout -q main\n"
+		  "m revert-12-bar 2024-01-05T00:00:00Z 'Merge pull request #14 "
+		  "from octo/revert-12-bar'\n"
+		  "c 'Merge pull request #15 from octo/revert-99-x' "
+		  "2024-01-06T00:00:00Z\n");
+	view_of("HEAD~2");
+	cr_assert_eq(v.labels, GV_LABEL(GV_CAT_REVERT));
+	cr_assert_eq(v.refs[0].resolved, 1);
+	cr_assert_eq(v.refs[0].commit, idx_of("HEAD~4"));
+	view_of("HEAD~1");
+	cr_assert_eq(v.refs[0].resolved, 1);
+	cr_assert_eq(v.refs[0].commit, idx_of("HEAD~4"));
+	view_of("HEAD");
+	cr_assert_eq(v.refs[0].resolved, 0);
+	cr_assert_str_eq(v.refs[0].text, "#99");
+	cr_assert_eq(warning_count("unresolved-revert-pr"), 1);
+}
+
 Test(resolve, reverts_of_reverts_point_at_the_revert_they_undo)
 {
 	load_repo("c 'Add foo' 2024-01-01T00:00:00Z\n"
@@ -1223,7 +1323,8 @@ Test(classify, blob_round_trip_restores_the_same_classification)
 }
 
 /* Blobs written by hand, in the layout classify.c documents: u8 version,
- * u32 labels, u32 confidences, u64 subject hash, u16 refs (u8 kind, u8 text
+ * u32 labels, u32 confidences, u64 subject hash, u64 title hash, u32 PR,
+ * u16 refs (u8 kind, u8 text
  * length, text, u64 subject hash), then u16-counted u16-length strings for
  * ids, issues and rule ids. */
 static void put_le(gv_buf *b, uint64_t val, unsigned bytes)
@@ -1239,10 +1340,12 @@ static void put_le(gv_buf *b, uint64_t val, unsigned bytes)
 static void put_head(gv_buf *b, uint32_t labels, uint32_t conf,
 		     uint64_t subj, unsigned nrefs)
 {
-	put_le(b, 1, 1);
+	put_le(b, 2, 1);
 	put_le(b, labels, 4);
 	put_le(b, conf, 4);
 	put_le(b, subj, 8);
+	put_le(b, 0, 8);
+	put_le(b, 0, 4);
 	put_le(b, nrefs, 2);
 }
 
@@ -1486,7 +1589,9 @@ Test(classify, two_threads_restore_into_one_table)
 	gv_buf_free(&blob);
 }
 
-Test(resolve, restored_subject_revert_still_resolves)
+/* Restored from blobs, a table still knows subjects, merge titles and the
+ * PRs commits land. */
+Test(resolve, restored_subject_title_and_pull_request_reverts_still_resolve)
 {
 	gv_classes *back = NULL;
 	gv_history_opts o;
@@ -1495,7 +1600,15 @@ Test(resolve, restored_subject_revert_still_resolves)
 	size_t i, n;
 
 	load_repo("c 'Add foo (#1)' 2024-01-01T00:00:00Z\n"
-		  "c 'Revert \"Add foo (#1)\"' 2024-01-02T00:00:00Z\n");
+		  "git checkout -q -b feature\n"
+		  "c 'bar work' 2024-01-02T00:00:00Z\n"
+		  "git checkout -q main\n"
+		  "m feature 2024-01-03T00:00:00Z 'Merge pull request #2 from "
+		  "octo/feature\n\nAdd bar'\n"
+		  "c 'Revert \"Add bar\"' 2024-01-04T00:00:00Z\n"
+		  "c 'Merge pull request #3 from octo/revert-2-feature' "
+		  "2024-01-05T00:00:00Z\n"
+		  "c 'Revert \"Add foo (#1)\"' 2024-01-06T00:00:00Z\n");
 	/* A second run restores every commit from blobs written before
 	 * resolution... of a fresh table, as the cache does. */
 	gv_classes_free(cls);
@@ -1522,7 +1635,14 @@ Test(resolve, restored_subject_revert_still_resolves)
 	gv_classes_get(back, idx_of("HEAD"), &v);
 	cr_assert_eq(v.labels, GV_LABEL(GV_CAT_REVERT));
 	cr_assert_eq(v.refs[0].resolved, 1);
-	cr_assert_eq(v.refs[0].commit, idx_of("HEAD~1"));
+	cr_assert_eq(v.refs[0].commit, idx_of("HEAD~4"));
+	/* the PR #2 and the merge titled "Add bar" */
+	gv_classes_get(back, idx_of("HEAD~1"), &v);
+	cr_assert_eq(v.refs[0].resolved, 1);
+	cr_assert_eq(v.refs[0].commit, idx_of("HEAD~3"));
+	gv_classes_get(back, idx_of("HEAD~2"), &v);
+	cr_assert_eq(v.refs[0].resolved, 1);
+	cr_assert_eq(v.refs[0].commit, idx_of("HEAD~3"));
 	gv_buf_free(&blob);
 	gv_classes_free(back);
 }

@@ -206,6 +206,65 @@ Test(e2e_metrics, release_failed_by_a_revert)
 	expect_failure(f, 1, "x-A", "x-FA", "fixes", 0);
 }
 
+/* GitHub's revert button: PR #7 merged with a merge commit, shipped in
+ * v1.0; PR #9 from branch revert-7-widget (its commit quotes #7's title)
+ * merged two days later, shipped in v1.1. The culprit is #7's merge
+ * itself, the remediation #9's merge, found through the PR number (the
+ * commit of the revert branch names the same merge: one failure per pair,
+ * both listed). */
+Test(e2e_metrics, release_failed_by_a_github_revert_merge)
+{
+	repo = fx_repo_new(
+		"c 'base' 2024-01-01T00:00:00Z\n"
+		"git checkout -q -b widget\n"
+		"c 'widget: first cut' 2024-01-02T00:00:00Z\n"
+		"git checkout -q main\n"
+		"m widget 2024-01-03T00:00:00Z 'Merge pull request #7 from "
+		"octo/widget\n\nAdd the widget'; lt x-M7\n"
+		"at v1.0 2024-01-04T00:00:00Z\n"
+		"git checkout -q -b revert-7-widget\n"
+		"c 'Revert \"Add the widget\"' 2024-01-05T00:00:00Z; lt x-RC\n"
+		"git checkout -q main\n"
+		"m revert-7-widget 2024-01-06T00:00:00Z 'Merge pull request #9 "
+		"from octo/revert-7-widget\n\nRevert \"Add the widget\"\n\n"
+		"Reverts octo/widgets#7'; lt x-M9\n"
+		"at v1.1 2024-01-07T00:00:00Z\n");
+	const cJSON *doc = gv_json(repo->path, "--format", "json");
+	/* by remediation time: the revert commit (Jan 5), then #9's merge
+	 * (Jan 6); both urgent reverts of #7's merge */
+	const cJSON *f = failures_of(doc, "v1.0", 2);
+	expect_failure(f, 0, "x-M7", "x-RC", "revert", 1);
+	expect_failure(f, 1, "x-M7", "x-M9", "revert", 1);
+	/* v1.0 failed, v1.1 did not: 1 of 2 */
+	expect_stat(doc, "metrics.change_failure_rate.failed", 1);
+	/* the quoted title ("Add the widget") is no fix */
+	expect_stat(doc, "counts.fixes", 0);
+}
+
+/* A security fix whose Fixes: names a commit of another branch: the pair
+ * is not used (no culprit, no exposure) and is counted in a warning. */
+Test(e2e_metrics, vulnerability_culprit_on_another_branch_is_dropped)
+{
+	repo = fx_repo_new(HELPERS
+		"c 'base' 2024-01-01T00:00:00Z\n"
+		"at v1.0 2024-01-02T00:00:00Z\n"
+		"git checkout -q -b side\n"
+		"c 'add x' 2024-01-03T00:00:00Z; lt x-X\n"
+		"git checkout -q main\n"
+		"fixes 'Bound the copy (CVE-2024-1234)' $(git rev-parse x-X) "
+		"'add x' 2024-01-04T00:00:00Z\n"
+		"at v1.1 2024-01-05T00:00:00Z\n");
+	const cJSON *doc = gv_json(repo->path, "--all", "--format", "json");
+	const cJSON *v = fx_get(doc, "metrics.security.vulnerabilities.0");
+	cr_assert_not_null(v);
+	cr_expect_eq(cJSON_GetArraySize(fx_get(v, "culprits")), 0);
+	cr_expect(fx_is_null(v, "introduced"));
+	cr_expect(fx_is_null(v, "exposure_s"));
+	const cJSON *w = fx_find(doc, "warnings", "code", "vuln-culprit-dropped");
+	cr_assert_not_null(w, "no vuln-culprit-dropped warning");
+	expect_stat(w, "count", 1);
+}
+
 Test(e2e_metrics, release_failed_by_a_fix_in_a_hotfix_release)
 {
 	const cJSON *doc = failures_report();

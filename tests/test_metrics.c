@@ -21,7 +21,7 @@ static uint32_t L[MAXC];
 static uint32_t LOW[MAXC];    /* labels of L classified at low confidence */
 static gv_ref R[MAXC][4];
 static size_t NR[MAXC];
-static const char *IDS[MAXC][4];
+static const char *IDS[MAXC][8];
 static size_t NI[MAXC];
 static const char *RULES[MAXC][4];
 static size_t NRULES[MAXC];
@@ -533,6 +533,168 @@ Test(metrics, vulnerabilities_merge_through_shared_ids)
 	cr_expect_eq(nfail(m, 0), 1);
 	cr_expect(m->failures[0].urgent);
 	cr_expect_eq(m->failures[0].kind, GV_REF_ADVISORY);
+}
+
+/* git's case: fixes of seven CVEs on a topic branch, each naming its own,
+ * and the merge of the topic naming all seven. The merge is no fix of
+ * them (its second parent's history fixes them) and joins nothing. */
+Test(metrics, vulnerabilities_a_merge_naming_seven_cves_joins_none)
+{
+	static const char *const cve[7] = {
+		"CVE-2024-0001", "CVE-2024-0002", "CVE-2024-0003",
+		"CVE-2024-0004", "CVE-2024-0005", "CVE-2024-0006",
+		"CVE-2024-0007"
+	};
+	gv_metrics_opts o;
+	const gv_metrics *m;
+	gv_idx c0, u, w, f[7], mg, prev;
+	size_t i, j;
+
+	c0 = commit(0, 0, N, N);
+	release("v1", c0, 1);                /* release 0 */
+	u = commit(2, 0, c0, N);             /* the culprit of CVE-1 */
+	release("v2", u, 4);                 /* release 1 */
+	w = commit(5, 0, u, N);              /* main goes on */
+	for (i = 0, prev = u; i < 7; i++) {  /* the topic: days 10..16 */
+		f[i] = prev = commit(10 + (double)i, SEC, prev, N);
+		vid(f[i], cve[i]);
+	}
+	ref(f[0], u, GV_REF_FIXES);
+	mg = commit(20, SEC, w, f[6]);       /* "Merge ... fixes CVE-1..7" */
+	for (i = 0; i < 7; i++)
+		vid(mg, cve[i]);
+	ref(mg, u, GV_REF_FIXES);            /* its culprits do not count */
+	release("v3", mg, 21);               /* release 2 */
+	opts_init(&o);
+	m = run(&o);
+
+	/* 8 patches: the seven fixes and the merge; 7 distinct ids */
+	cr_expect_eq(m->security.patches, 8);
+	cr_expect_eq(m->security.nids, 7);
+	/* seven vulnerabilities, one per CVE, oldest fix first, each fixed
+	 * by its own commit only */
+	cr_assert_eq(m->security.nvulns, 7);
+	for (i = 0; i < 7; i++) {
+		const gv_vuln *v = &m->security.vulns[i];
+		cr_assert_eq(v->nids, 1);
+		cr_expect_str_eq(m->vuln_ids[v->ids_at], cve[i]);
+		cr_assert_eq(v->nfixes, 1);
+		cr_expect_eq(m->vuln_commits[v->fixes_at], f[i]);
+		for (j = 0; j < v->nfixes; j++)
+			cr_expect_neq(m->vuln_commits[v->fixes_at + j], mg);
+		cr_expect_eq(v->fixed, 2);
+		cr_expect(v->introduced == N || v->introduced <= v->fixed);
+	}
+	/* CVE-1: culprit u, introduced v2 (day 4), fixed v3 (day 21):
+	 * 17 days; the others have no culprit: no exposure */
+	cr_expect_eq(m->security.vulns[0].nculprits, 1);
+	cr_expect_eq(m->security.vulns[0].introduced, 1);
+	cr_expect_eq(m->security.vulns[0].exposure_s, 17 * DAY);
+	for (i = 1; i < 7; i++)
+		cr_expect_not(m->security.vulns[i].has_exposure);
+	cr_expect_eq(m->security.exposure.samples, 1);
+	cr_expect_eq(m->security.exposure.median_s, 17 * DAY);
+	cr_expect_eq(m->security.dropped_culprits, 0);
+}
+
+/* A culprit must be an older ancestor of its fix: one on another branch
+ * and one that descends from the fix are dropped, counted, never used. */
+Test(metrics, vulnerability_culprit_not_an_older_ancestor_is_dropped)
+{
+	gv_metrics_opts o;
+	const gv_metrics *m;
+	gv_idx c0, y, a, fx, d;
+
+	c0 = commit(0, 0, N, N);
+	release("v1", c0, 1);                /* release 0 */
+	y = commit(2, 0, c0, N);             /* a side branch */
+	release("v1.1", y, 2.5);             /* release 1 */
+	a = commit(3, 0, c0, N);             /* the real culprit */
+	fx = commit(4, SEC, a, N);
+	vid(fx, "CVE-2024-0100");
+	d = commit(5, 0, fx, N);             /* after the fix */
+	ref(fx, y, GV_REF_FIXES);
+	ref(fx, d, GV_REF_FIXES);
+	ref(fx, a, GV_REF_FIXES);
+	release("v2", d, 6);                 /* release 2 */
+	opts_init(&o);
+	m = run(&o);
+
+	cr_assert_eq(m->security.nvulns, 1);
+	/* y (not an ancestor) and d (newer, a descendant) dropped */
+	cr_expect_eq(m->security.dropped_culprits, 2);
+	cr_expect_eq(m->security.dropped_fix, fx);
+	cr_expect_eq(m->security.dropped_culprit, y);
+	cr_assert_eq(m->security.vulns[0].nculprits, 1);
+	cr_expect_eq(m->vuln_commits[m->security.vulns[0].culprits_at], a);
+	/* a and fx both first ship in v2: introduced = fixed = 2, 0 s (with
+	 * y it would have been v1.1 .. v2, 3.5 days) */
+	cr_expect_eq(m->security.vulns[0].introduced, 2);
+	cr_expect_eq(m->security.vulns[0].fixed, 2);
+	cr_expect_eq(m->security.vulns[0].exposure_s, 0);
+}
+
+/* A backport ships before the main line's culprit is released: the
+ * vulnerability would be fixed before it was introduced, so introduced
+ * and exposure are unknown, and that is counted. */
+Test(metrics, vulnerability_fixed_before_its_culprit_shipped_has_no_exposure)
+{
+	gv_metrics_opts o;
+	const gv_metrics *m;
+	gv_idx c0, b, cu, fx;
+
+	c0 = commit(0, 0, N, N);
+	release("v1", c0, 1);                /* release 0 */
+	b = commit(5, SEC, c0, N);           /* the backport on maint */
+	vid(b, "CVE-2024-0200");
+	release("v1.1", b, 7);               /* release 1 */
+	cu = commit(3, 0, c0, N);            /* main: the culprit */
+	fx = commit(6, SEC, cu, N);
+	vid(fx, "CVE-2024-0200");
+	ref(fx, cu, GV_REF_FIXES);
+	release("v2", fx, 10);               /* release 2 */
+	opts_init(&o);
+	m = run(&o);
+
+	/* one vulnerability (one id) fixed first in v1.1 (1); its culprit
+	 * first ships in v2 (2) > 1: introduced unknown */
+	cr_assert_eq(m->security.nvulns, 1);
+	cr_expect_eq(m->security.vulns[0].nfixes, 2);
+	cr_expect_eq(m->security.vulns[0].fixed, 1);
+	cr_expect_eq(m->security.vulns[0].introduced, N);
+	cr_expect_not(m->security.vulns[0].has_exposure);
+	cr_expect_eq(m->security.late_introduced, 1);
+	cr_expect_eq(m->security.exposure.samples, 0);
+}
+
+/* A later commit that fixes a new CVE and recalls an old one fixed in its
+ * history names two issues, not one: they stay apart. A CVE with its GHSA
+ * on one commit are aliases and join. */
+Test(metrics, vulnerabilities_an_old_cve_recalled_by_a_new_fix_joins_nothing)
+{
+	gv_metrics_opts o;
+	const gv_metrics *m;
+	gv_idx c0, a, b, c;
+
+	c0 = commit(0, 0, N, N);
+	a = commit(1, SEC, c0, N);
+	vid(a, "CVE-2019-0001");
+	b = commit(2, SEC, a, N);            /* "extends the fix of -0001" */
+	vid(b, "CVE-2019-0001");
+	vid(b, "CVE-2021-0002");
+	c = commit(3, SEC, b, N);            /* "addresses CVE-2021-0002" */
+	vid(c, "CVE-2021-0002");
+	vid(c, "GHSA-aaaa-bbbb-cccc");
+	opts_init(&o);
+	m = run(&o);
+
+	/* {CVE-2019-0001: a}, {CVE-2021-0002, GHSA: b, c}: c's CVE is
+	 * fixed in its history by b but it names no other CVE */
+	cr_assert_eq(m->security.nvulns, 2);
+	cr_expect_eq(m->security.vulns[0].nids, 1);
+	cr_expect_eq(m->security.vulns[0].nfixes, 1);
+	cr_expect_eq(m->security.vulns[1].nids, 2);
+	cr_expect_eq(m->security.vulns[1].nfixes, 2);
 }
 
 /* ---- whose changes ---- */

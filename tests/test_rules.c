@@ -195,7 +195,7 @@ Test(rules, key_outside_a_rule_is_an_error)
 Test(rules, skip_revert_subject_needs_a_message_field)
 {
 	gv_error err = { 0, "" };
-	const char *t = "[rule s]\ncategory = fix\nfield = body\n"
+	const char *t = "[rule s]\ncategory = fix\nfield = author\n"
 			"confidence = low\npattern = x\nskip = revert-subject\n";
 	const char *u = "[rule u]\ncategory = fix\nfield = message\n"
 			"confidence = low\npattern = x\nskip = reverts\n";
@@ -204,7 +204,8 @@ Test(rules, skip_revert_subject_needs_a_message_field)
 	cr_assert_eq(gv_rules_add_buffer(rs, "m.rules", t, strlen(t), &err),
 		     GV_EINPUT);
 	cr_assert_str_eq(err.msg, "m.rules:1:1: rule 's': 'skip = "
-			 "revert-subject' needs field message, subject or title");
+			 "revert-subject' needs field message, subject, title or "
+			 "body");
 	cr_assert_eq(gv_rules_add_buffer(rs, "n.rules", u, strlen(u), &err),
 		     GV_EINPUT);
 	cr_assert_str_eq(err.msg, "n.rules:6:8: unknown skip 'reverts' "

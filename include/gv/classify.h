@@ -70,9 +70,10 @@ void gv_classes_free(gv_classes *c);
 int gv_classify_cb(const gv_message *msg, void *payload);
 
 /* Resolves refs against the loaded history (abbreviated ids, subject-only
- * reverts to the nearest ancestor with that exact subject, reverts of
- * reverts). Unresolved refs stay with resolved = 0 and are counted in a
- * warning. Call once, after gv_history_load(). */
+ * reverts to the nearest ancestor with that exact subject or merge title,
+ * reverts of pull request M ("#M") to the nearest ancestor that lands M,
+ * reverts of reverts). Unresolved refs stay with resolved = 0 and are
+ * counted in a warning. Call once, after gv_history_load(). */
 int gv_classes_resolve(gv_classes *c, const gv_history *h,
 		       gv_warnings *warnings, gv_error *err);
 
@@ -90,8 +91,8 @@ uint64_t gv_classes_limit_hits(const gv_classes *c);
 
 /* One rule that fired, for `git-vitals explain` and `classify`. */
 typedef struct gv_hit_capture {
-	const char *meaning;   /* "ref:revert", "subject:revert", "reapply",
-	                          "id", "issue" */
+	const char *meaning;   /* "ref:revert", "subject:revert",
+	                          "pull:revert", "reapply", "id", "issue" */
 	const char *text;      /* the captured bytes, in the field */
 	size_t len;
 } gv_hit_capture;

@@ -196,6 +196,12 @@ typedef struct gv_metrics {
 		gv_stats fix_to_release, exposure;
 		gv_vuln *vulns;     /* by their earliest fix, oldest first */
 		size_t nvulns;
+		/* (fix, culprit) pairs left out because the culprit is not
+		 * an older ancestor of the fix, and vulnerabilities whose
+		 * culprits' first release came after the fix's (introduced
+		 * left unknown); one example of each, else GV_NONE. */
+		uint64_t dropped_culprits, late_introduced;
+		gv_idx dropped_fix, dropped_culprit, late_fix;
 	} security;
 	const char **vuln_ids;
 	gv_idx *vuln_commits;

@@ -312,8 +312,8 @@ typedef struct target_check {
 	int named;            /* a revert rule captured a target */
 } target_check;
 
-/* An issue capture "#N", "owner/repo#N" or a bare "N" (a revert-N branch)
- * names pull request N; right when the target's subject says "#N"
+/* A pull:revert or issue capture "#N", "owner/repo#N" or a bare "N" (a
+ * revert-N branch) names pull request N; right when the target's subject says "#N"
  * (GitHub's squash merges end "(#N)", its merges start "Merge pull request
  * #N"). */
 static int issue_in_subject(const char *cap, size_t len, const char *subject)
@@ -360,8 +360,9 @@ static int on_hit(const gv_rule_hit *h, void *payload)
 				   !memcmp(t->subject + 8, cap->text,
 					   cap->len) &&
 				   t->subject[n - 1] == '"';
-		else if (!strcmp(cap->meaning, "issue") &&
-			 h->category == GV_CAT_REVERT)
+		else if (!strcmp(cap->meaning, "pull:revert") ||
+			 (!strcmp(cap->meaning, "issue") &&
+			  h->category == GV_CAT_REVERT))
 			t->right = issue_in_subject(cap->text, cap->len,
 						    t->subject);
 	}
