@@ -591,16 +591,38 @@ uint64_t gv_fnv1a64(const void *data, size_t len)
 	return h;
 }
 
-int gv_map_file(const char *path, unsigned char **data, size_t *len)
+int gv_open_regular(const char *path, int flags)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+			    ((flags & GV_OPEN_NOFOLLOW) ? O_NOFOLLOW : 0));
+
+	if (fd < 0)
+		return errno == ENOENT ? GV_ENOTFOUND : GV_EIO;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return GV_EINPUT;
+	}
+	/* back to blocking reads: O_NONBLOCK was for the open of a FIFO */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		close(fd);
+		return GV_EIO;
+	}
+	return fd;
+}
+
+int gv_map_file(const char *path, int flags, unsigned char **data, size_t *len)
 {
 	struct stat st;
 	void *p;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = gv_open_regular(path, flags);
 
 	*data = NULL;
 	*len = 0;
 	if (fd < 0)
-		return errno == ENOENT ? GV_ENOTFOUND : GV_EIO;
+		return fd;
 	if (fstat(fd, &st) || st.st_size < 0 || (uint64_t)st.st_size > SIZE_MAX) {
 		close(fd);
 		return GV_EIO;

@@ -144,12 +144,17 @@ static int git_fail(gv_error *err, int code, const char *what)
 			    e && e->message ? e->message : "unknown libgit2 error");
 }
 
-static size_t home_slot(const gv_history *h, const unsigned char *id)
+size_t gv_history_table_slot(const unsigned char *id, size_t table_size)
 {
 	size_t k = ((size_t)id[0] << 16) | ((size_t)id[1] << 8) | id[2];
 	/* Ids are uniformly distributed, so the low bits of the first bytes are
 	 * already a good hash; spread them when the table is small. */
-	return (k * 0x9E3779B1u >> 8) & (h->table_size - 1);
+	return (k * 0x9E3779B1u >> 8) & (table_size - 1);
+}
+
+static size_t home_slot(const gv_history *h, const unsigned char *id)
+{
+	return gv_history_table_slot(id, h->table_size);
 }
 
 /* Rebuilds the table with n slots (a power of two above the count). */

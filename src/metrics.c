@@ -314,13 +314,15 @@ static void resolve_window(gv_metrics *m, const gv_metrics_opts *o)
  * an ancestor always has a smaller one. Iterative: histories are deep. */
 static int compute_gen(calc *k)
 {
-	size_t n = k->in->ncommits, i, sp = 0, cap = n + 16;
+	size_t n = k->in->ncommits, i, sp = 0, cap = n + 16, pushes = 0, edges = 0;
 	gv_idx *stack = NULL;
 	uint32_t p, g;
 	int error = 0;
 
 	if (k->gen)
 		return 0;
+	for (i = 0; i < n; i++)
+		edges += k->in->commits[i].nparents;
 	if (!(k->gen = calloc(n ? n : 1, sizeof(*k->gen))) ||
 	    !(stack = malloc(cap * sizeof(*stack)))) {
 		error = GV_ENOMEM;
@@ -351,6 +353,13 @@ static int compute_gen(calc *k)
 						goto done;
 					}
 					stack[sp++] = q;
+					/* acyclic, a commit is pushed at most once
+					 * per child and once as a root: more is a
+					 * cycle (a forged cache), never a hang */
+					if (++pushes > n + edges) {
+						error = GV_EREPO;
+						goto done;
+					}
 				} else if (k->gen[q] + 1 > g) {
 					g = k->gen[q] + 1;
 				}
@@ -1381,7 +1390,9 @@ done:
 	free(k.chg_start);
 	gv_metrics_free(m);
 	if (error)
-		return gv_error_set(err, error, "metrics: out of memory");
+		return gv_error_set(err, error, error == GV_EREPO ?
+				    "metrics: the history has a cycle" :
+				    "metrics: out of memory");
 	return 0;
 }
 

@@ -171,6 +171,11 @@ gv_idx gv_history_find(const gv_history *h, const unsigned char *id);
 int gv_history_find_hex(const gv_history *h, const char *hex, size_t len,
 			gv_idx *out);
 
+/* The home slot of an id in the id index of a snapshot (table_size, a
+ * power of two, slots; linear probing): for a seed that checks a stored
+ * table before handing it back. */
+size_t gv_history_table_slot(const unsigned char *id, size_t table_size);
+
 const gv_tag *gv_history_tags(const gv_history *h, size_t *count);
 
 /* The HEAD commit's hex id, or NULL for an unborn HEAD / detached nothing. */
