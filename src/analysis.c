@@ -195,6 +195,16 @@ int gv_analysis_run(gv_analysis **out, const gv_analysis_opts *opts,
 	    (error = gv_metrics_compute(&a->metrics, a->history, a->classes,
 					a->releases, &a->metrics_opts, err)))
 		goto done;
+	if (a->metrics->series_cut) {
+		char from[32];
+		gv_time_iso(from, sizeof(from), a->metrics->series_cut);
+		if ((error = gv_warnings_add(&a->warnings, "period-cut",
+					     "the --period series would be too long; "
+					     "it starts at %s", from))) {
+			gv_error_set(err, error, "out of memory");
+			goto done;
+		}
+	}
 	for (i = 0; i < a->ngates; i++)
 		gv_gate_eval(&a->gates[i], a->metrics);
 	*out = a;

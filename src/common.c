@@ -422,7 +422,9 @@ int gv_span_parse(int64_t *out, const char *s)
 	}
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (!strcmp(p, units[i].unit)) {
-			if (n > INT64_MAX / units[i].secs)
+			/* longer than every believable date apart: refused,
+			 * so window arithmetic never overflows */
+			if (n > GV_SPAN_MAX / units[i].secs)
 				return GV_EINPUT;
 			*out = n * units[i].secs;
 			return 0;

@@ -274,8 +274,10 @@ static int parse_hex_oid(unsigned char *out, const char *p, const char *end)
 }
 
 /* Parses the tail of an ident line, "Name <email> 1700000000 +0100". Git
- * writes what it was given, so a missing or absurd date leaves time 0
- * (git's own fallback) and returns -1 for the caller to count. */
+ * writes what it was given, so a missing, malformed or unbelievable date
+ * (outside GV_TIME_MIN..GV_TIME_MAX, common.h: a 20-digit or negative one)
+ * leaves time 0 (git's own fallback) and returns -1 for the caller to
+ * count. Digits are read with the bound checked first: no overflow. */
 static int parse_ident(const char *p, const char *end, const char **name,
 		       size_t *name_len, const char **email, size_t *email_len,
 		       int64_t *t, int16_t *tz)
@@ -313,17 +315,14 @@ static int parse_ident(const char *p, const char *end, const char **name,
 		q++;
 	}
 	while (q < end && *q >= '0' && *q <= '9') {
-		if (v > (INT64_MAX - 9) / 10) {
-			v = INT64_MAX / 10; /* absurd: clamp, keep going */
-			ok = -1;
-		}
-		v = v * 10 + (*q++ - '0');
-		if (!ok)
-			ok = 1;
+		if (v <= GV_TIME_MAX)
+			v = v * 10 + (*q - '0');
+		q++;
+		ok = 1;
 	}
-	if (ok <= 0)
+	if (!ok || neg || v < GV_TIME_MIN || v > GV_TIME_MAX)
 		return -1;
-	*t = neg ? -v : v;
+	*t = v;
 	while (q < end && *q == ' ')
 		q++;
 	if (end - q >= 5 && (*q == '+' || *q == '-')) {
@@ -470,9 +469,14 @@ static int parse_commit(worker *w, const char *p, const char *end,
 		}
 		p = eol + 1;
 	}
+	/* without an author line the author date is git's fallback, 0: a
+	 * bad date like a malformed one, not a 1970 start of a lead time */
+	if (!have_author)
+		out->bad_date = 1;
 	if (!have_committer) {
 		out->c.commit_time = out->c.author_time;
 		out->c.commit_tz = out->c.author_tz;
+		out->bad_date = 1;
 	}
 	return 0;
 }
@@ -1276,8 +1280,10 @@ static int load_warnings(loader *L)
 			       "refs that do not point at a commit were skipped")) ||
 	    (bad &&
 	     gv_warnings_add_n(L->warnings, "bad-date", bad,
-			       "some commits have a missing or malformed date; "
-			       "they are dated 1970-01-01 as git does")) ||
+			       "some commits have a missing, malformed or "
+			       "unbelievable date (outside 1970..9999); they are "
+			       "dated 1970-01-01 as git does and left out of "
+			       "lead times")) ||
 	    (h->skipped_tags &&
 	     gv_warnings_add_n(L->warnings, "tag-not-commit", h->skipped_tags,
 			       "release tags that point at a tree or a blob (or at "

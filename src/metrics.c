@@ -308,6 +308,12 @@ static void resolve_window(gv_metrics *m, const gv_metrics_opts *o)
 		m->has_since = 1;
 		m->since = anchor - o->since.value;
 	}
+	/* a span reaches back at most to 1970 (common.h's date range): the
+	 * bound stays a 4-digit year, and nothing believable is older */
+	if (o->until.kind == GV_BOUND_SPAN && m->until < GV_TIME_MIN)
+		m->until = GV_TIME_MIN;
+	if (o->since.kind == GV_BOUND_SPAN && m->since < GV_TIME_MIN)
+		m->since = GV_TIME_MIN;
 }
 
 /* Generation numbers: 1 + the largest of the parents' (1 for a root), so
@@ -485,7 +491,10 @@ static int changes_commits(calc *k)
 
 	for (i = 0; i < n; i++) {
 		const gv_commit *c = &k->in->commits[i];
-		if (!(c->flags & GV_COMMIT_IN_REVS) || (c->flags & GV_COMMIT_MERGE) ||
+		/* a bad date (history.c: missing, or outside 1970..9999) is
+		 * kept out of every lead time */
+		if (!(c->flags & GV_COMMIT_IN_REVS) ||
+		    (c->flags & (GV_COMMIT_MERGE | GV_COMMIT_BAD_DATE)) ||
 		    (k->o->exclude_bots && is_bot(k, (gv_idx)i)))
 			continue;
 		k->chg[k->nchg] = (gv_idx)i;
@@ -551,7 +560,9 @@ static int changes_merges(calc *k)
 		while (sp) {
 			gv_idx t = stack[--sp];
 			int64_t s = start_of(k, t);
-			if (!have || s < start) {
+			/* a bad date is no start to believe */
+			if (!(k->in->commits[t].flags & GV_COMMIT_BAD_DATE) &&
+			    (!have || s < start)) {
 				start = s;
 				have = 1;
 			}
@@ -563,7 +574,8 @@ static int changes_merges(calc *k)
 				}
 			}
 		}
-		if (k->o->exclude_bots && is_bot(k, mc))
+		if ((k->o->exclude_bots && is_bot(k, mc)) ||
+		    (!have && (k->in->commits[mc].flags & GV_COMMIT_BAD_DATE)))
 			continue;
 		k->chg[k->nchg] = mc;
 		k->chg_start[k->nchg++] = have ? start : start_of(k, mc);
@@ -1228,8 +1240,17 @@ static size_t period_of(const gv_metrics *m, int64_t t)
 	return lo;
 }
 
-/* At most this many periods: a weekly series of 200 years. */
+/* At most this many periods: a weekly series of 200 years. A longer span
+ * keeps its newest periods (series_cut says from when), so no data lands
+ * in a period it does not belong to. */
 #define MAX_PERIODS 10500
+
+/* The shortest period of a kind, in seconds. */
+static int64_t shortest_period(int kind)
+{
+	return (kind == GV_PERIOD_WEEK ? 7 : kind == GV_PERIOD_QUARTER ? 89 : 28) *
+	       DAY;
+}
 
 static int series(calc *k, int64_t now)
 {
@@ -1245,7 +1266,8 @@ static int series(calc *k, int64_t now)
 	 * in the future, where the deployment-frequency window ends too. */
 	for (i = 0; i < n; i++) {
 		t = k->in->commits[i].commit_time;
-		if (!in_scope(k, (gv_idx)i) || t > now)
+		if (!in_scope(k, (gv_idx)i) || t > now ||
+		    (k->in->commits[i].flags & GV_COMMIT_BAD_DATE))
 			continue;
 		if (!have || t < lo)
 			lo = t;
@@ -1271,6 +1293,12 @@ static int series(calc *k, int64_t now)
 		hi = m->until - 1;
 	if ((!have && !(m->has_since && m->has_until)) || hi < lo)
 		return 0;
+	/* (hi - lo) cannot overflow: both are dates or bounds of at most
+	 * GV_SPAN_MAX from one (common.h) */
+	if (hi - lo > (MAX_PERIODS - 2) * shortest_period(kind)) {
+		lo = hi - (MAX_PERIODS - 2) * shortest_period(kind);
+		m->series_cut = gv_period_start(kind, lo, NULL, 0);
+	}
 	for (t = gv_period_start(kind, lo, NULL, 0); t <= hi && m->nseries < MAX_PERIODS;
 	     t = gv_period_next(kind, t)) {
 		gv_period *pe;

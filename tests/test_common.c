@@ -608,3 +608,34 @@ Test(common, open_regular_refuses_fifos_and_with_nofollow_symlinks)
 	close(fd);
 	free(dir);
 }
+
+/* GV_SPAN_MAX (10000y) is the longest span: one second more is refused. */
+Test(span, parse_refuses_spans_past_the_date_range)
+{
+	int64_t v = 0;
+
+	cr_expect_eq(gv_span_parse(&v, "10000y"), 0);
+	cr_expect_eq(v, GV_SPAN_MAX);
+	cr_expect_eq(gv_span_parse(&v, "315360000000s"), 0);
+	cr_expect_eq(v, GV_SPAN_MAX);
+	cr_expect_eq(gv_span_parse(&v, "315360000001s"), GV_EINPUT);
+	cr_expect_eq(gv_span_parse(&v, "10001y"), GV_EINPUT);
+	cr_expect_eq(gv_span_parse(&v, "106751991167300d"), GV_EINPUT);
+	cr_expect_eq(gv_span_parse(&v, "99999999999999999999s"), GV_EINPUT);
+}
+
+/* Formatting any int64 must not overflow (the sanitizer build runs this);
+ * the range git-vitals believes formats as 4-digit years. */
+Test(time, iso_formats_the_range_ends_and_survives_int64_extremes)
+{
+	char buf[64];
+
+	gv_time_iso(buf, sizeof(buf), GV_TIME_MAX);
+	cr_expect_str_eq(buf, "9999-12-31T23:59:59Z");
+	gv_time_iso(buf, sizeof(buf), GV_TIME_MIN);
+	cr_expect_str_eq(buf, "1970-01-01T00:00:00Z");
+	gv_time_iso(buf, sizeof(buf), INT64_MAX);
+	cr_expect_gt(strlen(buf), 0);
+	gv_time_iso(buf, sizeof(buf), INT64_MIN);
+	cr_expect_gt(strlen(buf), 0);
+}

@@ -111,8 +111,9 @@ char *gv_utf8_dup(const char *s, size_t len);
  * so that a difference of two times always fits an int64 many times over. */
 #define GV_TIME_MIN INT64_C(0)
 #define GV_TIME_MAX INT64_C(253402300799)
-/* The longest span --since/--until accept: the whole range above. */
-#define GV_SPAN_MAX GV_TIME_MAX
+/* The longest span --since/--until/--hotfix-window accept: 10000y (of 365
+ * days), longer than the whole range above. */
+#define GV_SPAN_MAX (INT64_C(10000) * 365 * 86400)
 
 /* Formats a Unix time as "2024-05-01T12:00:00Z" into buf (>= 32 bytes).
  * Works for any int64 time that fits a 4-digit-or-wider proleptic year. */

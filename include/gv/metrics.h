@@ -172,6 +172,9 @@ typedef struct gv_metrics {
 	/* --period: one entry per period spanning the window, oldest first. */
 	gv_period *series;
 	size_t nseries;
+	int64_t series_cut;     /* when the span had more than the periods
+	                           kept: data before this time is left out of
+	                           the series (0: nothing was) */
 
 	/* Releases in the window, as indexes into gv_releases_list(). */
 	uint32_t *releases;
