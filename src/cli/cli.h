@@ -92,8 +92,12 @@ int gv_cli_next_option(gv_settings *s, int argc, char **argv, int *i,
  * GV_BUILD_ID), so a cache never trusts another build's classifications. */
 uint64_t gv_cli_build_id(void);
 
-/* Writes data to path atomically (temporary file in the same directory,
- * then rename), so readers see the old file or the new one, never half. */
+/* Writes an output (--output, --summary) to path the way a user expects
+ * (src/cli/output.c): a regular file, or a symlink to one, is replaced
+ * atomically (a temporary file beside it, then rename) keeping its mode,
+ * so readers see the old file or the new one, never half, and a failed
+ * write leaves the old one; a new file gets 0666 less the umask; a device,
+ * FIFO, socket or /dev/stdout (any /dev/fd/N) is written directly. */
 int gv_write_atomic(const char *path, const char *data, size_t len,
 		    gv_error *err);
 
