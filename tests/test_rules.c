@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "fixture.h"
@@ -574,4 +575,27 @@ Test(cli_rules, explain_of_an_unknown_rev_is_an_input_error)
 	cr_assert_eq(run.status, 2);
 	cr_assert(!strncmp(run.err, "git-vitals: explain: ", 21), "%s",
 		  run.err);
+}
+
+/* Only regular files are read from a rules directory: a FIFO named
+ * *.rules there used to block the run until a writer came. */
+Test(rules, a_fifo_in_a_rules_directory_is_skipped, .timeout = 20)
+{
+	gv_error err = { 0, "" };
+	char *dir = fx_tmpdir(NULL, "rules"), path[4096];
+	const char *rule = "[rule fix-word]\ncategory = fix\nfield = subject\n"
+			   "confidence = high\n"
+			   "pattern = \\bfix\\b\nmatch = fix the parser\n";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/a.rules", dir);
+	cr_assert_not_null(f = fopen(path, "w"));
+	fputs(rule, f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/b.rules", dir);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	cr_assert_eq(gv_rules_new(&rs, &err), 0);
+	cr_assert_eq(gv_rules_add_path(rs, dir, &err), 0, "%s", err.msg);
+	cr_expect_eq(gv_rules_count(rs), 1);
+	free(dir);
 }

@@ -21,6 +21,18 @@ enum {
 /* Prints "git-vitals: <what>: <why>" (or "git-vitals: <why>" when what is
  * NULL) on stderr and returns the exit code for err->code. */
 int gv_cli_fail(const char *what, const gv_error *err);
+/* Prints "git-vitals: <message>\n" on stderr with gv_cli_escape applied:
+ * every diagnostic that may carry bytes from a repository, rule file,
+ * manifest or advisory goes through it. */
+void gv_cli_eprintf(const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 1, 2)))
+#endif
+	;
+/* Appends s (len bytes) to out as text safe for a terminal: invalid UTF-8
+ * repaired (U+FFFD), C0 controls but tab, DEL and C1 controls written as
+ * \xNN or \uNNNN. NUL-terminated; 0 or GV_ENOMEM. */
+int gv_cli_escape(gv_buf *out, const char *s, size_t len);
 int gv_cli_exit_code(int status);
 /* Names every gate that fired ("git-vitals: gate failed: EXPR (value V)")
  * or could not be evaluated on stderr; GV_EXIT_GATE when one fired, else
