@@ -609,6 +609,8 @@ static int take_capture(scratch *s, const gv_cap *cap, const char *t,
 {
 	uint64_t h;
 
+	if (!len) /* an empty capture names nothing: no empty ids */
+		return 0;
 	switch (cap->type) {
 	case GV_CAP_REF:
 		return add_ref(s, cap->kind, t, len, 0, 0);

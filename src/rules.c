@@ -1984,14 +1984,14 @@ static int compile_rule(gv_ruleset *rs, gv_rule *r, gv_error *err)
 {
 	PCRE2_UCHAR msg[256];
 	PCRE2_SIZE off;
-	uint32_t groups = 0;
+	uint32_t groups = 0, minlen = 0;
 	unsigned line, col;
 	int code;
 
 	if (r->code)
 		return 0;
 	r->code = pcre2_compile((PCRE2_SPTR)r->pattern, r->pattern_len,
-				r->options, &code, &off, NULL);
+				r->options | GV_PCRE2_NEVER, &code, &off, NULL);
 	if (!r->code) {
 		pcre2_get_error_message(code, msg, sizeof(msg));
 		pattern_pos(r, off, &line, &col);
@@ -2000,6 +2000,15 @@ static int compile_rule(gv_ruleset *rs, gv_rule *r, gv_error *err)
 				    line, col, r->id, (const char *)msg,
 				    (size_t)off);
 	}
+	/* a rule that captures runs over every match of its field: matching
+	 * nothing, it would step through the text a byte at a time and store
+	 * empty ids (a rule that does not capture may match everything: `^`) */
+	pcre2_pattern_info(r->code, PCRE2_INFO_MINLENGTH, &minlen);
+	if (!minlen && r->ncaps)
+		return gv_error_set(err, GV_EINPUT, "%s:%u:%u: rule '%s': the "
+				    "pattern can match the empty string, and "
+				    "the rule captures", r->file,
+				    r->pattern_line, r->pattern_col, r->id);
 	/* JIT is an optimisation: where it is missing, the interpreter runs. */
 	(void)pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE);
 	pcre2_pattern_info(r->code, PCRE2_INFO_CAPTURECOUNT, &groups);
