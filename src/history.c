@@ -787,6 +787,12 @@ static int parse_tagger(const char *p, const char *end, int64_t *t, int16_t *tz)
 	return -1;
 }
 
+/* How many tags deep a ref may point before its commit. git sets no limit
+ * (its objects are verified, so a chain cannot loop); ours are not
+ * re-hashed (see lib_setup), so a corrupt tag naming itself must end: at a
+ * depth no real chain reaches. */
+#define GV_TAG_CHAIN_MAX 100000
+
 /* Peels oid to a commit through any chain of tags. 0 and *out set; 1 when
  * it ends at a tree or blob (or a missing object: *kind says which). When
  * oid is an annotated tag with a tagger line and `tagger` is not NULL,
@@ -799,7 +805,7 @@ static int peel_to_commit(loader *L, git_oid *out, const git_oid *oid,
 
 	if (tagger)
 		*tagger = 0;
-	for (depth = 0; depth < 64; depth++) {
+	for (depth = 0; depth < GV_TAG_CHAIN_MAX; depth++) {
 		git_odb_object *obj;
 		const char *p, *end;
 		git_object_t t;

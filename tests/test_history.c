@@ -438,3 +438,34 @@ Test(history, a_snapshot_without_release_is_copied_and_outlives_its_seed)
 	gv_history_free(warm);
 	fx_repo_free(r);
 }
+
+/* git peels any chain of annotated tags; a 1,000-deep one was skipped as
+ * "tree or blob" at depth 64. Built with one fast-import: t1 tags the
+ * commit, t(n+1) tags tn; the release t1000 is timed by its own tagger
+ * date (2024-01-02) and peels to the commit. */
+Test(history, a_thousand_deep_tag_chain_peels_to_its_commit)
+{
+	fx_repo *r = fx_repo_new(
+		"c base 2024-01-01T00:00:00Z\n"
+		"{ i=1; printf 'tag t1\\nmark :1\\nfrom HEAD\\n"
+		"tagger T <t@x> 1704153600 +0000\\ndata 0\\n'\n"
+		"  while [ $i -lt 1000 ]; do j=$((i+1))\n"
+		"    printf 'tag t%d\\nmark :%d\\nfrom :%d\\n"
+		"tagger T <t@x> 1704153600 +0000\\ndata 0\\n' $j $j $i\n"
+		"    i=$j; done; } | git fast-import --quiet\n");
+	fx_run run;
+	char *head = fx_rev(r, "HEAD");
+
+	fx_gv(&run, NULL, "--release-pattern", "^t1000$", r->path, NULL);
+	cr_assert_eq(run.status, 0, "%s", run.err);
+	cr_assert_not_null(run.json);
+	cr_expect_null(fx_find(run.json, "warnings", "code", "tag-not-commit"));
+	cr_assert_eq(cJSON_GetArraySize(fx_get(run.json, "releases")), 1);
+	cr_expect_str_eq(fx_str(cJSON_GetArrayItem(fx_get(run.json, "releases"),
+						   0), "commit"), head);
+	cr_expect_str_eq(fx_str(cJSON_GetArrayItem(fx_get(run.json, "releases"),
+						   0), "time"), "2024-01-02T00:00:00Z");
+	fx_run_free(&run);
+	free(head);
+	fx_repo_free(r);
+}
