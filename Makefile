@@ -123,7 +123,7 @@ asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT='-O1 -g' \
 	  SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' \
 	  build/asan/test-runner build/asan/git-vitals
-	ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
+	ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:allocator_may_return_null=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	GV_BIN=$(CURDIR)/build/asan/git-vitals GV_RULES_DIR=$(CURDIR)/rules \
 	  build/asan/test-runner -j2

@@ -29,8 +29,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+/* How many tags deep a ref may point before its commit. git sets no limit
+ * (its objects are verified, so a chain cannot loop); ours are not
+ * re-hashed (see lib_setup), so a corrupt tag naming itself must end: at a
+ * depth no real chain reaches. */
+#define GV_TAG_CHAIN_MAX 100000
+
+/* Past this size an object that could not be read for want of memory is
+ * called corrupt: git's largest real commits are a few megabytes. */
+#define GV_COMMIT_SIZE_MAX ((size_t)1 << 30)
 
 #define F_READ (1u << 15) /* internal: the object has been read */
 
@@ -142,6 +153,19 @@ static int git_fail(gv_error *err, int code, const char *what)
 	const git_error *e = git_error_last();
 	return gv_error_set(err, code, "%s: %s", what,
 			    e && e->message ? e->message : "unknown libgit2 error");
+}
+
+/* Opens the repository at or above path. "not a git repository" only when
+ * there is none: a repository that is there but cannot be opened (a
+ * malformed ~/.gitconfig, an unsupported format) says what libgit2 said. */
+static int open_repo(git_repository **out, const char *path, gv_error *err)
+{
+	int rc = git_repository_open_ext(out, path, 0, NULL);
+
+	if (rc == GIT_ENOTFOUND)
+		return gv_error_set(err, GV_EREPO, "%s: not a git repository",
+				    path);
+	return rc < 0 ? git_fail(err, GV_EREPO, path) : 0;
 }
 
 size_t gv_history_table_slot(const unsigned char *id, size_t table_size)
@@ -515,6 +539,27 @@ static int record_commit(worker *w, gv_idx i, uint32_t flags, int graft)
 	return 0;
 }
 
+/* The error of a commit object that could not be read. libgit2 allocates
+ * what the object's header claims before inflating: a corrupt header
+ * claiming gigabytes is "out of memory" there, said here as what it is. */
+static int read_failed(worker *w, const git_oid *oid)
+{
+	const git_error *e = git_error_last();
+	char hex[GV_OID_HEXSZ + 1], what[GV_OID_HEXSZ + 32];
+	git_object_t type;
+	size_t size;
+
+	git_oid_tostr(hex, sizeof(hex), oid);
+	if (e && e->klass == GIT_ERROR_NOMEMORY &&
+	    !git_odb_read_header(&size, &type, w->odb, oid) &&
+	    size > GV_COMMIT_SIZE_MAX)
+		return gv_error_set(&w->err, GV_EREPO, "cannot read commit %s: "
+				    "its header claims %zu bytes (a corrupt "
+				    "object)", hex, size);
+	snprintf(what, sizeof(what), "cannot read commit %s", hex);
+	return git_fail(&w->err, GV_EREPO, what);
+}
+
 /* Fills w->p from the seed when it knows the commit; 1 if it did. */
 static int seeded(worker *w, const unsigned char *id)
 {
@@ -582,10 +627,7 @@ static void *work(void *arg)
 		if (known) {
 			/* from the cache: no object read */
 		} else if (git_odb_read(&obj, w->odb, &oid) < 0) {
-			char what[GV_OID_HEXSZ + 32];
-			snprintf(what, sizeof(what), "cannot read commit %s",
-				 git_oid_tostr(hex, sizeof(hex), &oid));
-			error = git_fail(&w->err, GV_EREPO, what);
+			error = read_failed(w, &oid);
 		} else if (git_odb_object_type(obj) != GIT_OBJECT_COMMIT) {
 			error = gv_error_set(&w->err, GV_EREPO,
 					     "object %s: is a %s, not a commit",
@@ -786,12 +828,6 @@ static int parse_tagger(const char *p, const char *end, int64_t *t, int16_t *tz)
 	}
 	return -1;
 }
-
-/* How many tags deep a ref may point before its commit. git sets no limit
- * (its objects are verified, so a chain cannot loop); ours are not
- * re-hashed (see lib_setup), so a corrupt tag naming itself must end: at a
- * depth no real chain reaches. */
-#define GV_TAG_CHAIN_MAX 100000
 
 /* Peels oid to a commit through any chain of tags. 0 and *out set; 1 when
  * it ends at a tree or blob (or a missing object: *kind says which). When
@@ -1302,6 +1338,44 @@ static int load_warnings(loader *L)
 	return 0;
 }
 
+/* git log shows a commit replaced by refs/replace/ (unless
+ * GIT_NO_REPLACE_OBJECTS is set) and the parents info/grafts gives it;
+ * git-vitals reads the objects as they are (libgit2 honours neither), so
+ * it says when its numbers may differ from git log's. */
+static int replacement_warnings(loader *L)
+{
+	git_reference_iterator *it = NULL;
+	const char *name;
+	struct stat st;
+	gv_buf grafts = {0};
+	uint64_t n = 0;
+	int rc = 0;
+
+	if (!getenv("GIT_NO_REPLACE_OBJECTS") &&
+	    !git_reference_iterator_glob_new(&it, L->repo, "refs/replace/*")) {
+		while (!git_reference_next_name(&name, it))
+			n++;
+		git_reference_iterator_free(it);
+	}
+	if (n && gv_warnings_add_n(L->warnings, "replace-refs-ignored", n,
+				   "refs/replace/ replaces commits: git log "
+				   "shows the replacements, git-vitals reads the "
+				   "original objects, so its numbers may differ "
+				   "from git log's"))
+		return GV_ENOMEM;
+	if (gv_buf_printf(&grafts, "%sinfo/grafts",
+			  git_repository_commondir(L->repo)))
+		return GV_ENOMEM;
+	if (!stat(grafts.ptr, &st) &&
+	    gv_warnings_add(L->warnings, "grafts-ignored",
+			    "%s gives commits other parents: git log follows "
+			    "them, git-vitals reads the commits as they are, so "
+			    "its numbers may differ from git log's", grafts.ptr))
+		rc = GV_ENOMEM;
+	gv_buf_free(&grafts);
+	return rc;
+}
+
 int gv_history_load(gv_history **out, const gv_history_opts *opts,
 		    gv_warnings *warnings, gv_error *err)
 {
@@ -1334,11 +1408,8 @@ int gv_history_load(gv_history **out, const gv_history_opts *opts,
 		L.nthreads = GV_HISTORY_MAX_THREADS;
 	pthread_mutex_init(&L.lock, NULL);
 	pthread_cond_init(&L.cond, NULL);
-	if (git_repository_open_ext(&L.repo, opts->path, 0, NULL) < 0) {
-		error = gv_error_set(err, GV_EREPO, "%s: not a git repository",
-				     opts->path);
+	if ((error = open_repo(&L.repo, opts->path, err)))
 		goto done;
-	}
 	if (git_repository_odb(&L.odb, L.repo) < 0) {
 		error = git_fail(err, GV_EREPO, opts->path);
 		goto done;
@@ -1354,6 +1425,8 @@ int gv_history_load(gv_history **out, const gv_history_opts *opts,
 				"its boundary is missing, so early commits have no "
 				"parents and numbers that reach back are partial");
 	}
+	if ((error = replacement_warnings(&L)))
+		goto nomem;
 	if (opts->seed && opts->seed->snapshot) {
 		gv_history_snapshot sn;
 		int hit;
@@ -1650,10 +1723,8 @@ int gv_repo_config_get(char ***out, const char *path, const char *prefix,
 
 	*out = NULL;
 	lib_init();
-	if (git_repository_open_ext(&repo, path, 0, NULL) < 0) {
-		error = gv_error_set(err, GV_EREPO, "%s: not a git repository", path);
+	if ((error = open_repo(&repo, path, err)))
 		goto done;
-	}
 	if (git_repository_config_snapshot(&cfg, repo) < 0 ||
 	    git_config_iterator_new(&it, cfg) < 0) {
 		error = git_fail(err, GV_EREPO, "reading git config");
@@ -1705,10 +1776,8 @@ int gv_repo_read_commit(gv_buf *message, gv_buf *author_name,
 	int error = 0;
 
 	lib_init();
-	if (git_repository_open_ext(&repo, path, 0, NULL) < 0) {
-		error = gv_error_set(err, GV_EREPO, "%s: not a git repository", path);
+	if ((error = open_repo(&repo, path, err)))
 		goto done;
-	}
 	if (git_revparse_single(&obj, repo, rev) < 0 ||
 	    git_object_peel((git_object **)&commit, obj, GIT_OBJECT_COMMIT) < 0) {
 		error = git_fail(err, GV_EREPO, rev);
@@ -1803,10 +1872,8 @@ int gv_repo_mailmap_hash(uint64_t *out, const char *path, gv_error *err)
 	int error = 0;
 
 	lib_init();
-	if (git_repository_open_ext(&repo, path, 0, NULL) < 0) {
-		error = gv_error_set(err, GV_EREPO, "%s: not a git repository", path);
+	if ((error = open_repo(&repo, path, err)))
 		goto done;
-	}
 	if (git_repository_workdir(repo)) {
 		if (gv_buf_puts(&wt, git_repository_workdir(repo)) ||
 		    gv_buf_puts(&wt, ".mailmap")) {
