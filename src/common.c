@@ -329,9 +329,12 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 
 void gv_time_iso(char *buf, size_t size, int64_t t)
 {
-	int64_t days = floor_div(t, 86400), secs = t - days * 86400, y;
+	/* the remainder, not t - days * 86400: that overflows near INT64_MIN */
+	int64_t days = floor_div(t, 86400), secs = t % 86400, y;
 	unsigned m, d;
 
+	if (secs < 0)
+		secs += 86400;
 	civil_from_days(days, &y, &m, &d);
 	snprintf(buf, size, "%04lld-%02u-%02uT%02u:%02u:%02uZ", (long long)y, m, d,
 		 (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60),
