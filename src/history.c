@@ -23,6 +23,7 @@
  */
 #include "gv/history.h"
 #include "commit_graph.h"
+#include "commit_parse.h"
 
 #include <git2.h>
 #include <pthread.h>
@@ -266,102 +267,6 @@ static int intern(gv_history *h, const unsigned char *id, gv_idx *out, int *adde
 	return 0;
 }
 
-/* Hex digit values, -1 for anything else; a constant so threads share it
- * without a lazy-initialisation race. */
-#define H_ -1
-static const signed char hexval[256] = {
-#define R16 H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_
-	R16, R16, R16,
-	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, H_, H_, H_, H_, H_, H_,
-	H_, 10, 11, 12, 13, 14, 15, H_, H_, H_, H_, H_, H_, H_, H_, H_,
-	R16,
-	H_, 10, 11, 12, 13, 14, 15, H_, H_, H_, H_, H_, H_, H_, H_, H_,
-	R16, R16, R16, R16, R16, R16, R16, R16, R16 /* 0x70 to 0xff */
-#undef R16
-};
-#undef H_
-
-static int parse_hex_oid(unsigned char *out, const char *p, const char *end)
-{
-	const signed char *hv = hexval;
-	int i;
-
-	if (end - p < GV_OID_HEXSZ)
-		return -1;
-	for (i = 0; i < GV_OID_RAWSZ; i++) {
-		int a = hv[(unsigned char)p[2 * i]], b = hv[(unsigned char)p[2 * i + 1]];
-		if (a < 0 || b < 0)
-			return -1;
-		out[i] = (unsigned char)(a << 4 | b);
-	}
-	return 0;
-}
-
-/* Parses the tail of an ident line, "Name <email> 1700000000 +0100". Git
- * writes what it was given, so a missing, malformed or unbelievable date
- * (outside GV_TIME_MIN..GV_TIME_MAX, common.h: a 20-digit or negative one)
- * leaves time 0 (git's own fallback) and returns -1 for the caller to
- * count. Digits are read with the bound checked first: no overflow. */
-static int parse_ident(const char *p, const char *end, const char **name,
-		       size_t *name_len, const char **email, size_t *email_len,
-		       int64_t *t, int16_t *tz)
-{
-	const char *lt = memchr(p, '<', (size_t)(end - p)), *gt = NULL, *q;
-	int64_t v = 0, off = 0;
-	int neg = 0, ok = 0;
-
-	for (q = end; q > p; q--) {
-		if (q[-1] == '>') {
-			gt = q - 1;
-			break;
-		}
-	}
-	*t = 0;
-	*tz = 0;
-	if (!lt || !gt || gt < lt) {
-		*name = p;
-		*name_len = (size_t)(end - p);
-		*email = end;
-		*email_len = 0;
-		return -1;
-	}
-	*name = p;
-	*name_len = (size_t)(lt - p);
-	while (*name_len && p[*name_len - 1] == ' ')
-		(*name_len)--;
-	*email = lt + 1;
-	*email_len = (size_t)(gt - lt - 1);
-	q = gt + 1;
-	while (q < end && *q == ' ')
-		q++;
-	if (q < end && *q == '-') {
-		neg = 1;
-		q++;
-	}
-	while (q < end && *q >= '0' && *q <= '9') {
-		if (v <= GV_TIME_MAX)
-			v = v * 10 + (*q - '0');
-		q++;
-		ok = 1;
-	}
-	if (!ok || neg || v < GV_TIME_MIN || v > GV_TIME_MAX)
-		return -1;
-	*t = v;
-	while (q < end && *q == ' ')
-		q++;
-	if (end - q >= 5 && (*q == '+' || *q == '-')) {
-		int i, d[4];
-		for (i = 0; i < 4; i++)
-			d[i] = q[1 + i] - '0';
-		if (d[0] >= 0 && d[0] <= 9 && d[1] >= 0 && d[1] <= 9 && d[2] >= 0 &&
-		    d[2] <= 9 && d[3] >= 0 && d[3] <= 9) {
-			off = (d[0] * 10 + d[1]) * 60 + d[2] * 10 + d[3];
-			*tz = (int16_t)(*q == '-' ? -off : off);
-		}
-	}
-	return 0;
-}
-
 static int is_graft(const loader *L, const unsigned char *id)
 {
 	size_t lo = 0, hi = L->ngrafts;
@@ -388,21 +293,11 @@ static int push(loader *L, gv_idx i)
 	return 0;
 }
 
-/* What a worker parsed from one commit object, outside the lock. */
-typedef struct parsed {
-	gv_commit c;
-	unsigned char *parents; /* GV_OID_RAWSZ each */
-	size_t nparents, parents_alloc;
-	const char *name, *email, *msg;
-	size_t name_len, email_len, msg_len;
-	int bad_date;
-} parsed;
-
 /* One reading thread's scratch: reused for every commit it reads. */
 typedef struct worker {
 	loader *L;
 	git_odb *odb;       /* this thread's own object database */
-	parsed p;
+	gv_commit_header p;
 	gv_buf name, email; /* NUL-terminated copies for the mailmap */
 	gv_error err;
 	int error;
@@ -411,7 +306,7 @@ typedef struct worker {
 static int emit_message(worker *w, gv_idx i, const unsigned char *id)
 {
 	loader *L = w->L;
-	parsed *p = &w->p;
+	gv_commit_header *p = &w->p;
 	gv_message m;
 
 	m.commit = i;
@@ -442,66 +337,19 @@ static int emit_message(worker *w, gv_idx i, const unsigned char *id)
 	return L->opts->on_message(&m, L->opts->msg_payload);
 }
 
-/* Parses a raw commit object. Touches nothing shared: runs unlocked. */
+/* Parses a raw commit object (commit_parse.c). Touches nothing shared:
+ * runs unlocked. */
 static int parse_commit(worker *w, const char *p, const char *end,
 			const git_oid *oid)
 {
-	parsed *out = &w->p;
-	int have_author = 0, have_committer = 0;
+	char hex[GV_OID_HEXSZ + 1];
+	int rc = gv_commit_parse(&w->p, p, end);
 
-	memset(&out->c, 0, sizeof(out->c));
-	out->nparents = 0;
-	out->name = out->email = out->msg = end;
-	out->name_len = out->email_len = out->msg_len = 0;
-	out->bad_date = 0;
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		if (!eol)
-			eol = end;
-		if (eol == p) { /* the blank line before the message */
-			out->msg = p + 1 < end ? p + 1 : end;
-			out->msg_len = (size_t)(end - out->msg);
-			break;
-		}
-		if (eol - p > 7 && !memcmp(p, "parent ", 7)) {
-			if (gv_grow((void **)&out->parents, &out->parents_alloc,
-				    out->nparents + 1, GV_OID_RAWSZ))
-				return gv_error_set(&w->err, GV_ENOMEM, "out of memory");
-			if (parse_hex_oid(out->parents + out->nparents * GV_OID_RAWSZ,
-					  p + 7, eol))
-			{
-				char hex[GV_OID_HEXSZ + 1];
-				return gv_error_set(&w->err, GV_EREPO,
-						    "commit %s: malformed parent line",
-						    git_oid_tostr(hex, sizeof(hex), oid));
-			}
-			out->nparents++;
-		} else if (!have_author && eol - p > 7 && !memcmp(p, "author ", 7)) {
-			if (parse_ident(p + 7, eol, &out->name, &out->name_len,
-					&out->email, &out->email_len,
-					&out->c.author_time, &out->c.author_tz))
-				out->bad_date = 1;
-			have_author = 1;
-		} else if (!have_committer && eol - p > 10 &&
-			   !memcmp(p, "committer ", 10)) {
-			const char *n, *e;
-			size_t nl, el;
-			if (parse_ident(p + 10, eol, &n, &nl, &e, &el,
-					&out->c.commit_time, &out->c.commit_tz))
-				out->bad_date = 1;
-			have_committer = 1;
-		}
-		p = eol + 1;
-	}
-	/* without an author line the author date is git's fallback, 0: a
-	 * bad date like a malformed one, not a 1970 start of a lead time */
-	if (!have_author)
-		out->bad_date = 1;
-	if (!have_committer) {
-		out->c.commit_time = out->c.author_time;
-		out->c.commit_tz = out->c.author_tz;
-		out->bad_date = 1;
-	}
+	if (rc == GV_ENOMEM)
+		return gv_error_set(&w->err, rc, "out of memory");
+	if (rc)
+		return gv_error_set(&w->err, rc, "commit %s: malformed parent line",
+				    git_oid_tostr(hex, sizeof(hex), oid));
 	return 0;
 }
 
@@ -511,7 +359,7 @@ static int record_commit(worker *w, gv_idx i, uint32_t flags, int graft)
 {
 	loader *L = w->L;
 	gv_history *h = L->h;
-	parsed *p = &w->p;
+	gv_commit_header *p = &w->p;
 	size_t parents_at = h->nparents, k;
 	uint32_t n = 0;
 	gv_commit *c;
@@ -564,7 +412,7 @@ static int read_failed(worker *w, const git_oid *oid)
 static int seeded(worker *w, const unsigned char *id)
 {
 	const gv_history_seed *seed = w->L->opts->seed;
-	parsed *p = &w->p;
+	gv_commit_header *p = &w->p;
 	uint32_t n = 0;
 
 	if (!seed || !seed->lookup)
@@ -793,7 +641,7 @@ static int drain(loader *L, uint32_t flags)
 			if (L->err)
 				*L->err = ws[k].err;
 		}
-		free(ws[k].p.parents);
+		gv_commit_header_free(&ws[k].p);
 		gv_buf_free(&ws[k].name);
 		gv_buf_free(&ws[k].email);
 	}
@@ -810,24 +658,6 @@ static int add_tip(loader *L, const git_oid *oid)
 	return added ? push(L, i) : 0;
 }
 
-/* Finds the tagger line in a raw tag object; 0 and the date when found. */
-static int parse_tagger(const char *p, const char *end, int64_t *t, int16_t *tz)
-{
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		if (!eol)
-			eol = end;
-		if (eol == p)
-			break;
-		if (eol - p > 7 && !memcmp(p, "tagger ", 7)) {
-			const char *n, *e;
-			size_t nl, el;
-			return parse_ident(p + 7, eol, &n, &nl, &e, &el, t, tz) ? -1 : 0;
-		}
-		p = eol + 1;
-	}
-	return -1;
-}
 
 /* Peels oid to a commit through any chain of tags. 0 and *out set; 1 when
  * it ends at a tree or blob (or a missing object: *kind says which). When
@@ -868,10 +698,10 @@ static int peel_to_commit(loader *L, git_oid *out, const git_oid *oid,
 		p = git_odb_object_data(obj);
 		end = p + git_odb_object_size(obj);
 		/* a tag of a tag keeps the outer (named) tag's date */
-		if (depth == 0 && tagger && !parse_tagger(p, end, when, when_tz))
+		if (depth == 0 && tagger && !gv_tag_parse_tagger(p, end, when, when_tz))
 			*tagger = 1;
 		if (end - p < 7 + GV_OID_HEXSZ || memcmp(p, "object ", 7) ||
-		    parse_hex_oid(cur.id, p + 7, end)) {
+		    gv_parse_hex_oid(cur.id, p + 7, end)) {
 			git_odb_object_free(obj);
 			*kind = GIT_OBJECT_INVALID;
 			return 1;
@@ -1052,7 +882,7 @@ static int load_grafts(loader *L)
 			error = GV_ENOMEM;
 			goto done;
 		}
-		if (!parse_hex_oid(L->grafts + L->ngrafts * GV_OID_RAWSZ, line,
+		if (!gv_parse_hex_oid(L->grafts + L->ngrafts * GV_OID_RAWSZ, line,
 				   line + strlen(line)))
 			L->ngrafts++;
 	}
@@ -1610,7 +1440,7 @@ static int prefix_matches(const unsigned char *id, const unsigned char *pre,
 int gv_history_find_hex(const gv_history *h, const char *hex, size_t len,
 			gv_idx *out)
 {
-	const signed char *hv = hexval;
+	const signed char *hv = gv_hexval;
 	unsigned char pre[GV_OID_RAWSZ] = {0};
 	gv_idx found = GV_NONE;
 	size_t k;
@@ -1850,7 +1680,7 @@ static uint64_t hash_head_mailmap(uint64_t h, git_repository *repo)
 	data = git_odb_object_data(obj);
 	if (git_odb_object_type(obj) != GIT_OBJECT_COMMIT ||
 	    git_odb_object_size(obj) < 5 + GV_OID_HEXSZ || memcmp(data, "tree ", 5) ||
-	    parse_hex_oid(tree_id.id, data + 5, data + git_odb_object_size(obj)) ||
+	    gv_parse_hex_oid(tree_id.id, data + 5, data + git_odb_object_size(obj)) ||
 	    git_tree_lookup(&tree, repo, &tree_id) < 0)
 		goto done;
 	if ((e = git_tree_entry_byname(tree, ".mailmap")))
