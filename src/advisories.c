@@ -55,7 +55,7 @@ typedef struct record {
 
 typedef struct adv_ctx {
 	gv_classes *c;
-	const gv_history *h;
+	const gv_commit_lookup *find;
 	gv_warnings *w;
 	const char *file;
 } adv_ctx;
@@ -165,8 +165,7 @@ static int read_range(record *rec, const adv_ctx *a, const cJSON *range,
 			*why = "a GIT event is not a 40-hex commit id";
 			return GV_EINPUT;
 		}
-		if (gv_history_find_hex(a->h, v->valuestring, GV_OID_HEXSZ,
-					&idx)) {
+		if (a->find->find(a->find->payload, v->valuestring, &idx)) {
 			rec->unknown++;
 			continue;
 		}
@@ -187,6 +186,9 @@ static const event *intro_of(const record *rec, uint64_t range, size_t *n)
 {
 	size_t lo = 0, hi = rec->nintro, end;
 
+	*n = 0;
+	if (!rec->nintro) /* and rec->intro NULL: no offset from it */
+		return NULL;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (rec->intro[mid].range < range)
@@ -239,7 +241,7 @@ static int merge_record(adv_ctx *a, record *rec)
 			refs[n].commit = commits[k];
 			refs[n].kind = GV_REF_ADVISORY;
 			refs[n].resolved = 1;
-			gv_history_hex(a->h, commits[k], refs[n].text);
+			a->find->hex(a->find->payload, commits[k], refs[n].text);
 			n++;
 		}
 		rc = gv_classes_merge(a->c, f, GV_CAT_SECURITY, GV_CONF_ADVISORY,
@@ -370,22 +372,25 @@ static void install_hooks(void)
 	cJSON_InitHooks(&hooks);
 }
 
-static int read_osv_file(void *payload, const char *path, gv_error *err)
+int gv_classes_add_osv(gv_classes *c, const gv_commit_lookup *find,
+		       const char *path, const char *data, size_t len,
+		       gv_warnings *warnings, gv_error *err)
 {
-	adv_ctx *a = payload;
+	adv_ctx ctx = { c, find, warnings, path }, *a = &ctx;
 	gv_buf b = { 0 };
 	const char *end = NULL;
 	cJSON *root = NULL, *it;
-	int rc;
+	int rc = 0;
 
-	if ((rc = gv_rules_read_file(&b, path, err)))
+	/* cJSON wants the NUL after the text to accept trailing whitespace
+	 * only, and stops at an inner NUL: a copy with one */
+	if (gv_buf_put(&b, data, len) || gv_buf_put(&b, "", 0)) {
+		rc = gv_error_set(err, GV_ENOMEM, "%s: out of memory", path);
 		goto done;
+	}
 	pthread_once(&hooks_once, install_hooks);
 	json_nomem = 0;
-	/* The length includes the NUL gv_buf keeps: cJSON wants to see it to
-	 * accept trailing whitespace only. */
-	root = cJSON_ParseWithLengthOpts(b.ptr ? b.ptr : "", b.len + 1, &end,
-					 1);
+	root = cJSON_ParseWithLengthOpts(b.ptr, len + 1, &end, 1);
 	if (!root && json_nomem) {
 		rc = gv_error_set(err, GV_ENOMEM, "%s: out of memory", path);
 		goto done;
@@ -393,10 +398,9 @@ static int read_osv_file(void *payload, const char *path, gv_error *err)
 	if (!root) {
 		rc = gv_error_set(err, GV_EINPUT, "%s: not a JSON document "
 				  "(error at byte %zu)", path,
-				  end && b.ptr ? (size_t)(end - b.ptr) : 0);
+				  end ? (size_t)(end - b.ptr) : 0);
 		goto done;
 	}
-	a->file = path;
 	if (cJSON_IsArray(root)) {
 		cJSON_ArrayForEach(it, root)
 			if ((rc = read_record(a, it)))
@@ -412,11 +416,45 @@ done:
 	return rc;
 }
 
+static int history_find(void *payload, const char *hex, gv_idx *out)
+{
+	return gv_history_find_hex(payload, hex, GV_OID_HEXSZ, out);
+}
+
+static void history_hex(void *payload, gv_idx i, char *hex)
+{
+	gv_history_hex(payload, i, hex);
+}
+
+typedef struct file_ctx {
+	gv_classes *c;
+	gv_commit_lookup find;
+	gv_warnings *w;
+} file_ctx;
+
+static int read_osv_file(void *payload, const char *path, gv_error *err)
+{
+	file_ctx *f = payload;
+	gv_buf b = { 0 };
+	int rc;
+
+	if (!(rc = gv_rules_read_file(&b, path, err)))
+		rc = gv_classes_add_osv(f->c, &f->find, path, b.ptr ? b.ptr : "",
+					b.len, f->w, err);
+	gv_buf_free(&b);
+	return rc;
+}
+
 int gv_classes_add_advisories(gv_classes *c, const gv_history *h,
 			      const char *path, gv_warnings *warnings,
 			      gv_error *err)
 {
-	adv_ctx a = { c, h, warnings, path };
+	file_ctx f;
 
-	return gv_rules_each_file(path, ".json", 0, read_osv_file, &a, err);
+	f.c = c;
+	f.find.find = history_find;
+	f.find.hex = history_hex;
+	f.find.payload = (void *)(uintptr_t)h;
+	f.w = warnings;
+	return gv_rules_each_file(path, ".json", 0, read_osv_file, &f, err);
 }

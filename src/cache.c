@@ -467,6 +467,29 @@ static int build_table(gv_cache *c)
 	return 0;
 }
 
+const char *gv_cache_check(const unsigned char *data, size_t len,
+			   const char *real, const gv_cache_key *key)
+{
+	gv_cache c;
+	const char *why;
+	size_t i;
+
+	memset(&c, 0, sizeof(c));
+	c.real = (char *)(uintptr_t)real;
+	c.key = *key;
+	if (!(why = validate(&c, (unsigned char *)(uintptr_t)data, len))) {
+		/* what a walk would do with it: every id found at its record */
+		if (build_table(&c))
+			why = "corrupt (ids)";
+		for (i = 0; !why && i < c.count; i++)
+			if (find(&c, c.ids + i * GV_OID_RAWSZ) != i)
+				why = "corrupt (ids)";
+	}
+	free(c.tags);
+	free(c.table);
+	return why;
+}
+
 int gv_cache_open(gv_cache **out, const char *dir, const char *repo_path,
 		  const gv_cache_key *key, gv_warnings *warnings, gv_error *err)
 {

@@ -78,6 +78,13 @@ int gv_cache_save(gv_cache *c, const gv_history *h, gv_cache_blob_cb blob,
  * checksum and must still see them refused. */
 uint64_t gv_cache_checksum(const unsigned char *data, size_t len);
 
+/* Checks the bytes of a cache file as gv_cache_open does (for the
+ * repository whose real path is `real`, under `key`): NULL when they would
+ * be used, else why not ("" when only the key differs). The loader from
+ * bytes, for the fuzz target. */
+const char *gv_cache_check(const unsigned char *data, size_t len,
+			   const char *real, const gv_cache_key *key);
+
 /* The default cache directory: $XDG_CACHE_HOME/git-vitals, or
  * ~/.cache/git-vitals. Caller frees with free(); NULL when neither is set. */
 char *gv_cache_default_dir(void);
