@@ -732,7 +732,8 @@ static void rules_to_run(scratch *s, const gv_ruleset *rs)
 	size_t w, l, k;
 	uint64_t b;
 
-	memset(s->run, 0, s->nrun * sizeof(*s->run));
+	if (s->nrun) /* an empty rule set has no array to clear */
+		memset(s->run, 0, s->nrun * sizeof(*s->run));
 	for (w = 0; w < s->nwords; w++)
 		for (b = s->lits[w]; b; b &= b - 1) {
 			l = w * 64 + (size_t)__builtin_ctzll(b);
