@@ -315,6 +315,18 @@ done:
 	return cycle;
 }
 
+static int same_id(const unsigned char *a, const unsigned char *b)
+{
+	uint64_t x[2], y[2];
+	uint32_t u, v;
+
+	memcpy(x, a, 16);
+	memcpy(y, b, 16);
+	memcpy(&u, a + 16, 4);
+	memcpy(&v, b + 16, 4);
+	return x[0] == y[0] && x[1] == y[1] && u == v;
+}
+
 /* 1 when the stored id index of the history (history.c's table: a power
  * of two of slots, open addressing from the id's first 8 bytes) finds
  * every record 0..nhist-1 at its own number and holds nothing else, which
@@ -340,13 +352,14 @@ static int table_finds_history(const gv_cache *c)
 	for (i = 0; i < c->nhist; i++) {
 		const unsigned char *id = c->ids + i * GV_OID_RAWSZ;
 		size_t s = gv_history_table_slot(id, n);
-		for (k = 0; k < n; k++, s = (s + 1) & (n - 1))
+		/* empty slots remain (above), so the probe ends; most end at
+		 * once, on i itself */
+		while (c->htable[s] != i) {
 			if (c->htable[s] == UINT32_MAX ||
-			    !memcmp(c->ids + (size_t)c->htable[s] * GV_OID_RAWSZ,
-				    id, GV_OID_RAWSZ))
-				break;
-		if (k == n || c->htable[s] != i)
-			return 0;
+			    same_id(c->ids + (size_t)c->htable[s] * GV_OID_RAWSZ, id))
+				return 0;
+			s = (s + 1) & (n - 1);
+		}
 	}
 	return 1;
 }

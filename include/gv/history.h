@@ -95,8 +95,11 @@ typedef struct gv_history_snapshot {
 	const char *head;             /* 40 hex, or NULL for none */
 	uint64_t skipped_refs;        /* refs that do not peel to a commit */
 	uint64_t skipped_tags;        /* release tags that do not either */
-	const gv_idx *table;          /* the id index, table_size slots: opaque */
-	size_t table_size;            /* to a seed, checked by the load */
+	const gv_idx *table;          /* the id index, table_size slots: opaque
+	                                 to a seed, which must check that it
+	                                 finds every id at its own index (see
+	                                 gv_history_table_slot) */
+	size_t table_size;            /* sizes and bounds checked by the load */
 	/* When release is set, the load keeps the arrays above instead of
 	 * copying them, and calls release(hold) when the history is freed. */
 	void (*release)(void *hold);
