@@ -1201,130 +1201,173 @@ static int replacement_warnings(loader *L)
 	return rc;
 }
 
-int gv_history_load(gv_history **out, const gv_history_opts *opts,
-		    gv_warnings *warnings, gv_error *err)
+/* Sets up the loader: the history, the thread count, the lock; nothing
+ * that can fail but the history's allocation. Undone by loader_free(). */
+static int loader_init(loader *L, gv_history **h, const gv_history_opts *opts,
+		       gv_warnings *warnings, gv_error *err)
 {
-	loader L;
-	gv_history *h = NULL;
-	git_oid head_oid;
-	uint64_t not_commit = 0;
-	size_t i;
-	int error = 0;
-
-	*out = NULL;
-	memset(&L, 0, sizeof(L));
-	lib_init();
-	if (!(h = calloc(1, sizeof(*h)))) {
-		error = gv_error_set(err, GV_ENOMEM, "out of memory");
-		goto done;
-	}
-	L.h = h;
-	L.opts = opts;
-	L.warnings = warnings;
-	L.err = err;
-	L.now = (int64_t)time(NULL);
+	memset(L, 0, sizeof(*L));
+	/* first, so loader_free may always destroy them */
+	pthread_mutex_init(&L->lock, NULL);
+	pthread_cond_init(&L->cond, NULL);
+	L->opts = opts;
+	L->warnings = warnings;
+	L->err = err;
+	L->now = (int64_t)time(NULL);
 	if (opts->threads > 0) {
-		L.nthreads = (size_t)opts->threads;
+		L->nthreads = (size_t)opts->threads;
 	} else {
 		long cores = sysconf(_SC_NPROCESSORS_ONLN);
-		L.nthreads = cores > 0 ? (size_t)cores : 1;
+		L->nthreads = cores > 0 ? (size_t)cores : 1;
 	}
-	if (L.nthreads > GV_HISTORY_MAX_THREADS)
-		L.nthreads = GV_HISTORY_MAX_THREADS;
-	pthread_mutex_init(&L.lock, NULL);
-	pthread_cond_init(&L.cond, NULL);
-	if ((error = open_repo(&L.repo, opts->path, err)))
-		goto done;
-	if (git_repository_odb(&L.odb, L.repo) < 0) {
-		error = git_fail(err, GV_EREPO, opts->path);
-		goto done;
-	}
-	if ((error = save_revs(h, opts)))
-		goto nomem;
-	h->shallow = git_repository_is_shallow(L.repo) == 1;
-	if (h->shallow) {
-		if ((error = load_grafts(&L)))
-			goto nomem;
-		gv_warnings_add(warnings, "shallow",
-				"the repository is a shallow clone: history before "
-				"its boundary is missing, so early commits have no "
-				"parents and numbers that reach back are partial");
-	}
-	if ((error = replacement_warnings(&L)))
-		goto nomem;
-	if (opts->seed && opts->seed->snapshot) {
-		gv_history_snapshot sn;
-		int hit;
-		if ((error = take_state(&L, &h->state)))
-			goto nomem;
-		memset(&sn, 0, sizeof(sn));
-		if ((hit = opts->seed->snapshot(opts->seed->payload, &h->state, &sn)) < 0) {
-			error = hit;
-			goto nomem;
-		}
-		if (hit) {
-			if ((error = from_snapshot(&L, &sn)) ||
-			    (error = load_warnings(&L)))
-				goto nomem;
-			*out = h;
-			h = NULL;
-			goto done;
-		}
-	}
-	{
-		gv_buf objects = {0};
-		if (gv_buf_puts(&objects, git_repository_commondir(L.repo)) ||
-		    gv_buf_puts(&objects, "objects")) {
-			gv_buf_free(&objects);
-			error = GV_ENOMEM;
-			goto nomem;
-		}
-		L.objects_dir = objects.ptr;
-	}
-	if (opts->on_message && git_mailmap_from_repository(&L.mailmap, L.repo) < 0)
-		L.mailmap = NULL; /* an unreadable .mailmap is not fatal */
-	if ((error = table_grow(h)))
-		goto nomem;
+	if (L->nthreads > GV_HISTORY_MAX_THREADS)
+		L->nthreads = GV_HISTORY_MAX_THREADS;
+	if (!(*h = L->h = calloc(1, sizeof(**h))))
+		return gv_error_set(err, GV_ENOMEM, "out of memory");
+	return 0;
+}
 
-	/* Only an unborn HEAD (an empty repository) has no commit: a HEAD that
-	 * exists but cannot be read is a broken repository, not an empty one. */
-	if (git_repository_head_unborn(L.repo) != 1) {
-		git_oid target;
-		git_object_t kind;
-		/* by hand, not git_revparse_single: libgit2 1.5 leaks on its
-		 * error path when the HEAD commit is corrupt */
-		if (git_reference_name_to_id(&target, L.repo, "HEAD") < 0) {
-			error = git_fail(err, GV_EREPO, "cannot read HEAD");
-			goto done;
-		}
-		if (peel_to_commit(&L, &head_oid, &target, &kind, NULL, NULL, NULL)) {
-			char hex[GV_OID_HEXSZ + 1];
-			git_oid_tostr(hex, sizeof(hex), &target);
-			error = gv_error_set(err, GV_EREPO, "cannot read HEAD (%s): %s",
-					     hex, kind == GIT_OBJECT_INVALID
-						  ? "the object is missing or corrupt"
-						  : "not a commit");
-			goto done;
-		}
-		git_oid_tostr(h->head, sizeof(h->head), &head_oid);
-		h->has_head = 1;
+static void loader_free(loader *L)
+{
+	git_mailmap_free(L->mailmap);
+	git_odb_free(L->odb);
+	git_repository_free(L->repo);
+	free(L->stack);
+	free(L->grafts);
+	gv_cgraph_free(L->graph);
+	free(L->objects_dir);
+	pthread_mutex_destroy(&L->lock);
+	pthread_cond_destroy(&L->cond);
+}
+
+/* Opens the repository and its object database, notes the revs and a
+ * shallow boundary, and warns of what git log would see differently. */
+static int open_history(loader *L)
+{
+	gv_history *h = L->h;
+	int error;
+
+	lib_init();
+	if ((error = open_repo(&L->repo, L->opts->path, L->err)))
+		return error;
+	if (git_repository_odb(&L->odb, L->repo) < 0)
+		return git_fail(L->err, GV_EREPO, L->opts->path);
+	if (save_revs(h, L->opts))
+		return gv_error_set(L->err, GV_ENOMEM, "out of memory");
+	h->shallow = git_repository_is_shallow(L->repo) == 1;
+	if (h->shallow &&
+	    (load_grafts(L) ||
+	     gv_warnings_add(L->warnings, "shallow",
+			     "the repository is a shallow clone: history before "
+			     "its boundary is missing, so early commits have no "
+			     "parents and numbers that reach back are partial")))
+		return gv_error_set(L->err, GV_ENOMEM, "out of memory");
+	if (replacement_warnings(L))
+		return gv_error_set(L->err, GV_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Asks the seed for the history of the repository's present state: 1 when
+ * it handed it back whole (the load is done), 0 to walk, < 0 an error. */
+static int try_snapshot(loader *L)
+{
+	const gv_history_seed *seed = L->opts->seed;
+	gv_history_snapshot sn;
+	int hit, error;
+
+	if (!seed || !seed->snapshot)
+		return 0;
+	if ((error = take_state(L, &L->h->state)))
+		return gv_error_set(L->err, error, "out of memory");
+	memset(&sn, 0, sizeof(sn));
+	if ((hit = seed->snapshot(seed->payload, &L->h->state, &sn)) <= 0)
+		return hit == GV_ENOMEM ? gv_error_set(L->err, hit, "out of memory")
+					: hit;
+	if ((error = from_snapshot(L, &sn)) || (error = load_warnings(L)))
+		return error == GV_ENOMEM ? gv_error_set(L->err, error,
+							 "out of memory")
+					  : error;
+	return 1;
+}
+
+/* What the walk needs beyond the repository: the objects directory (for
+ * the commit-graph and each thread's own odb), the mailmap, the id table. */
+static int prepare_walk(loader *L)
+{
+	gv_buf objects = {0};
+
+	if (gv_buf_puts(&objects, git_repository_commondir(L->repo)) ||
+	    gv_buf_puts(&objects, "objects")) {
+		gv_buf_free(&objects);
+		return gv_error_set(L->err, GV_ENOMEM, "out of memory");
 	}
-	/* Phase 1: the analysed revs; everything read now is in the revs. */
+	L->objects_dir = objects.ptr;
+	if (L->opts->on_message &&
+	    git_mailmap_from_repository(&L->mailmap, L->repo) < 0)
+		L->mailmap = NULL; /* an unreadable .mailmap is not fatal */
+	return table_grow(L->h) ? gv_error_set(L->err, GV_ENOMEM, "out of memory")
+				: 0;
+}
+
+/* Resolves HEAD to its commit into h->head. Only an unborn HEAD (an empty
+ * repository) has none: a HEAD that exists but cannot be read is a broken
+ * repository, not an empty one. */
+static int resolve_head(loader *L, git_oid *head_oid)
+{
+	gv_history *h = L->h;
+	git_oid target;
+	git_object_t kind;
+	char hex[GV_OID_HEXSZ + 1];
+
+	if (git_repository_head_unborn(L->repo) == 1)
+		return 0;
+	/* by hand, not git_revparse_single: libgit2 1.5 leaks on its error
+	 * path when the HEAD commit is corrupt */
+	if (git_reference_name_to_id(&target, L->repo, "HEAD") < 0)
+		return git_fail(L->err, GV_EREPO, "cannot read HEAD");
+	if (peel_to_commit(L, head_oid, &target, &kind, NULL, NULL, NULL)) {
+		git_oid_tostr(hex, sizeof(hex), &target);
+		return gv_error_set(L->err, GV_EREPO, "cannot read HEAD (%s): %s",
+				    hex, kind == GIT_OBJECT_INVALID
+					 ? "the object is missing or corrupt"
+					 : "not a commit");
+	}
+	git_oid_tostr(h->head, sizeof(h->head), head_oid);
+	h->has_head = 1;
+	return 0;
+}
+
+/* Phase 1: the analysed revs; everything read now is in the revs. */
+static int walk_revs(loader *L, const git_oid *head_oid)
+{
+	const gv_history_opts *opts = L->opts;
+	size_t i;
+	int error;
+
 	if (opts->all) {
-		if ((error = add_all_refs(&L)))
-			goto done;
+		if ((error = add_all_refs(L)))
+			return error;
 	} else if (opts->nrevs) {
 		for (i = 0; i < opts->nrevs; i++)
-			if ((error = add_rev(&L, opts->revs[i])))
-				goto done;
-	} else if (h->has_head && (error = add_tip(&L, &head_oid))) {
-		goto done;
+			if ((error = add_rev(L, opts->revs[i])))
+				return error;
+	} else if (L->h->has_head && (error = add_tip(L, head_oid))) {
+		return error;
 	}
-	if ((error = drain(&L, GV_COMMIT_IN_REVS)))
-		goto done;
-	/* Phase 2: release tags, whose commits may sit on other branches. */
-	if ((error = load_tags(&L, &not_commit)) || (error = drain(&L, 0)))
-		goto done;
+	return drain(L, GV_COMMIT_IN_REVS);
+}
+
+/* Phase 2: release tags, whose commits may sit on other branches; then
+ * each tag's time and the flags the walk used cleared. */
+static int walk_tags(loader *L)
+{
+	gv_history *h = L->h;
+	uint64_t not_commit = 0;
+	size_t i;
+	int error;
+
+	if ((error = load_tags(L, &not_commit)) || (error = drain(L, 0)))
+		return error;
 	for (i = 0; i < h->ntags; i++) {
 		gv_tag *t = &h->tags[i];
 		if (t->kind != GV_TAG_ANNOTATED) {
@@ -1335,33 +1378,58 @@ int gv_history_load(gv_history **out, const gv_history_opts *opts,
 	for (i = 0; i < h->count; i++)
 		h->commits[i].flags &= ~(uint32_t)F_READ;
 	h->skipped_tags = not_commit;
-	if ((error = load_warnings(&L)))
-		goto nomem;
-	/* refs that moved while the walk ran: the history is of neither
-	 * state, so it must not be reused as the one taken first */
-	if (h->state.a || h->state.b) {
-		gv_history_state after;
-		if ((error = take_state(&L, &after)))
-			goto nomem;
-		if (!state_equal(&after, &h->state))
-			memset(&h->state, 0, sizeof(h->state));
+	return 0;
+}
+
+/* Refs that moved while the walk ran: the history is of neither state, so
+ * it must not be reused as the one taken first. */
+static int check_state(loader *L)
+{
+	gv_history_state after;
+	int error;
+
+	if (!L->h->state.a && !L->h->state.b)
+		return 0;
+	if ((error = take_state(L, &after)))
+		return gv_error_set(L->err, error, "out of memory");
+	if (!state_equal(&after, &L->h->state))
+		memset(&L->h->state, 0, sizeof(L->h->state));
+	return 0;
+}
+
+int gv_history_load(gv_history **out, const gv_history_opts *opts,
+		    gv_warnings *warnings, gv_error *err)
+{
+	loader L;
+	gv_history *h = NULL;
+	git_oid head_oid;
+	int error;
+
+	*out = NULL;
+	if ((error = loader_init(&L, &h, opts, warnings, err)) ||
+	    (error = open_history(&L)))
+		goto done;
+	if ((error = try_snapshot(&L)) == 1) {
+		error = 0;
+		goto loaded;
 	}
+	if (error ||
+	    (error = prepare_walk(&L)) ||
+	    (error = resolve_head(&L, &head_oid)) ||
+	    (error = walk_revs(&L, &head_oid)) ||
+	    (error = walk_tags(&L)))
+		goto done;
+	if ((error = load_warnings(&L))) {
+		gv_error_set(err, error, "out of memory");
+		goto done;
+	}
+	if ((error = check_state(&L)))
+		goto done;
+loaded:
 	*out = h;
 	h = NULL;
-	goto done;
-nomem:
-	if (error == GV_ENOMEM)
-		gv_error_set(err, error, "out of memory");
 done:
-	git_mailmap_free(L.mailmap);
-	git_odb_free(L.odb);
-	git_repository_free(L.repo);
-	free(L.stack);
-	free(L.grafts);
-	gv_cgraph_free(L.graph);
-	free(L.objects_dir);
-	pthread_mutex_destroy(&L.lock);
-	pthread_cond_destroy(&L.cond);
+	loader_free(&L);
 	gv_history_free(h);
 	if (error && err && err->code != error)
 		gv_error_set(err, error, "%s", error == GV_ENOMEM ? "out of memory"
