@@ -29,7 +29,7 @@ BUILD ?= build
 # after `make deps` has had its chance.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread
-# see src/history.c: what libgit2 would set up at start for the network
+# see src/libgit.c: what libgit2 would set up at start for the network
 # (CA bundle, SSH) is never used
 EXPORTS = -Wl,--export-dynamic-symbol=mbedtls_x509_crt_parse_file \
           -Wl,--export-dynamic-symbol=libssh2_init

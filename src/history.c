@@ -1,6 +1,8 @@
 /*
  * history.c - reads a repository's commits and release tags into the compact
- * model of gv/history.h. The only module that talks to libgit2.
+ * model of gv/history.h. With its helpers (libgit.c: libgit2's set-up;
+ * commit_parse.c: headers from bytes; commit_graph.c; repo.c: config,
+ * one commit, the mailmap's hash) the only module that talks to libgit2.
  *
  * Speed is the point (see the performance issue), so this does not use
  * libgit2's sorting revwalk or its parsed commit objects: it walks the parent
@@ -24,6 +26,7 @@
 #include "gv/history.h"
 #include "commit_graph.h"
 #include "commit_parse.h"
+#include "libgit.h"
 
 #include <git2.h>
 #include <pthread.h>
@@ -94,80 +97,6 @@ typedef struct loader {
 	gv_cgraph *graph;       /* git's commit-graph, while a phase expands */
 	char *objects_dir;      /* for the graph and the threads' own odbs */
 } loader;
-
-/*
- * libgit2 built with mbedTLS (Debian's) parses the whole system CA bundle in
- * git_libgit2_init(): about 50 M instructions, some 15 ms, in every process,
- * which is most of a run that the cache serves and of a run on a small
- * repository. git-vitals opens no network connection, so it never needs a
- * certificate: the executable defines the one function that loads them, and
- * the Makefile exports it (--export-dynamic-symbol) so that libgit2's call
- * binds here. With another TLS backend nothing calls it. Anything that adds
- * network access through libgit2 must remove this.
- */
-struct mbedtls_x509_crt;
-int mbedtls_x509_crt_parse_file(struct mbedtls_x509_crt *chain, const char *path);
-int mbedtls_x509_crt_parse_file(struct mbedtls_x509_crt *chain, const char *path)
-{
-	(void)chain;
-	(void)path;
-	return 0;
-}
-
-/*
- * The same for SSH: git_libgit2_init() calls libssh2_init(), which starts
- * OpenSSL's libcrypto, and that alone makes 2.5 MB of libcrypto resident in
- * every process (a tenth of the peak memory of a run over curl/curl, where
- * the issue asks for no more than git log's). No SSH session is ever opened
- * here, so the initialisation is skipped the same way.
- */
-int libssh2_init(int flags);
-int libssh2_init(int flags)
-{
-	(void)flags;
-	return 0;
-}
-
-static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
-
-static void lib_setup(void)
-{
-	git_libgit2_init();
-	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
-	/* libgit2 re-hashes every object it reads (with Debian's slow
-	 * collision-detecting SHA-1: a fifth of all instructions); git log
-	 * does not, and a corrupt object still fails to inflate or parse */
-	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
-}
-
-/* libgit2 is initialised once per process and never shut down: shutting
- * it down when the count drops to zero while other threads (a batch) still
- * run leaks their per-thread error state, and the setup (it parses the CA
- * bundle) is worth doing once. */
-static void lib_init(void)
-{
-	pthread_once(&lib_once, lib_setup);
-}
-
-static int git_fail(gv_error *err, int code, const char *what)
-{
-	const git_error *e = git_error_last();
-	return gv_error_set(err, code, "%s: %s", what,
-			    e && e->message ? e->message : "unknown libgit2 error");
-}
-
-/* Opens the repository at or above path. "not a git repository" only when
- * there is none: a repository that is there but cannot be opened (a
- * malformed ~/.gitconfig, an unsupported format) says what libgit2 said. */
-static int open_repo(git_repository **out, const char *path, gv_error *err)
-{
-	int rc = git_repository_open_ext(out, path, 0, NULL);
-
-	if (rc == GIT_ENOTFOUND)
-		return gv_error_set(err, GV_EREPO, "%s: not a git repository",
-				    path);
-	return rc < 0 ? git_fail(err, GV_EREPO, path) : 0;
-}
 
 size_t gv_history_table_slot(const unsigned char *id, size_t table_size)
 {
@@ -405,7 +334,7 @@ static int read_failed(worker *w, const git_oid *oid)
 				    "its header claims %zu bytes (a corrupt "
 				    "object)", hex, size);
 	snprintf(what, sizeof(what), "cannot read commit %s", hex);
-	return git_fail(&w->err, GV_EREPO, what);
+	return gv_git_fail(&w->err, GV_EREPO, what);
 }
 
 /* Fills w->p from the seed when it knows the commit; 1 if it did. */
@@ -721,7 +650,7 @@ static int load_tags(loader *L, uint64_t *not_commit)
 	int error = 0, r;
 
 	if (git_reference_iterator_glob_new(&it, L->repo, "refs/tags/*") < 0)
-		return git_fail(L->err, GV_EREPO, "reading tags");
+		return gv_git_fail(L->err, GV_EREPO, "reading tags");
 	while ((r = git_reference_next(&ref, it)) == 0) {
 		const char *full = git_reference_name(ref), *name = full + 10;
 		git_reference *res = NULL;
@@ -786,7 +715,7 @@ static int load_tags(loader *L, uint64_t *not_commit)
 		ref = NULL;
 	}
 	if (r != GIT_ITEROVER)
-		error = git_fail(L->err, GV_EREPO, "reading tags");
+		error = gv_git_fail(L->err, GV_EREPO, "reading tags");
 done:
 	if (error == GV_ENOMEM)
 		gv_error_set(L->err, error, "out of memory");
@@ -829,7 +758,7 @@ static int add_all_refs(loader *L)
 			return error;
 	}
 	if (git_reference_iterator_new(&it, L->repo) < 0)
-		return git_fail(L->err, GV_EREPO, "reading refs");
+		return gv_git_fail(L->err, GV_EREPO, "reading refs");
 	while ((r = git_reference_next(&ref, it)) == 0) {
 		git_reference *res = NULL;
 		git_oid commit;
@@ -849,7 +778,7 @@ static int add_all_refs(loader *L)
 		ref = NULL;
 	}
 	if (!error && r != GIT_ITEROVER && r != 0)
-		error = git_fail(L->err, GV_EREPO, "reading refs");
+		error = gv_git_fail(L->err, GV_EREPO, "reading refs");
 	git_reference_free(ref);
 	git_reference_iterator_free(it);
 	L->h->skipped_refs = skipped;
@@ -1247,11 +1176,11 @@ static int open_history(loader *L)
 	gv_history *h = L->h;
 	int error;
 
-	lib_init();
-	if ((error = open_repo(&L->repo, L->opts->path, L->err)))
+	gv_libgit_init();
+	if ((error = gv_git_open(&L->repo, L->opts->path, L->err)))
 		return error;
 	if (git_repository_odb(&L->odb, L->repo) < 0)
-		return git_fail(L->err, GV_EREPO, L->opts->path);
+		return gv_git_fail(L->err, GV_EREPO, L->opts->path);
 	if (save_revs(h, L->opts))
 		return gv_error_set(L->err, GV_ENOMEM, "out of memory");
 	h->shallow = git_repository_is_shallow(L->repo) == 1;
@@ -1324,7 +1253,7 @@ static int resolve_head(loader *L, git_oid *head_oid)
 	/* by hand, not git_revparse_single: libgit2 1.5 leaks on its error
 	 * path when the HEAD commit is corrupt */
 	if (git_reference_name_to_id(&target, L->repo, "HEAD") < 0)
-		return git_fail(L->err, GV_EREPO, "cannot read HEAD");
+		return gv_git_fail(L->err, GV_EREPO, "cannot read HEAD");
 	if (peel_to_commit(L, head_oid, &target, &kind, NULL, NULL, NULL)) {
 		git_oid_tostr(hex, sizeof(hex), &target);
 		return gv_error_set(L->err, GV_EREPO, "cannot read HEAD (%s): %s",
@@ -1590,204 +1519,4 @@ const char *const *gv_history_revs(const gv_history *h, size_t *count)
 {
 	*count = h->nrevs;
 	return (const char *const *)h->revs;
-}
-
-void gv_strv_free(char **v)
-{
-	size_t i;
-
-	if (!v)
-		return;
-	for (i = 0; v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
-int gv_repo_config_get(char ***out, const char *path, const char *prefix,
-		       gv_error *err)
-{
-	git_repository *repo = NULL;
-	git_config *cfg = NULL;
-	git_config_iterator *it = NULL;
-	git_config_entry *e;
-	char **v = NULL;
-	size_t n = 0, alloc = 0;
-	int error = 0, r;
-
-	*out = NULL;
-	lib_init();
-	if ((error = open_repo(&repo, path, err)))
-		goto done;
-	if (git_repository_config_snapshot(&cfg, repo) < 0 ||
-	    git_config_iterator_new(&it, cfg) < 0) {
-		error = git_fail(err, GV_EREPO, "reading git config");
-		goto done;
-	}
-	while ((r = git_config_next(&e, it)) == 0) {
-		/* a prefix test, not git_config_iterator_glob_new: libgit2 1.5
-		 * leaks a PCRE2 match block per entry the glob rejects (fixed
-		 * upstream in 1.6, libgit2 PR #6382) */
-		if (strncmp(e->name, prefix, strlen(prefix)))
-			continue;
-		if (gv_grow((void **)&v, &alloc, n + 3, sizeof(*v))) {
-			error = gv_error_set(err, GV_ENOMEM, "out of memory");
-			goto done;
-		}
-		v[n] = strdup(e->name);
-		v[n + 1] = strdup(e->value ? e->value : "true");
-		v[n + 2] = NULL;
-		n += 2;
-		if (!v[n - 2] || !v[n - 1]) {
-			error = gv_error_set(err, GV_ENOMEM, "out of memory");
-			goto done;
-		}
-	}
-	if (r != GIT_ITEROVER)
-		error = git_fail(err, GV_EINPUT, "reading git config");
-done:
-	if (error || !n) {
-		gv_strv_free(v);
-		v = NULL;
-	}
-	*out = v;
-	git_config_iterator_free(it);
-	git_config_free(cfg);
-	git_repository_free(repo);
-	return error;
-}
-
-int gv_repo_read_commit(gv_buf *message, gv_buf *author_name,
-			gv_buf *author_email, char *hex, const char *path,
-			const char *rev, gv_error *err)
-{
-	git_repository *repo = NULL;
-	git_object *obj = NULL;
-	git_commit *commit = NULL;
-	git_mailmap *mm = NULL;
-	git_signature *sig = NULL;
-	const char *raw;
-	int error = 0;
-
-	lib_init();
-	if ((error = open_repo(&repo, path, err)))
-		goto done;
-	if (git_revparse_single(&obj, repo, rev) < 0 ||
-	    git_object_peel((git_object **)&commit, obj, GIT_OBJECT_COMMIT) < 0) {
-		error = git_fail(err, GV_EREPO, rev);
-		goto done;
-	}
-	git_oid_tostr(hex, GV_OID_HEXSZ + 1, git_commit_id(commit));
-	raw = git_commit_message_raw(commit);
-	git_mailmap_from_repository(&mm, repo);
-	if (git_commit_author_with_mailmap(&sig, commit, mm) < 0) {
-		error = git_fail(err, GV_EREPO, rev);
-		goto done;
-	}
-	if (gv_buf_puts(message, raw ? raw : "") || gv_buf_puts(author_name, sig->name) ||
-	    gv_buf_puts(author_email, sig->email))
-		error = gv_error_set(err, GV_ENOMEM, "out of memory");
-done:
-	git_signature_free(sig);
-	git_mailmap_free(mm);
-	git_commit_free(commit);
-	git_object_free(obj);
-	git_repository_free(repo);
-	return error;
-}
-
-/* Folds a file's bytes (or its absence) into h. */
-static uint64_t hash_file(uint64_t h, const char *path)
-{
-	FILE *f = path ? fopen(path, "rb") : NULL;
-	char buf[8192];
-	size_t n;
-
-	h = (h ^ (f ? 1u : 0u)) * 0x100000001b3ULL;
-	if (!f)
-		return h;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		h = h * 31 + gv_fnv1a64(buf, n);
-	fclose(f);
-	return h;
-}
-
-static uint64_t hash_rev_blob(uint64_t h, git_repository *repo, const char *spec)
-{
-	git_object *obj = NULL;
-
-	if (spec && git_revparse_single(&obj, repo, spec) == 0) {
-		h = h * 31 + gv_fnv1a64(git_object_id(obj)->id, GV_OID_RAWSZ);
-		git_object_free(obj);
-	} else {
-		h = h * 31 + 7;
-	}
-	return h;
-}
-
-/* Folds the id of HEAD:.mailmap into h, reading HEAD's commit through the
- * object database: git_revparse_single leaks on its error path in libgit2
- * 1.5, and a corrupt HEAD is reported by the load that follows. */
-static uint64_t hash_head_mailmap(uint64_t h, git_repository *repo)
-{
-	git_oid head, tree_id;
-	git_odb *odb = NULL;
-	git_odb_object *obj = NULL;
-	git_tree *tree = NULL;
-	const git_tree_entry *e;
-	const char *data;
-
-	h = h * 31 + 11;
-	if (git_reference_name_to_id(&head, repo, "HEAD") < 0 ||
-	    git_repository_odb(&odb, repo) < 0 || git_odb_read(&obj, odb, &head) < 0)
-		goto done;
-	data = git_odb_object_data(obj);
-	if (git_odb_object_type(obj) != GIT_OBJECT_COMMIT ||
-	    git_odb_object_size(obj) < 5 + GV_OID_HEXSZ || memcmp(data, "tree ", 5) ||
-	    gv_parse_hex_oid(tree_id.id, data + 5, data + git_odb_object_size(obj)) ||
-	    git_tree_lookup(&tree, repo, &tree_id) < 0)
-		goto done;
-	if ((e = git_tree_entry_byname(tree, ".mailmap")))
-		h = h * 31 + gv_fnv1a64(git_tree_entry_id(e)->id, GV_OID_RAWSZ);
-done:
-	git_tree_free(tree);
-	git_odb_object_free(obj);
-	git_odb_free(odb);
-	return h;
-}
-
-int gv_repo_mailmap_hash(uint64_t *out, const char *path, gv_error *err)
-{
-	git_repository *repo = NULL;
-	git_config *cfg = NULL;
-	git_buf file = {0}, blob = {0};
-	gv_buf wt = {0};
-	uint64_t h = 0xcbf29ce484222325ULL;
-	int error = 0;
-
-	lib_init();
-	if ((error = open_repo(&repo, path, err)))
-		goto done;
-	if (git_repository_workdir(repo)) {
-		if (gv_buf_puts(&wt, git_repository_workdir(repo)) ||
-		    gv_buf_puts(&wt, ".mailmap")) {
-			error = gv_error_set(err, GV_ENOMEM, "out of memory");
-			goto done;
-		}
-		h = hash_file(h, wt.ptr);
-	}
-	h = hash_head_mailmap(h, repo);
-	if (git_repository_config_snapshot(&cfg, repo) == 0) {
-		if (git_config_get_path(&file, cfg, "mailmap.file") == 0)
-			h = hash_file(h, file.ptr);
-		if (git_config_get_string_buf(&blob, cfg, "mailmap.blob") == 0)
-			h = hash_rev_blob(h, repo, blob.ptr);
-	}
-	*out = h;
-done:
-	git_buf_dispose(&file);
-	git_buf_dispose(&blob);
-	gv_buf_free(&wt);
-	git_config_free(cfg);
-	git_repository_free(repo);
-	return error;
 }
