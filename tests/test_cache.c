@@ -824,3 +824,27 @@ Test(cache, stale_temporaries_are_removed_by_the_next_save)
 	free(dir);
 	fx_repo_free(r);
 }
+
+/* Batch caches by default: with a cache directory that cannot be made
+ * every repository used to be an error line and the batch exit 3. */
+Test(cache, a_batch_with_an_unwritable_cache_reports_every_repository)
+{
+	fx_repo *r = fx_repo_new(LINE);
+	char *dir = fx_tmpdir(r, "batch"), manifest[4096];
+	FILE *f;
+	fx_run run;
+
+	snprintf(manifest, sizeof(manifest), "%s/repos.txt", dir);
+	cr_assert_not_null(f = fopen(manifest, "w"));
+	fprintf(f, "%s\n%s name=again\n", r->path, r->path);
+	fclose(f);
+	fx_gv(&run, NULL, "batch", "-q", "--cache", "/dev/null/git-vitals",
+	      manifest, NULL);
+	cr_expect_eq(run.status, 0, "%s", run.err);
+	cr_expect_eq(run.out_len > 0 && strstr(run.out, "\"error\"") == NULL, 1,
+		     "%s", run.out);
+	cr_expect_not_null(strstr(run.out, "cache-unwritable"), "%s", run.out);
+	fx_run_free(&run);
+	free(dir);
+	fx_repo_free(r);
+}

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "fixture.h"
 
 static fx_repo *repo;
@@ -208,4 +209,16 @@ Test(output, batch_summary_is_written_through_a_symlink_keeping_the_mode)
 	free(manifest);
 	free(file);
 	free(link_path);
+}
+
+/* What reaches stderr is safe for a terminal: C0 controls (but tab), DEL
+ * and C1 controls are shown, never sent; invalid UTF-8 is repaired. */
+Test(output, diagnostics_are_escaped_for_the_terminal)
+{
+	gv_buf b = {0};
+	static const char in[] = "tag v1\x1b[2J\x07\tok\x7f\xc2\x9b" "31m\xff";
+
+	cr_assert_eq(gv_cli_escape(&b, in, sizeof(in) - 1), 0);
+	cr_expect_str_eq(b.ptr, "tag v1\\x1b[2J\\x07\tok\\x7f\\u009b31m\xef\xbf\xbd");
+	gv_buf_free(&b);
 }
