@@ -420,12 +420,10 @@ Test(advisories, an_id_with_terminal_escapes_is_escaped_on_stderr)
  * reported as such (it said "not a JSON document"). 5 M numbers take
  * about 300 MB as cJSON nodes; the run gets 250 MB of address space. The
  * sanitizer build maps terabytes of shadow memory, so it cannot run
- * under a limit: there the test is skipped. */
+ * under a limit: it does not build this test (criterion's skip leaks). */
+#if !defined(__SANITIZE_ADDRESS__)
 Test(advisories, out_of_memory_is_reported_as_such)
 {
-#if defined(__SANITIZE_ADDRESS__)
-	cr_skip_test("address space limits do not work under ASan");
-#else
 	char path[4096], *out = NULL;
 	FILE *f;
 	int i;
@@ -443,5 +441,5 @@ Test(advisories, out_of_memory_is_reported_as_such)
 			   "echo \" $rc\"", fx_bin(), path, repo->path), 0);
 	cr_expect_not_null(strstr(out, "big.json: out of memory\n 2"), "%s", out);
 	free(out);
-#endif
 }
+#endif

@@ -562,6 +562,15 @@ static fx_repo *saved_line(char **dir, char **file, unsigned char **data,
 	return r;
 }
 
+/* Frees what saved_line() handed out, and the repository. */
+static void saved_done(fx_repo *r, char *dir, char *file, unsigned char *data)
+{
+	free(data);
+	free(file);
+	free(dir);
+	fx_repo_free(r);
+}
+
 static void write_bytes(const char *file, const unsigned char *data, size_t len,
 			int fix_checksum)
 {
@@ -609,10 +618,7 @@ Test(cache, a_flipped_bit_in_the_header_is_caught_by_the_checksum)
 	data[OFF_HEAD] ^= 1;
 	write_bytes(file, data, len, 0);
 	expect_refused(r, dir, "checksum");
-	free(data);
-	free(file);
-	free(dir);
-	fx_repo_free(r);
+	saved_done(r, dir, file, data);
 }
 
 /* A forged file with a valid checksum: each of these used to loop forever,
@@ -628,10 +634,7 @@ static void forged_file_is_refused(void (*forge)(unsigned char *data),
 	forge(data);
 	write_bytes(file, data, len, 1);
 	expect_refused(r, dir, why);
-	free(data);
-	free(file);
-	free(dir);
-	fx_repo_free(r);
+	saved_done(r, dir, file, data);
 }
 
 /* The parents array follows the 4 records: record 2's parent (record 3)
@@ -694,10 +697,7 @@ Test(cache, a_fifo_as_the_cache_file_is_ignored_not_opened, .timeout = 20)
 	cr_assert_eq(unlink(file), 0);
 	cr_assert_eq(mkfifo(file, 0600), 0);
 	expect_refused(r, dir, "not a regular file");
-	free(data);
-	free(file);
-	free(dir);
-	fx_repo_free(r);
+	saved_done(r, dir, file, data);
 }
 
 /* A symlink is not followed, even to a valid cache file. */
@@ -712,10 +712,7 @@ Test(cache, a_symlink_as_the_cache_file_is_ignored)
 	cr_assert_eq(rename(file, moved), 0);
 	cr_assert_eq(symlink(moved, file), 0);
 	expect_refused(r, dir, "could not be read");
-	free(data);
-	free(file);
-	free(dir);
-	fx_repo_free(r);
+	saved_done(r, dir, file, data);
 }
 
 /* A directory where the cache file should be: ignored when reading, and the
@@ -741,10 +738,7 @@ Test(cache, a_directory_as_the_cache_file_is_a_warning_and_the_save_goes_on)
 	gv_cache_free(c);
 	gv_history_free(h);
 	gv_warnings_free(&w);
-	free(data);
-	free(file);
-	free(dir);
-	fx_repo_free(r);
+	saved_done(r, dir, file, data);
 }
 
 /* A cache directory that cannot be made (a file stands where one of its
@@ -819,10 +813,7 @@ Test(cache, stale_temporaries_are_removed_by_the_next_save)
 	gv_cache_free(c);
 	gv_history_free(h);
 	gv_warnings_free(&w);
-	free(data);
-	free(file);
-	free(dir);
-	fx_repo_free(r);
+	saved_done(r, dir, file, data);
 }
 
 /* Batch caches by default: with a cache directory that cannot be made
