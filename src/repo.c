@@ -84,8 +84,8 @@ int gv_repo_read_commit(gv_buf *message, gv_buf *author_name,
 	git_object *obj = NULL;
 	git_commit *commit = NULL;
 	git_mailmap *mm = NULL;
-	git_signature *sig = NULL;
-	const char *raw;
+	const git_signature *sig;
+	const char *raw, *name, *email;
 	int error = 0;
 
 	gv_libgit_init();
@@ -99,15 +99,20 @@ int gv_repo_read_commit(gv_buf *message, gv_buf *author_name,
 	git_oid_tostr(hex, GV_OID_HEXSZ + 1, git_commit_id(commit));
 	raw = git_commit_message_raw(commit);
 	git_mailmap_from_repository(&mm, repo);
-	if (git_commit_author_with_mailmap(&sig, commit, mm) < 0) {
-		error = gv_git_fail(err, GV_EREPO, rev);
-		goto done;
+	/* git_mailmap_resolve, as the walk does: git_commit_author_with_mailmap
+	 * builds a new signature, which refuses an empty name or email that
+	 * git itself writes ("A <>") and the walk reads. */
+	sig = git_commit_author(commit);
+	name = sig->name;
+	email = sig->email;
+	if (mm && git_mailmap_resolve(&name, &email, mm, sig->name, sig->email) < 0) {
+		name = sig->name;
+		email = sig->email;
 	}
-	if (gv_buf_puts(message, raw ? raw : "") || gv_buf_puts(author_name, sig->name) ||
-	    gv_buf_puts(author_email, sig->email))
+	if (gv_buf_puts(message, raw ? raw : "") || gv_buf_puts(author_name, name) ||
+	    gv_buf_puts(author_email, email))
 		error = gv_error_set(err, GV_ENOMEM, "out of memory");
 done:
-	git_signature_free(sig);
 	git_mailmap_free(mm);
 	git_commit_free(commit);
 	git_object_free(obj);
