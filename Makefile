@@ -102,7 +102,8 @@ deps:
 	command -v cc >/dev/null 2>&1 || missing="$$missing gcc libc6-dev"; \
 	command -v git >/dev/null 2>&1 || missing="$$missing git"; \
 	command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \
-	command -v clang >/dev/null 2>&1 || missing="$$missing clang"; \
+	{ command -v clang >/dev/null 2>&1 && $(FUZZ_PROBE); } || \
+	  missing="$$missing clang libclang-rt-dev"; \
 	for p in libgit2-dev:libgit2 libpcre2-dev:libpcre2-8 libcjson-dev:libcjson \
 	         libcriterion-dev:criterion; do \
 	  pkg-config --exists "$${p#*:}" 2>/dev/null || missing="$$missing $${p%%:*}"; \
@@ -177,9 +178,13 @@ fuzz-build: $(FUZZ_BIN)
 fuzz: fuzz-build
 	@$(MAKE) --no-print-directory fuzz-run FUZZ_RUN_TIME=$(FUZZ_TIME)
 
+# 1 when $(FUZZ_CC) links a libFuzzer target (clang and its runtime)
+FUZZ_PROBE = mkdir -p build && \
+	printf 'int LLVMFuzzerTestOneInput(const char *d, long n){return 0;}' | \
+	$(FUZZ_CC) -x c -fsanitize=fuzzer -o build/.fuzz-probe - 2>/dev/null
+
 fuzz-smoke:
-	@if printf 'int LLVMFuzzerTestOneInput(const char *d, long n){return 0;}' | \
-	    $(FUZZ_CC) -x c -fsanitize=fuzzer -o /dev/null - 2>/dev/null; then \
+	@if $(FUZZ_PROBE); then \
 	  $(MAKE) --no-print-directory fuzz-build && \
 	  $(MAKE) --no-print-directory fuzz-run FUZZ_RUN_TIME=$(FUZZ_SMOKE_TIME); \
 	else echo "fuzz-smoke: skipped: $(FUZZ_CC) has no libFuzzer (make deps)"; fi
