@@ -263,7 +263,7 @@ static const char *read_tags(gv_cache *c, const unsigned char *p, size_t len)
 		memcpy(&nl, p + off + 16, 4);
 		off += TAG_FIXED;
 		if (len - off <= nl || p[off + nl] || t->commit >= c->nhist ||
-		    t->kind > GV_TAG_ANNOTATED_NO_TAGGER ||
+		    t->kind > GV_TAG_ANNOTATED_BAD_DATE ||
 		    t->time < GV_TIME_MIN || t->time > GV_TIME_MAX)
 			return "corrupt (tags)";
 		t->name = (char *)(uintptr_t)(p + off); /* read-only, never freed */

@@ -186,7 +186,7 @@ int gv_tag_parse_tagger(const char *p, const char *end, int64_t *t,
 		if (eol - p > 7 && !memcmp(p, "tagger ", 7)) {
 			const char *n, *e;
 			size_t nl, el;
-			return parse_ident(p + 7, eol, &n, &nl, &e, &el, t, tz) ? -1 : 0;
+			return parse_ident(p + 7, eol, &n, &nl, &e, &el, t, tz) ? -2 : 0;
 		}
 		p = eol + 1;
 	}

@@ -31,8 +31,8 @@ typedef struct gv_commit_header {
 int gv_commit_parse(gv_commit_header *out, const char *p, const char *end);
 void gv_commit_header_free(gv_commit_header *h);
 
-/* Finds the tagger line of a raw tag object [p, end): 0 and its date, or
- * -1 when there is none or its date is bad. */
+/* Finds the tagger line of a raw tag object [p, end): 0 and its date; -1
+ * when there is none; -2 when its date is bad (see gv_commit_header). */
 int gv_tag_parse_tagger(const char *p, const char *end, int64_t *t,
 			int16_t *tz);
 

@@ -468,12 +468,13 @@ static int add_tip(loader *L, const git_oid *oid)
 /* Peels oid to a commit through any chain of tags. 0 and *out set; 1 when
  * it ends at a tree or blob (or a missing object: *kind says which). When
  * oid is an annotated tag with a tagger line and `tagger` is not NULL,
- * *tagger is set to 1 and its date stored, from the same read. */
+ * *tagger is set to 1 and its date stored, from the same read (-1 when
+ * that date is bad). */
 static int peel_to_commit(loader *L, git_oid *out, const git_oid *oid,
 			  git_object_t *kind, int *tagger, int64_t *when, int16_t *when_tz)
 {
 	git_oid cur = *oid;
-	int depth;
+	int depth, rc;
 
 	if (tagger)
 		*tagger = 0;
@@ -504,8 +505,10 @@ static int peel_to_commit(loader *L, git_oid *out, const git_oid *oid,
 		p = git_odb_object_data(obj);
 		end = p + git_odb_object_size(obj);
 		/* a tag of a tag keeps the outer (named) tag's date */
-		if (depth == 0 && tagger && !gv_tag_parse_tagger(p, end, when, when_tz))
-			*tagger = 1;
+		/* 1: the tagger's date; -1: a tagger whose date is bad */
+		if (depth == 0 && tagger &&
+		    (rc = gv_tag_parse_tagger(p, end, when, when_tz)) != -1)
+			*tagger = rc ? -1 : 1;
 		if (end - p < 7 + GV_OID_HEXSZ || memcmp(p, "object ", 7) ||
 		    gv_parse_hex_oid(cur.id, p + 7, end)) {
 			git_odb_object_free(obj);
@@ -577,10 +580,12 @@ static int load_tags(loader *L, uint64_t *not_commit)
 		h->ntags++;
 		if (git_oid_equal(&target, &commit)) {
 			tag->kind = GV_TAG_LIGHTWEIGHT;
-		} else if (tagged) {
+		} else if (tagged > 0) {
 			tag->kind = GV_TAG_ANNOTATED;
 			tag->time = tagger_t;
 			tag->tz = tagger_tz;
+		} else if (tagged < 0) {
+			tag->kind = GV_TAG_ANNOTATED_BAD_DATE;
 		} else {
 			tag->kind = GV_TAG_ANNOTATED_NO_TAGGER;
 		}
@@ -941,13 +946,21 @@ bad:
 static int load_warnings(loader *L)
 {
 	gv_history *h = L->h;
-	uint64_t future = 0, bad = 0;
+	uint64_t future = 0, bad = 0, bad_tags = 0;
 	size_t i;
 
 	for (i = 0; i < h->count; i++) {
 		future += h->commits[i].commit_time > L->now;
 		bad += (h->commits[i].flags & GV_COMMIT_BAD_DATE) != 0;
 	}
+	for (i = 0; i < h->ntags; i++)
+		bad_tags += h->tags[i].kind == GV_TAG_ANNOTATED_BAD_DATE;
+	if (bad_tags &&
+	    gv_warnings_add_n(L->warnings, "tag-bad-date", bad_tags,
+			      "release tags have a missing, malformed or "
+			      "unbelievable tagger date (outside 1970..9999); "
+			      "they are timed by their commit"))
+		return GV_ENOMEM;
 	if ((h->skipped_refs &&
 	     gv_warnings_add_n(L->warnings, "ref-not-commit", h->skipped_refs,
 			       "refs that do not point at a commit were skipped")) ||

@@ -296,6 +296,12 @@ Test(schema, hostile_dates_are_bad_dates_and_the_report_validates)
 	cr_assert_not_null(w);
 	cr_expect_eq(fx_int(w, "count"), 5);
 	cr_expect_eq(fx_int(run.json, "counts.commits"), 7);
+	/* v2.0's tagger date has 20 digits: timed by its commit, 'last' */
+	w = fx_find(run.json, "warnings", "code", "tag-bad-date");
+	cr_assert_not_null(w);
+	cr_expect_eq(fx_int(w, "count"), 1);
+	cr_expect_str_eq(fx_str(fx_find(run.json, "releases", "tag", "v2.0"),
+				"time"), "2024-01-05T00:00:00Z");
 	/* only 'one' and 'last' start a lead time, both first released by
 	 * v1.0 at 2024-01-05: 4 days = 345600 s and 0 s */
 	cr_expect_eq(fx_int(run.json, "metrics.lead_time.samples"), 2);

@@ -43,7 +43,10 @@ typedef struct gv_commit {
 enum gv_tag_kind {
 	GV_TAG_LIGHTWEIGHT = 0,
 	GV_TAG_ANNOTATED = 1,       /* time is the (outermost) tagger date */
-	GV_TAG_ANNOTATED_NO_TAGGER = 2  /* old git: time is the committer date */
+	GV_TAG_ANNOTATED_NO_TAGGER = 2, /* old git: time is the committer date */
+	GV_TAG_ANNOTATED_BAD_DATE = 3   /* a tagger date missing, malformed or
+	                                   outside 1970..9999: timed as
+	                                   NO_TAGGER, counted in tag-bad-date */
 };
 
 typedef struct gv_tag {
