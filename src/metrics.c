@@ -667,7 +667,9 @@ static int commit_numbers(calc *k)
 		for (j = 0; j < v.nrefs; j++) {
 			const gv_ref *r = &v.refs[j];
 			int64_t d;
-			if (!r->resolved || r->commit >= n || r->commit == i)
+			/* a bad date (history.c) is no end of a duration */
+			if (!r->resolved || r->commit >= n || r->commit == i ||
+			    ((c->flags | cs[r->commit].flags) & GV_COMMIT_BAD_DATE))
 				continue;
 			d = clamp0(c->commit_time - cs[r->commit].author_time);
 			if (gv_grow((void **)&fix, &fcap, nfix + 1, sizeof(*fix)) ||
@@ -1151,7 +1153,7 @@ static int security(calc *k)
 		m->security.high_confidence += v.conf[GV_CAT_SECURITY] >= GV_CONF_HIGH;
 		if (fr == GV_NONE)
 			m->security.unreleased_fixes++;
-		else
+		else if (!(k->in->commits[patch[i]].flags & GV_COMMIT_BAD_DATE))
 			ftr[m->security.fix_to_release.samples++] =
 				clamp0(list[fr].time - k->in->commits[patch[i]].commit_time);
 		up[i] = i;

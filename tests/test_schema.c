@@ -350,3 +350,20 @@ Test(schema, a_period_series_past_its_cap_is_cut_with_a_warning)
 	last = cJSON_GetArrayItem(series, n - 1);
 	cr_expect_str_eq(fx_str(last, "period"), "9998-W53");
 }
+
+/* A fix of a commit with no author line: its latency would start at the
+ * fallback date, 1970 (54 years); the bad date keeps it out, and the
+ * sample count says so. */
+Test(schema, a_bad_date_is_no_end_of_a_fix_latency)
+{
+	repo = fx_repo_new("c 'one' 2024-01-01T00:00:00Z\n"
+			   HOSTILE("", "feat: no author")
+			   "c \"$(printf 'fix: two\\n\\nFixes: %s' "
+			   "$(git rev-parse HEAD))\" 2024-01-03T00:00:00Z\n"
+			   "c \"$(printf 'fix: three\\n\\nFixes: %s' "
+			   "$(git rev-parse HEAD~2))\" 2024-01-04T00:00:00Z\n");
+	report_validates("bad-date fix", "--format", "json");
+	/* only 'three' fixing 'one': 2024-01-04 - 2024-01-01 = 259200 s */
+	cr_expect_eq(fx_int(run.json, "metrics.fix_latency.samples"), 1);
+	cr_expect_eq(fx_int(run.json, "metrics.fix_latency.median_s"), 259200);
+}
