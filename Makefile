@@ -11,6 +11,8 @@
 #   make asan       the tests built with -fsanitize=address,undefined
 #   make browser    the HTML report and fleet page in headless Chromium
 #   make samples    rebuild samples/demo-report.html and its screenshots
+#   make fuzz       the libFuzzer targets of tests/fuzz/, each run FUZZ_TIME
+#                   seconds (default 60); make fuzz-smoke: 3 s each
 #   make bench      the benchmark harness (bench/), REPO=/path for a real repo
 #   make bench-profile  the same under callgrind (instruction counts)
 #   make install    PREFIX=/usr/local: binary and man page
@@ -32,7 +34,7 @@ BUILD ?= build
 # after `make deps` has had its chance.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
-# see src/history.c: what libgit2 would set up at start for the network
+# see src/libgit.c: what libgit2 would set up at start for the network
 # (CA bundle, SSH) is never used
 EXPORTS = -Wl,--export-dynamic-symbol=mbedtls_x509_crt_parse_file \
           -Wl,--export-dynamic-symbol=libssh2_init
@@ -53,7 +55,8 @@ LIB_OBJ = $(LIB_SRC:src/%.c=$(BUILD)/%.o) $(BUILD)/default_rules.o
 CLI_OBJ = $(CLI_SRC:src/cli/%.c=$(BUILD)/cli/%.o)
 TEST_OBJ = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
 
-.PHONY: all deps deps-build demo test check accuracy asan browser samples bench bench-profile install clean
+.PHONY: all deps deps-build demo test check accuracy asan browser samples fuzz fuzz-build \
+	fuzz-smoke fuzz-run bench bench-profile install clean
 
 all: git-vitals
 
@@ -105,6 +108,8 @@ BUILD_DEPS_CHECK = \
 	command -v cc >/dev/null 2>&1 || missing="$$missing gcc libc6-dev"; \
 	command -v git >/dev/null 2>&1 || missing="$$missing git"; \
 	command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \
+	{ command -v clang >/dev/null 2>&1 && $(FUZZ_PROBE); } || \
+	  missing="$$missing clang libclang-rt-dev"; \
 	for p in libgit2-dev:libgit2 libpcre2-dev:libpcre2-8 libcjson-dev:libcjson \
 	         libcriterion-dev:criterion; do \
 	  pkg-config --exists "$${p\#*:}" 2>/dev/null || missing="$$missing $${p%%:*}"; \
@@ -154,7 +159,7 @@ asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT='-O1 -g' \
 	  SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' \
 	  build/asan/test-runner build/asan/git-vitals
-	ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
+	ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:allocator_may_return_null=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	GV_BIN=$(CURDIR)/build/asan/git-vitals GV_RULES_DIR=$(CURDIR)/rules \
 	  build/asan/test-runner -j2
@@ -163,6 +168,7 @@ test: deps
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory browser
+	@$(MAKE) --no-print-directory fuzz-smoke
 
 # Renders the demo report, a hostile report and a fleet page in headless
 # Chromium and checks the DOM, the console and the screenshots
@@ -177,6 +183,70 @@ samples: browser
 	cp $(BUILD)/browser/report-390.png samples/demo-report-narrow.png
 	cp $(BUILD)/browser/fleet.html samples/demo-fleet.html
 	cp $(BUILD)/browser/fleet-1280.png samples/demo-fleet.png
+
+# libFuzzer targets (clang): parsers from bytes, one per input git-vitals
+# reads from others (tests/fuzz/fuzz_*.c), seeded from tests/fuzz/corpus/.
+# New inputs a run finds go to build/fuzz/corpus/, crashes to
+# build/fuzz/crashes/ (turn each into a regression test). fuzz-smoke, part
+# of `make test`, runs each target FUZZ_SMOKE_TIME seconds; without a clang
+# that has libFuzzer it says so and is skipped.
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 60
+FUZZ_SMOKE_TIME ?= 3
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
+	-fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+	$(PKG_CFLAGS) $(CFLAGS)
+FUZZ_LIB_OBJ = $(LIB_SRC:src/%.c=build/fuzz/obj/%.o) build/fuzz/obj/default_rules.o
+FUZZ_BIN = $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+
+build/fuzz/obj/%.o: src/%.c include/gv/*.h src/*.h | build/fuzz/obj
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+
+build/fuzz/obj/default_rules.o: $(BUILD)/default_rules.c | build/fuzz/obj
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+
+# an archive: each target links only the modules it reaches (the commit
+# header target neither libgit2's code nor history.c's overrides)
+build/fuzz/libgv.a: $(FUZZ_LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h build/fuzz/libgv.a
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+	  build/fuzz/libgv.a $(PKG_LIBS)
+
+build/fuzz/obj:
+	mkdir -p $@
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	@$(MAKE) --no-print-directory fuzz-run FUZZ_RUN_TIME=$(FUZZ_TIME)
+
+# 1 when $(FUZZ_CC) links a libFuzzer target (clang and its runtime)
+FUZZ_PROBE = mkdir -p build && \
+	printf 'int LLVMFuzzerTestOneInput(const char *d, long n){return 0;}' | \
+	$(FUZZ_CC) -x c -fsanitize=fuzzer -o build/.fuzz-probe - 2>/dev/null
+
+fuzz-smoke:
+	@if $(FUZZ_PROBE); then \
+	  $(MAKE) --no-print-directory fuzz-build && \
+	  $(MAKE) --no-print-directory fuzz-run FUZZ_RUN_TIME=$(FUZZ_SMOKE_TIME); \
+	else echo "fuzz-smoke: skipped: $(FUZZ_CC) has no libFuzzer (make deps)"; fi
+
+fuzz-run:
+	@set -e; mkdir -p build/fuzz/crashes; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus/$$t; \
+	  echo "fuzz $$t: $(FUZZ_RUN_TIME) s"; \
+	  ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_RUN_TIME) -timeout=10 \
+	    -rss_limit_mb=2048 -max_len=65536 -print_final_stats=0 \
+	    -artifact_prefix=build/fuzz/crashes/$$t- \
+	    build/fuzz/corpus/$$t tests/fuzz/corpus/$$t 2>build/fuzz/$$t.log || \
+	    { tail -40 build/fuzz/$$t.log; exit 1; }; \
+	done
 
 bench: all
 	@CC='$(CC)' sh bench/run.sh $(REPO)

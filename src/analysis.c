@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static uint64_t fold(uint64_t h, const void *p, size_t n)
 {
@@ -37,6 +38,7 @@ static uint64_t hash_advisory_path(uint64_t h, const char *path)
 	FILE *f;
 	char buf[16384];
 	size_t n;
+	int fd;
 
 	h = fold(h, path, strlen(path));
 	if (stat(path, &st))
@@ -66,8 +68,13 @@ static uint64_t hash_advisory_path(uint64_t h, const char *path)
 		free(names);
 		return h;
 	}
-	if (!(f = fopen(path, "rb")))
+	/* a regular file only, as the advisory reader: a FIFO would hang */
+	if ((fd = gv_open_regular(path, 0)) < 0)
+		return fold(h, "-", 1);
+	if (!(f = fdopen(fd, "rb"))) {
+		close(fd);
 		return h;
+	}
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
 		h = fold(h, buf, n);
 	fclose(f);
@@ -348,6 +355,16 @@ int gv_analysis_run(gv_analysis **out, const gv_analysis_opts *opts,
 	if (opts->subjects && (error = read_subjects(a, opts->path, err)))
 		goto done;
 	shapes_finish(a);
+	if (a->metrics->series_cut) {
+		char from[32];
+		gv_time_iso(from, sizeof(from), a->metrics->series_cut);
+		if ((error = gv_warnings_add(&a->warnings, "period-cut",
+					     "the --period series would be too long; "
+					     "it starts at %s", from))) {
+			gv_error_set(err, error, "out of memory");
+			goto done;
+		}
+	}
 	for (i = 0; i < a->ngates; i++)
 		gv_gate_eval(&a->gates[i], a->metrics);
 	*out = a;

@@ -6,7 +6,8 @@
  * build id in the key rejects another layout of gv_commit):
  *   header:  magic "GVCACHE\n", u32 version, u32 endian mark, the key
  *            (4 x u64), the history state, counts and sizes, HEAD, the
- *            skipped-ref counts, u64 checksum of everything after the header
+ *            skipped-ref counts, u64 checksum of the whole file (this field
+ *            read as zero)
  *   recs:    count x gv_commit; parents_at indexes `parents`
  *   blob_at: count + 1 x u32, where each record's classification starts
  *   parents: u32 record numbers
@@ -26,24 +27,42 @@
  *
  * Invariants: a loaded cache passed every size, checksum and structure
  * check (parents are record numbers, laid out in record order, blobs
- * in bounds), so lookups index it without further checks; the table maps ids
- * to record numbers by open addressing and is built only when a walk needs
- * it. A shallow boundary is recorded without parents and never served to a
- * walk (its real parents are unknown).
+ * in bounds; the parents of records 0..nhist-1 are among them; no record is
+ * its own ancestor; ids are distinct; dates in GV_TIME_MIN..GV_TIME_MAX;
+ * tags name a record of the history), so lookups index it without further
+ * checks and even a crafted file with a valid checksum cannot make a walk
+ * loop or a history inconsistent. The table maps ids to record numbers by
+ * open addressing and is built only when a walk needs it. A shallow
+ * boundary is recorded without parents and never served to a walk (its
+ * real parents are unknown).
+ *
+ * The cache can only make a run faster: a file that cannot be read, is not
+ * a regular file (never opened: a FIFO would block) or does not validate is
+ * a warning and an empty cache; one that cannot be written is a warning and
+ * the run goes on. Temporaries a killed run left behind are removed by the
+ * next save once they are STALE_TMP_AGE old.
  */
 #include "gv/cache.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CACHE_MAGIC "GVCACHE\n"
-#define CACHE_VERSION 2u
+#define CACHE_VERSION 3u
 #define CACHE_ENDIAN 0x01020304u
+/* A temporary lives for the few seconds of one write; older ones were
+ * left by a killed run. */
+#define STALE_TMP_AGE 3600
+/* The largest timezone offset git writes: +-9959 (hhmm), in minutes. */
+#define MAX_TZ (99 * 60 + 59)
 
 typedef struct header {
 	char magic[8];
@@ -91,11 +110,14 @@ struct gv_cache {
 	size_t table_size;
 	gv_cache_restore_cb restore;
 	void *payload;
+	gv_warnings *warnings;  /* the caller's, for what the cache skipped */
 };
 
 /* FNV-1a over 64-bit words in four interleaved lanes: the same idea as
  * gv_fnv1a64, but the multiplications of the lanes overlap, so checking the
  * 10 MB cache of git/git costs well under a millisecond. */
+static uint64_t file_checksum(const unsigned char *data, size_t len);
+
 static uint64_t checksum(const unsigned char *p, size_t n)
 {
 	const uint64_t prime = 0x100000001b3ULL;
@@ -115,6 +137,24 @@ static uint64_t checksum(const unsigned char *p, size_t n)
 	while (n--)
 		h0 = (h0 ^ *p++) * prime;
 	return h0 ^ (h1 * 3) ^ (h2 * 5) ^ (h3 * 7);
+}
+
+uint64_t gv_cache_checksum(const unsigned char *data, size_t len)
+{
+	return len < sizeof(header) ? 0 : file_checksum(data, len);
+}
+
+/* The checksum of a whole file: its header (with the checksum field read as
+ * zero) and everything after it, so that no bit of it goes unchecked. */
+static uint64_t file_checksum(const unsigned char *data, size_t len)
+{
+	header hd;
+
+	memcpy(&hd, data, sizeof(hd));
+	hd.checksum = 0;
+	return checksum((const unsigned char *)&hd, sizeof(hd)) *
+		       0x9E3779B97F4A7C15ULL ^
+	       checksum(data + sizeof(hd), len - sizeof(hd));
 }
 
 static size_t slot(const gv_cache *c, const unsigned char *id)
@@ -222,12 +262,106 @@ static const char *read_tags(gv_cache *c, const unsigned char *p, size_t len)
 		memcpy(&t->time, p + off + 8, 8);
 		memcpy(&nl, p + off + 16, 4);
 		off += TAG_FIXED;
-		if (len - off <= nl || p[off + nl] || t->commit >= c->nhist)
+		if (len - off <= nl || p[off + nl] || t->commit >= c->nhist ||
+		    t->kind > GV_TAG_ANNOTATED_BAD_DATE ||
+		    t->time < GV_TIME_MIN || t->time > GV_TIME_MAX)
 			return "corrupt (tags)";
 		t->name = (char *)(uintptr_t)(p + off); /* read-only, never freed */
 		off += (size_t)nl + 1;
 	}
 	return off == len ? NULL : "corrupt (tags)";
+}
+
+static int is_hex_id(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < GV_OID_HEXSZ; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[GV_OID_HEXSZ] == '\0';
+}
+
+/* 1 when following parents from some record comes back to it (Kahn's
+ * algorithm: records no remaining child names are peeled off; a cycle is
+ * what is left), or when memory runs out to tell. Linear in the records. */
+static int has_cycle(const gv_cache *c)
+{
+	uint32_t *indeg = calloc(c->count ? c->count : 1, sizeof(*indeg));
+	uint32_t *queue = malloc((c->count ? c->count : 1) * sizeof(*queue));
+	size_t i, k, head = 0, tail = 0;
+	int cycle = 1;
+
+	if (!indeg || !queue)
+		goto done;
+	for (i = 0; i < c->count; i++)
+		for (k = 0; k < c->recs[i].nparents; k++)
+			indeg[c->parents[c->recs[i].parents_at + k]]++;
+	for (i = 0; i < c->count; i++)
+		if (!indeg[i])
+			queue[tail++] = (uint32_t)i;
+	while (head < tail) {
+		const gv_commit *r = &c->recs[queue[head++]];
+		for (k = 0; k < r->nparents; k++) {
+			uint32_t p = c->parents[r->parents_at + k];
+			if (!--indeg[p])
+				queue[tail++] = p;
+		}
+	}
+	cycle = tail != c->count;
+done:
+	free(indeg);
+	free(queue);
+	return cycle;
+}
+
+static int same_id(const unsigned char *a, const unsigned char *b)
+{
+	uint64_t x[2], y[2];
+	uint32_t u, v;
+
+	memcpy(x, a, 16);
+	memcpy(y, b, 16);
+	memcpy(&u, a + 16, 4);
+	memcpy(&v, b + 16, 4);
+	return x[0] == y[0] && x[1] == y[1] && u == v;
+}
+
+/* 1 when the stored id index of the history (history.c's table: a power
+ * of two of slots, open addressing from the id's first 8 bytes) finds
+ * every record 0..nhist-1 at its own number and holds nothing else, which
+ * also proves their ids distinct: what gv_history_load checks again before
+ * using it. */
+static int table_finds_history(const gv_cache *c)
+{
+	size_t n = (size_t)c->hd.table_size, i, k;
+
+	if (!c->nhist)
+		return 1;
+	if (n < 2 * c->nhist || (n & (n - 1)))
+		return 0;
+	for (i = 0, k = 0; i < n; i++) {
+		if (c->htable[i] == UINT32_MAX)
+			continue;
+		if (c->htable[i] >= c->nhist)
+			return 0;
+		k++;
+	}
+	if (k != c->nhist) /* also: empty slots remain, so lookups end */
+		return 0;
+	for (i = 0; i < c->nhist; i++) {
+		const unsigned char *id = c->ids + i * GV_OID_RAWSZ;
+		size_t s = gv_history_table_slot(id, n);
+		/* empty slots remain (above), so the probe ends; most end at
+		 * once, on i itself */
+		while (c->htable[s] != i) {
+			if (c->htable[s] == UINT32_MAX ||
+			    same_id(c->ids + (size_t)c->htable[s] * GV_OID_RAWSZ, id))
+				return 0;
+			s = (s + 1) & (n - 1);
+		}
+	}
+	return 1;
 }
 
 /* Checks a mapped file and points the cache into it; a reason when it
@@ -258,7 +392,7 @@ static const char *validate(gv_cache *c, unsigned char *data, size_t len)
 	       hd.blob_bytes + hd.path_bytes;
 	if (len != need)
 		return "truncated or corrupt (size)";
-	if (checksum(data + off, len - off) != hd.checksum)
+	if (file_checksum(data, len) != hd.checksum)
 		return "corrupt (checksum)";
 	if (hd.path_bytes != strlen(c->real) ||
 	    memcmp(data + len - hd.path_bytes, c->real, (size_t)hd.path_bytes))
@@ -282,22 +416,35 @@ static const char *validate(gv_cache *c, unsigned char *data, size_t len)
 		goto bad;
 	off += (size_t)hd.tag_bytes;
 	c->blob = data + off;
-	/* parents in record order, naming records; blobs in order, in bounds */
+	/* parents in record order, naming records (those of the history
+	 * among its own); blobs in order, in bounds; dates believable */
 	why = "corrupt (records)";
-	if (c->blob_at[0] != 0 || c->blob_at[c->count] != hd.blob_bytes)
+	if (c->blob_at[0] != 0 || c->blob_at[c->count] != hd.blob_bytes ||
+	    (hd.head[0] && !is_hex_id(hd.head)))
 		goto bad;
 	for (i = 0; i < c->count; i++) {
 		const gv_commit *r = &c->recs[i];
+		size_t lim = i < c->nhist ? c->nhist : c->count;
 		if (r->parents_at != at || at + r->nparents > hd.nparents ||
 		    c->blob_at[i] > c->blob_at[i + 1] ||
-		    ((r->flags & GV_COMMIT_SHALLOW) && r->nparents))
+		    ((r->flags & GV_COMMIT_SHALLOW) && r->nparents) ||
+		    r->author_time < GV_TIME_MIN || r->author_time > GV_TIME_MAX ||
+		    r->commit_time < GV_TIME_MIN || r->commit_time > GV_TIME_MAX ||
+		    r->author_tz < -MAX_TZ || r->author_tz > MAX_TZ ||
+		    r->commit_tz < -MAX_TZ || r->commit_tz > MAX_TZ)
 			goto bad;
 		for (k = 0; k < r->nparents; k++)
-			if (c->parents[at + k] >= c->count)
+			if (c->parents[at + k] >= lim)
 				goto bad;
 		at += r->nparents;
 	}
 	if (at != hd.nparents)
+		goto bad;
+	why = "corrupt (a commit is its own ancestor)";
+	if (has_cycle(c))
+		goto bad;
+	why = "corrupt (id table)";
+	if (!table_finds_history(c))
 		goto bad;
 	return NULL;
 bad:
@@ -307,6 +454,8 @@ bad:
 	return why;
 }
 
+/* Builds the id table of every record; GV_EINPUT when two records share an
+ * id (a forged file: the walk could meet a commit twice, or loop). */
 static int build_table(gv_cache *c)
 {
 	size_t n = 64, i;
@@ -318,12 +467,40 @@ static int build_table(gv_cache *c)
 	memset(c->table, 0xff, n * sizeof(*c->table));
 	c->table_size = n;
 	for (i = 0; i < c->count; i++) {
-		size_t s = slot(c, c->ids + i * GV_OID_RAWSZ);
-		while (c->table[s] != UINT32_MAX)
+		const unsigned char *id = c->ids + i * GV_OID_RAWSZ;
+		size_t s = slot(c, id);
+		while (c->table[s] != UINT32_MAX) {
+			if (!memcmp(c->ids + (size_t)c->table[s] * GV_OID_RAWSZ,
+				    id, GV_OID_RAWSZ))
+				return GV_EINPUT;
 			s = (s + 1) & (n - 1);
+		}
 		c->table[s] = (uint32_t)i;
 	}
 	return 0;
+}
+
+const char *gv_cache_check(const unsigned char *data, size_t len,
+			   const char *real, const gv_cache_key *key)
+{
+	gv_cache c;
+	const char *why;
+	size_t i;
+
+	memset(&c, 0, sizeof(c));
+	c.real = (char *)(uintptr_t)real;
+	c.key = *key;
+	if (!(why = validate(&c, (unsigned char *)(uintptr_t)data, len))) {
+		/* what a walk would do with it: every id found at its record */
+		if (build_table(&c))
+			why = "corrupt (ids)";
+		for (i = 0; !why && i < c.count; i++)
+			if (find(&c, c.ids + i * GV_OID_RAWSZ) != i)
+				why = "corrupt (ids)";
+	}
+	free(c.tags);
+	free(c.table);
+	return why;
 }
 
 int gv_cache_open(gv_cache **out, const char *dir, const char *repo_path,
@@ -350,10 +527,12 @@ int gv_cache_open(gv_cache **out, const char *dir, const char *repo_path,
 	c->real = real;
 	c->file = file.ptr;
 	c->key = *key;
+	c->warnings = warnings;
 	{
 		unsigned char *data = NULL;
-		/* mapped, not copied: the history may borrow it */
-		r = gv_map_file(c->file, &data, &len);
+		/* mapped, not copied: the history may borrow it; never through
+		 * a symlink, never a FIFO or device */
+		r = gv_map_file(c->file, GV_OPEN_NOFOLLOW, &data, &len);
 		if (r == 0 && data && !(c->map = calloc(1, sizeof(*c->map)))) {
 			gv_unmap_file(data, len);
 			gv_cache_free(c);
@@ -371,10 +550,14 @@ int gv_cache_open(gv_cache **out, const char *dir, const char *repo_path,
 			gv_warnings_add(warnings, "cache-ignored",
 					"the cache file %s is %s; it is ignored and "
 					"rewritten", c->file, why);
+	} else if (r == GV_EINPUT) {
+		gv_warnings_add(warnings, "cache-ignored",
+				"the cache file %s is not a regular file; it is "
+				"ignored", c->file);
 	} else if (r != GV_ENOTFOUND) {
 		gv_warnings_add(warnings, "cache-ignored",
-				"the cache file %s could not be read; it is ignored",
-				c->file);
+				"the cache file %s could not be read (%s); it is "
+				"ignored", c->file, strerror(errno));
 	}
 	*out = c;
 	return 0;
@@ -457,8 +640,18 @@ static int seed_snapshot(void *payload, const gv_history_state *state,
 		sn->hold = c->map;
 		return 1;
 	}
-	if (c->count && !c->table && build_table(c))
-		return GV_ENOMEM;
+	if (c->count && !c->table && (rc = build_table(c))) {
+		if (rc != GV_EINPUT)
+			return rc;
+		/* served nothing, kept nothing: the walk reads every object */
+		free(c->table);
+		c->table = NULL;
+		c->table_size = 0;
+		c->count = c->nhist = 0;
+		gv_warnings_add(c->warnings, "cache-ignored",
+				"the cache file %s is corrupt (ids); it is "
+				"ignored and rewritten", c->file);
+	}
 	return 0;
 }
 
@@ -565,8 +758,7 @@ static int write_file(const gv_cache *c, writer *w, header *hd, gv_error *err)
 		error = gv_error_set(err, GV_ENOMEM, "out of memory");
 		goto done;
 	}
-	hd->checksum = checksum((unsigned char *)all.ptr + sizeof(*hd),
-				all.len - sizeof(*hd));
+	hd->checksum = file_checksum((unsigned char *)all.ptr, all.len);
 	memcpy(all.ptr, hd, sizeof(*hd));
 	/* a temporary file in the same directory, then rename: a killed run
 	 * leaves the old cache, and concurrent runs each rename a whole file */
@@ -608,6 +800,43 @@ done:
 	return error;
 }
 
+/* Removes the temporaries of this cache file ("<file>.tmp.XXXXXX", regular
+ * files, not symlinks) that a killed run left: those older than
+ * STALE_TMP_AGE, so that a concurrent run's write in progress is spared.
+ * Never fails the save: what cannot be removed stays. */
+static int remove_stale_tmps(const gv_cache *c, const char *dir)
+{
+	const char *base = strrchr(c->file, '/');
+	size_t blen;
+	DIR *d;
+	struct dirent *e;
+	time_t now = time(NULL);
+	gv_buf path = {0};
+	int error = 0;
+
+	base = base ? base + 1 : c->file;
+	blen = strlen(base);
+	if (!(d = opendir(dir)))
+		return 0;
+	while ((e = readdir(d))) {
+		struct stat st;
+		if (strncmp(e->d_name, base, blen) ||
+		    strncmp(e->d_name + blen, ".tmp.", 5))
+			continue;
+		path.len = 0;
+		if (gv_buf_printf(&path, "%s/%s", dir, e->d_name)) {
+			error = GV_ENOMEM;
+			break;
+		}
+		if (!lstat(path.ptr, &st) && S_ISREG(st.st_mode) &&
+		    now - st.st_mtime >= STALE_TMP_AGE)
+			unlink(path.ptr);
+	}
+	closedir(d);
+	gv_buf_free(&path);
+	return error;
+}
+
 int gv_cache_save(gv_cache *c, const gv_history *h, gv_cache_blob_cb blob,
 		  void *payload, gv_error *err)
 {
@@ -623,6 +852,7 @@ int gv_cache_save(gv_cache *c, const gv_history *h, gv_cache_blob_cb blob,
 	gv_buf cls = {0};
 	uint32_t pbuf[64], *pv;
 	char *dir = NULL, *slash;
+	gv_error io = {0};
 	int error = 0;
 
 	memset(&w, 0, sizeof(w));
@@ -684,12 +914,23 @@ int gv_cache_save(gv_cache *c, const gv_history *h, gv_cache_blob_cb blob,
 		goto nomem;
 	if ((slash = strrchr(dir, '/')))
 		*slash = '\0';
-	if (slash && make_dirs(dir)) {
-		error = gv_error_set(err, GV_EIO, "cache directory %s: %s", dir,
+	if (slash && make_dirs(dir))
+		error = gv_error_set(&io, GV_EIO, "cache directory %s: %s", dir,
 				     strerror(errno));
-		goto done;
+	else if (!(error = remove_stale_tmps(c, slash ? dir : ".")))
+		error = write_file(c, &w, &hd, &io);
+	/* the cache can only help: a read-only or missing ~/.cache, a full
+	 * disk, a directory where the file should be cost the next run its
+	 * speed, not this run its report */
+	if (error == GV_EIO) {
+		error = 0;
+		if (gv_warnings_add(c->warnings, "cache-unwritable",
+				    "%s; the run goes on without saving the cache",
+				    io.msg))
+			goto nomem;
+	} else if (error) {
+		gv_error_set(err, error, "%s", io.msg);
 	}
-	error = write_file(c, &w, &hd, err);
 	goto done;
 nomem:
 	error = gv_error_set(err, GV_ENOMEM, "out of memory");

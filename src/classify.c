@@ -717,6 +717,8 @@ static int take_capture(scratch *s, const gv_cap *cap, const char *t,
 {
 	uint64_t h;
 
+	if (!len) /* an empty capture names nothing: no empty ids */
+		return 0;
 	switch (cap->type) {
 	case GV_CAP_REF:
 		return add_ref(s, cap->kind, t, len, 0, 0);
@@ -858,7 +860,8 @@ static void rules_to_run(scratch *s, const gv_ruleset *rs)
 	size_t w, l, k;
 	uint64_t b;
 
-	memset(s->run, 0, s->nrun * sizeof(*s->run));
+	if (s->nrun) /* an empty rule set has no array to clear */
+		memset(s->run, 0, s->nrun * sizeof(*s->run));
 	for (w = 0; w < s->nwords; w++)
 		for (b = s->lits[w]; b; b &= b - 1) {
 			l = w * 64 + (size_t)__builtin_ctzll(b);
@@ -1566,12 +1569,15 @@ int gv_classes_merge(gv_classes *c, gv_idx commit, int cat, int conf,
 		for (j = 0; j < len; j++)
 			if (u[j] >= 'a' && u[j] <= 'z')
 				u[j] = (char)(u[j] - 32);
-		for (j = 0; j < n && strcmp(nid[j], u); j++)
-			;
-		if (j == n)
-			nid[n++] = u;
+		nid[n++] = u;
 	}
+	/* sorted, then repeats dropped: 100,000 aliases cost a sort, not a
+	 * comparison of every pair */
 	qsort(nid, n, sizeof(*nid), cmp_cstr);
+	for (i = j = 0; i < n; i++)
+		if (!j || strcmp(nid[j - 1], nid[i]))
+			nid[j++] = nid[i];
+	n = j;
 	nr = old.nrefs;
 	if (nr)
 		memcpy(nref, old.refs, nr * sizeof(gv_ref));

@@ -105,7 +105,7 @@ static int add_layer(gv_cgraph *g, const char *path)
 	g->layers = ls;
 	l = &ls[g->nlayers];
 	memset(l, 0, sizeof(*l));
-	if (gv_map_file(path, &l->data, &l->size) || l->size < 64 ||
+	if (gv_map_file(path, 0, &l->data, &l->size) || l->size < 64 ||
 	    parse_layer(l)) {
 		unmap(l);
 		return -1;

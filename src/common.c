@@ -329,9 +329,12 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 
 void gv_time_iso(char *buf, size_t size, int64_t t)
 {
-	int64_t days = floor_div(t, 86400), secs = t - days * 86400, y;
+	/* the remainder, not t - days * 86400: that overflows near INT64_MIN */
+	int64_t days = floor_div(t, 86400), secs = t % 86400, y;
 	unsigned m, d;
 
+	if (secs < 0)
+		secs += 86400;
 	civil_from_days(days, &y, &m, &d);
 	snprintf(buf, size, "%04lld-%02u-%02uT%02u:%02u:%02uZ", (long long)y, m, d,
 		 (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60),
@@ -422,7 +425,9 @@ int gv_span_parse(int64_t *out, const char *s)
 	}
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (!strcmp(p, units[i].unit)) {
-			if (n > INT64_MAX / units[i].secs)
+			/* longer than every believable date apart: refused,
+			 * so window arithmetic never overflows */
+			if (n > GV_SPAN_MAX / units[i].secs)
 				return GV_EINPUT;
 			*out = n * units[i].secs;
 			return 0;
@@ -591,16 +596,38 @@ uint64_t gv_fnv1a64(const void *data, size_t len)
 	return h;
 }
 
-int gv_map_file(const char *path, unsigned char **data, size_t *len)
+int gv_open_regular(const char *path, int flags)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+			    ((flags & GV_OPEN_NOFOLLOW) ? O_NOFOLLOW : 0));
+
+	if (fd < 0)
+		return errno == ENOENT ? GV_ENOTFOUND : GV_EIO;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return GV_EINPUT;
+	}
+	/* back to blocking reads: O_NONBLOCK was for the open of a FIFO */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		close(fd);
+		return GV_EIO;
+	}
+	return fd;
+}
+
+int gv_map_file(const char *path, int flags, unsigned char **data, size_t *len)
 {
 	struct stat st;
 	void *p;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = gv_open_regular(path, flags);
 
 	*data = NULL;
 	*len = 0;
 	if (fd < 0)
-		return errno == ENOENT ? GV_ENOTFOUND : GV_EIO;
+		return fd;
 	if (fstat(fd, &st) || st.st_size < 0 || (uint64_t)st.st_size > SIZE_MAX) {
 		close(fd);
 		return GV_EIO;

@@ -1,6 +1,8 @@
 /*
  * history.c - reads a repository's commits and release tags into the compact
- * model of gv/history.h. The only module that talks to libgit2.
+ * model of gv/history.h. With its helpers (libgit.c: libgit2's set-up;
+ * commit_parse.c: headers from bytes; commit_graph.c; repo.c: config,
+ * one commit, the mailmap's hash) the only module that talks to libgit2.
  *
  * Speed is the point (see the performance issue), so this does not use
  * libgit2's sorting revwalk or its parsed commit objects: it walks the parent
@@ -23,40 +25,28 @@
  */
 #include "gv/history.h"
 #include "commit_graph.h"
+#include "commit_parse.h"
+#include "history_int.h"
+#include "libgit.h"
 
 #include <git2.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#define F_READ (1u << 15) /* internal: the object has been read */
+/* How many tags deep a ref may point before its commit. git sets no limit
+ * (its objects are verified, so a chain cannot loop); ours are not
+ * re-hashed (see lib_setup), so a corrupt tag naming itself must end: at a
+ * depth no real chain reaches. */
+#define GV_TAG_CHAIN_MAX 100000
 
-struct gv_history {
-	gv_commit *commits;
-	unsigned char *ids; /* GV_OID_RAWSZ bytes per commit */
-	size_t count, alloc;
-	gv_idx *parents;
-	size_t nparents, parents_alloc;
-	gv_idx *table;
-	size_t table_size; /* a power of two */
-	gv_tag *tags;
-	size_t ntags, tags_alloc;
-	char head[GV_OID_HEXSZ + 1];
-	int has_head;
-	int shallow;
-	char **revs;
-	size_t nrevs;
-	size_t objects_read;
-	gv_history_state state;
-	uint64_t skipped_refs, skipped_tags;
-	/* a history taken from a seed's snapshot borrows commits, ids, parents
-	 * and table (read-only from then on) and gives them back here */
-	void (*release)(void *hold);
-	void *hold;
-};
+/* Past this size an object that could not be read for want of memory is
+ * called corrupt: git's largest real commits are a few megabytes. */
+#define GV_COMMIT_SIZE_MAX ((size_t)1 << 30)
 
 /* Per-load state that does not outlive gv_history_load(). */
 typedef struct loader {
@@ -82,257 +72,6 @@ typedef struct loader {
 	gv_cgraph *graph;       /* git's commit-graph, while a phase expands */
 	char *objects_dir;      /* for the graph and the threads' own odbs */
 } loader;
-
-/*
- * libgit2 built with mbedTLS (Debian's) parses the whole system CA bundle in
- * git_libgit2_init(): about 50 M instructions, some 15 ms, in every process,
- * which is most of a run that the cache serves and of a run on a small
- * repository. git-vitals opens no network connection, so it never needs a
- * certificate: the executable defines the one function that loads them, and
- * the Makefile exports it (--export-dynamic-symbol) so that libgit2's call
- * binds here. With another TLS backend nothing calls it. Anything that adds
- * network access through libgit2 must remove this.
- */
-struct mbedtls_x509_crt;
-int mbedtls_x509_crt_parse_file(struct mbedtls_x509_crt *chain, const char *path);
-int mbedtls_x509_crt_parse_file(struct mbedtls_x509_crt *chain, const char *path)
-{
-	(void)chain;
-	(void)path;
-	return 0;
-}
-
-/*
- * The same for SSH: git_libgit2_init() calls libssh2_init(), which starts
- * OpenSSL's libcrypto, and that alone makes 2.5 MB of libcrypto resident in
- * every process (a tenth of the peak memory of a run over curl/curl, where
- * the issue asks for no more than git log's). No SSH session is ever opened
- * here, so the initialisation is skipped the same way.
- */
-int libssh2_init(int flags);
-int libssh2_init(int flags)
-{
-	(void)flags;
-	return 0;
-}
-
-static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
-
-static void lib_setup(void)
-{
-	git_libgit2_init();
-	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
-	/* libgit2 re-hashes every object it reads (with Debian's slow
-	 * collision-detecting SHA-1: a fifth of all instructions); git log
-	 * does not, and a corrupt object still fails to inflate or parse */
-	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
-}
-
-/* libgit2 is initialised once per process and never shut down: shutting
- * it down when the count drops to zero while other threads (a batch) still
- * run leaks their per-thread error state, and the setup (it parses the CA
- * bundle) is worth doing once. */
-static void lib_init(void)
-{
-	pthread_once(&lib_once, lib_setup);
-}
-
-static int git_fail(gv_error *err, int code, const char *what)
-{
-	const git_error *e = git_error_last();
-	return gv_error_set(err, code, "%s: %s", what,
-			    e && e->message ? e->message : "unknown libgit2 error");
-}
-
-static size_t home_slot(const gv_history *h, const unsigned char *id)
-{
-	size_t k = ((size_t)id[0] << 16) | ((size_t)id[1] << 8) | id[2];
-	/* Ids are uniformly distributed, so the low bits of the first bytes are
-	 * already a good hash; spread them when the table is small. */
-	return (k * 0x9E3779B1u >> 8) & (h->table_size - 1);
-}
-
-/* Rebuilds the table with n slots (a power of two above the count). */
-static int table_resize(gv_history *h, size_t n)
-{
-	size_t i;
-	gv_idx *t = malloc(n * sizeof(*t));
-
-	if (!t)
-		return GV_ENOMEM;
-	memset(t, 0xff, n * sizeof(*t));
-	free(h->table);
-	h->table = t;
-	h->table_size = n;
-	for (i = 0; i < h->count; i++) {
-		size_t s = home_slot(h, h->ids + i * GV_OID_RAWSZ);
-		while (t[s] != GV_NONE)
-			s = (s + 1) & (n - 1);
-		t[s] = (gv_idx)i;
-	}
-	return 0;
-}
-
-static int table_grow(gv_history *h)
-{
-	return table_resize(h, h->table_size ? h->table_size * 2 : 1024);
-}
-
-gv_idx gv_history_find(const gv_history *h, const unsigned char *id)
-{
-	size_t s;
-
-	if (!h->table_size)
-		return GV_NONE;
-	for (s = home_slot(h, id); h->table[s] != GV_NONE;
-	     s = (s + 1) & (h->table_size - 1)) {
-		gv_idx i = h->table[s];
-		if (!memcmp(h->ids + (size_t)i * GV_OID_RAWSZ, id, GV_OID_RAWSZ))
-			return i;
-	}
-	return GV_NONE;
-}
-
-/* Makes room for n commits in the per-commit arrays. */
-static int reserve(gv_history *h, size_t n)
-{
-	gv_commit *c;
-	unsigned char *ids;
-
-	if (n <= h->alloc)
-		return 0;
-	if (!(c = gv_reallocarray(h->commits, n, sizeof(*c))))
-		return GV_ENOMEM;
-	h->commits = c;
-	if (!(ids = gv_reallocarray(h->ids, n, GV_OID_RAWSZ)))
-		return GV_ENOMEM;
-	h->ids = ids;
-	h->alloc = n;
-	return 0;
-}
-
-/* Returns the index of id, adding an unread commit when it is new (*added). */
-static int intern(gv_history *h, const unsigned char *id, gv_idx *out, int *added)
-{
-	size_t s;
-
-	*added = 0;
-	if ((*out = gv_history_find(h, id)) != GV_NONE)
-		return 0;
-	if (h->count >= GV_NONE - 1)
-		return GV_ENOMEM;
-	if ((h->count + 1) * 2 > h->table_size && table_grow(h))
-		return GV_ENOMEM;
-	if (h->count == h->alloc &&
-	    reserve(h, h->alloc ? h->alloc * 2 : 1024))
-		return GV_ENOMEM;
-	memcpy(h->ids + h->count * GV_OID_RAWSZ, id, GV_OID_RAWSZ);
-	memset(&h->commits[h->count], 0, sizeof(gv_commit));
-	for (s = home_slot(h, id); h->table[s] != GV_NONE;
-	     s = (s + 1) & (h->table_size - 1))
-		;
-	h->table[s] = (gv_idx)h->count;
-	*out = (gv_idx)h->count++;
-	*added = 1;
-	return 0;
-}
-
-/* Hex digit values, -1 for anything else; a constant so threads share it
- * without a lazy-initialisation race. */
-#define H_ -1
-static const signed char hexval[256] = {
-#define R16 H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_, H_
-	R16, R16, R16,
-	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, H_, H_, H_, H_, H_, H_,
-	H_, 10, 11, 12, 13, 14, 15, H_, H_, H_, H_, H_, H_, H_, H_, H_,
-	R16,
-	H_, 10, 11, 12, 13, 14, 15, H_, H_, H_, H_, H_, H_, H_, H_, H_,
-	R16, R16, R16, R16, R16, R16, R16, R16, R16 /* 0x70 to 0xff */
-#undef R16
-};
-#undef H_
-
-static int parse_hex_oid(unsigned char *out, const char *p, const char *end)
-{
-	const signed char *hv = hexval;
-	int i;
-
-	if (end - p < GV_OID_HEXSZ)
-		return -1;
-	for (i = 0; i < GV_OID_RAWSZ; i++) {
-		int a = hv[(unsigned char)p[2 * i]], b = hv[(unsigned char)p[2 * i + 1]];
-		if (a < 0 || b < 0)
-			return -1;
-		out[i] = (unsigned char)(a << 4 | b);
-	}
-	return 0;
-}
-
-/* Parses the tail of an ident line, "Name <email> 1700000000 +0100". Git
- * writes what it was given, so a missing or absurd date leaves time 0
- * (git's own fallback) and returns -1 for the caller to count. */
-static int parse_ident(const char *p, const char *end, const char **name,
-		       size_t *name_len, const char **email, size_t *email_len,
-		       int64_t *t, int16_t *tz)
-{
-	const char *lt = memchr(p, '<', (size_t)(end - p)), *gt = NULL, *q;
-	int64_t v = 0, off = 0;
-	int neg = 0, ok = 0;
-
-	for (q = end; q > p; q--) {
-		if (q[-1] == '>') {
-			gt = q - 1;
-			break;
-		}
-	}
-	*t = 0;
-	*tz = 0;
-	if (!lt || !gt || gt < lt) {
-		*name = p;
-		*name_len = (size_t)(end - p);
-		*email = end;
-		*email_len = 0;
-		return -1;
-	}
-	*name = p;
-	*name_len = (size_t)(lt - p);
-	while (*name_len && p[*name_len - 1] == ' ')
-		(*name_len)--;
-	*email = lt + 1;
-	*email_len = (size_t)(gt - lt - 1);
-	q = gt + 1;
-	while (q < end && *q == ' ')
-		q++;
-	if (q < end && *q == '-') {
-		neg = 1;
-		q++;
-	}
-	while (q < end && *q >= '0' && *q <= '9') {
-		if (v > (INT64_MAX - 9) / 10) {
-			v = INT64_MAX / 10; /* absurd: clamp, keep going */
-			ok = -1;
-		}
-		v = v * 10 + (*q++ - '0');
-		if (!ok)
-			ok = 1;
-	}
-	if (ok <= 0)
-		return -1;
-	*t = neg ? -v : v;
-	while (q < end && *q == ' ')
-		q++;
-	if (end - q >= 5 && (*q == '+' || *q == '-')) {
-		int i, d[4];
-		for (i = 0; i < 4; i++)
-			d[i] = q[1 + i] - '0';
-		if (d[0] >= 0 && d[0] <= 9 && d[1] >= 0 && d[1] <= 9 && d[2] >= 0 &&
-		    d[2] <= 9 && d[3] >= 0 && d[3] <= 9) {
-			off = (d[0] * 10 + d[1]) * 60 + d[2] * 10 + d[3];
-			*tz = (int16_t)(*q == '-' ? -off : off);
-		}
-	}
-	return 0;
-}
 
 static int is_graft(const loader *L, const unsigned char *id)
 {
@@ -360,21 +99,11 @@ static int push(loader *L, gv_idx i)
 	return 0;
 }
 
-/* What a worker parsed from one commit object, outside the lock. */
-typedef struct parsed {
-	gv_commit c;
-	unsigned char *parents; /* GV_OID_RAWSZ each */
-	size_t nparents, parents_alloc;
-	const char *name, *email, *msg;
-	size_t name_len, email_len, msg_len;
-	int bad_date;
-} parsed;
-
 /* One reading thread's scratch: reused for every commit it reads. */
 typedef struct worker {
 	loader *L;
 	git_odb *odb;       /* this thread's own object database */
-	parsed p;
+	gv_commit_header p;
 	gv_buf name, email; /* NUL-terminated copies for the mailmap */
 	gv_error err;
 	int error;
@@ -383,7 +112,7 @@ typedef struct worker {
 static int emit_message(worker *w, gv_idx i, const unsigned char *id)
 {
 	loader *L = w->L;
-	parsed *p = &w->p;
+	gv_commit_header *p = &w->p;
 	gv_message m;
 
 	m.commit = i;
@@ -414,61 +143,19 @@ static int emit_message(worker *w, gv_idx i, const unsigned char *id)
 	return L->opts->on_message(&m, L->opts->msg_payload);
 }
 
-/* Parses a raw commit object. Touches nothing shared: runs unlocked. */
+/* Parses a raw commit object (commit_parse.c). Touches nothing shared:
+ * runs unlocked. */
 static int parse_commit(worker *w, const char *p, const char *end,
 			const git_oid *oid)
 {
-	parsed *out = &w->p;
-	int have_author = 0, have_committer = 0;
+	char hex[GV_OID_HEXSZ + 1];
+	int rc = gv_commit_parse(&w->p, p, end);
 
-	memset(&out->c, 0, sizeof(out->c));
-	out->nparents = 0;
-	out->name = out->email = out->msg = end;
-	out->name_len = out->email_len = out->msg_len = 0;
-	out->bad_date = 0;
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		if (!eol)
-			eol = end;
-		if (eol == p) { /* the blank line before the message */
-			out->msg = p + 1 < end ? p + 1 : end;
-			out->msg_len = (size_t)(end - out->msg);
-			break;
-		}
-		if (eol - p > 7 && !memcmp(p, "parent ", 7)) {
-			if (gv_grow((void **)&out->parents, &out->parents_alloc,
-				    out->nparents + 1, GV_OID_RAWSZ))
-				return gv_error_set(&w->err, GV_ENOMEM, "out of memory");
-			if (parse_hex_oid(out->parents + out->nparents * GV_OID_RAWSZ,
-					  p + 7, eol))
-			{
-				char hex[GV_OID_HEXSZ + 1];
-				return gv_error_set(&w->err, GV_EREPO,
-						    "commit %s: malformed parent line",
-						    git_oid_tostr(hex, sizeof(hex), oid));
-			}
-			out->nparents++;
-		} else if (!have_author && eol - p > 7 && !memcmp(p, "author ", 7)) {
-			if (parse_ident(p + 7, eol, &out->name, &out->name_len,
-					&out->email, &out->email_len,
-					&out->c.author_time, &out->c.author_tz))
-				out->bad_date = 1;
-			have_author = 1;
-		} else if (!have_committer && eol - p > 10 &&
-			   !memcmp(p, "committer ", 10)) {
-			const char *n, *e;
-			size_t nl, el;
-			if (parse_ident(p + 10, eol, &n, &nl, &e, &el,
-					&out->c.commit_time, &out->c.commit_tz))
-				out->bad_date = 1;
-			have_committer = 1;
-		}
-		p = eol + 1;
-	}
-	if (!have_committer) {
-		out->c.commit_time = out->c.author_time;
-		out->c.commit_tz = out->c.author_tz;
-	}
+	if (rc == GV_ENOMEM)
+		return gv_error_set(&w->err, rc, "out of memory");
+	if (rc)
+		return gv_error_set(&w->err, rc, "commit %s: malformed parent line",
+				    git_oid_tostr(hex, sizeof(hex), oid));
 	return 0;
 }
 
@@ -478,7 +165,7 @@ static int record_commit(worker *w, gv_idx i, uint32_t flags, int graft)
 {
 	loader *L = w->L;
 	gv_history *h = L->h;
-	parsed *p = &w->p;
+	gv_commit_header *p = &w->p;
 	size_t parents_at = h->nparents, k;
 	uint32_t n = 0;
 	gv_commit *c;
@@ -487,7 +174,7 @@ static int record_commit(worker *w, gv_idx i, uint32_t flags, int graft)
 		for (k = 0; k < p->nparents; k++) {
 			gv_idx pi;
 			int added;
-			if (intern(h, p->parents + k * GV_OID_RAWSZ, &pi, &added) ||
+			if (gv_history_intern(h, p->parents + k * GV_OID_RAWSZ, &pi, &added) ||
 			    (added && push(L, pi)) ||
 			    gv_grow((void **)&h->parents, &h->parents_alloc,
 				    h->nparents + 1, sizeof(*h->parents)))
@@ -506,11 +193,32 @@ static int record_commit(worker *w, gv_idx i, uint32_t flags, int graft)
 	return 0;
 }
 
+/* The error of a commit object that could not be read. libgit2 allocates
+ * what the object's header claims before inflating: a corrupt header
+ * claiming gigabytes is "out of memory" there, said here as what it is. */
+static int read_failed(worker *w, const git_oid *oid)
+{
+	const git_error *e = git_error_last();
+	char hex[GV_OID_HEXSZ + 1], what[GV_OID_HEXSZ + 32];
+	git_object_t type;
+	size_t size;
+
+	git_oid_tostr(hex, sizeof(hex), oid);
+	if (e && e->klass == GIT_ERROR_NOMEMORY &&
+	    !git_odb_read_header(&size, &type, w->odb, oid) &&
+	    size > GV_COMMIT_SIZE_MAX)
+		return gv_error_set(&w->err, GV_EREPO, "cannot read commit %s: "
+				    "its header claims %zu bytes (a corrupt "
+				    "object)", hex, size);
+	snprintf(what, sizeof(what), "cannot read commit %s", hex);
+	return gv_git_fail(&w->err, GV_EREPO, what);
+}
+
 /* Fills w->p from the seed when it knows the commit; 1 if it did. */
 static int seeded(worker *w, const unsigned char *id)
 {
 	const gv_history_seed *seed = w->L->opts->seed;
-	parsed *p = &w->p;
+	gv_commit_header *p = &w->p;
 	uint32_t n = 0;
 
 	if (!seed || !seed->lookup)
@@ -573,10 +281,7 @@ static void *work(void *arg)
 		if (known) {
 			/* from the cache: no object read */
 		} else if (git_odb_read(&obj, w->odb, &oid) < 0) {
-			char what[GV_OID_HEXSZ + 32];
-			snprintf(what, sizeof(what), "cannot read commit %s",
-				 git_oid_tostr(hex, sizeof(hex), &oid));
-			error = git_fail(&w->err, GV_EREPO, what);
+			error = read_failed(w, &oid);
 		} else if (git_odb_object_type(obj) != GIT_OBJECT_COMMIT) {
 			error = gv_error_set(&w->err, GV_EREPO,
 					     "object %s: is a %s, not a commit",
@@ -641,7 +346,7 @@ static int expand_with_graph(loader *L)
 	/* the graph says how many commits there are: size the per-commit
 	 * arrays once, in the first phase, instead of doubling past the count
 	 * (a third of slack); the release-tag phase adds few if any */
-	if (L->flags && (error = reserve(h, h->count + gv_cgraph_count(g))))
+	if (L->flags && (error = gv_history_reserve(h, h->count + gv_cgraph_count(g))))
 		goto nomem;
 
 	for (i = 0; i < L->nstack; i++) {
@@ -659,7 +364,7 @@ static int expand_with_graph(loader *L)
 		for (k = 0; k < np; k++) {
 			gv_idx idx;
 			int added;
-			if (intern(h, gv_cgraph_id(g, buf[k]), &idx, &added))
+			if (gv_history_intern(h, gv_cgraph_id(g, buf[k]), &idx, &added))
 				goto nomem;
 			if (!added)
 				continue;
@@ -742,7 +447,7 @@ static int drain(loader *L, uint32_t flags)
 			if (L->err)
 				*L->err = ws[k].err;
 		}
-		free(ws[k].p.parents);
+		gv_commit_header_free(&ws[k].p);
 		gv_buf_free(&ws[k].name);
 		gv_buf_free(&ws[k].email);
 	}
@@ -754,43 +459,26 @@ static int add_tip(loader *L, const git_oid *oid)
 	gv_idx i;
 	int added, error;
 
-	if ((error = intern(L->h, oid->id, &i, &added)))
+	if ((error = gv_history_intern(L->h, oid->id, &i, &added)))
 		return gv_error_set(L->err, error, "out of memory");
 	return added ? push(L, i) : 0;
 }
 
-/* Finds the tagger line in a raw tag object; 0 and the date when found. */
-static int parse_tagger(const char *p, const char *end, int64_t *t, int16_t *tz)
-{
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		if (!eol)
-			eol = end;
-		if (eol == p)
-			break;
-		if (eol - p > 7 && !memcmp(p, "tagger ", 7)) {
-			const char *n, *e;
-			size_t nl, el;
-			return parse_ident(p + 7, eol, &n, &nl, &e, &el, t, tz) ? -1 : 0;
-		}
-		p = eol + 1;
-	}
-	return -1;
-}
 
 /* Peels oid to a commit through any chain of tags. 0 and *out set; 1 when
  * it ends at a tree or blob (or a missing object: *kind says which). When
  * oid is an annotated tag with a tagger line and `tagger` is not NULL,
- * *tagger is set to 1 and its date stored, from the same read. */
+ * *tagger is set to 1 and its date stored, from the same read (-1 when
+ * that date is bad). */
 static int peel_to_commit(loader *L, git_oid *out, const git_oid *oid,
 			  git_object_t *kind, int *tagger, int64_t *when, int16_t *when_tz)
 {
 	git_oid cur = *oid;
-	int depth;
+	int depth, rc;
 
 	if (tagger)
 		*tagger = 0;
-	for (depth = 0; depth < 64; depth++) {
+	for (depth = 0; depth < GV_TAG_CHAIN_MAX; depth++) {
 		git_odb_object *obj;
 		const char *p, *end;
 		git_object_t t;
@@ -817,10 +505,12 @@ static int peel_to_commit(loader *L, git_oid *out, const git_oid *oid,
 		p = git_odb_object_data(obj);
 		end = p + git_odb_object_size(obj);
 		/* a tag of a tag keeps the outer (named) tag's date */
-		if (depth == 0 && tagger && !parse_tagger(p, end, when, when_tz))
-			*tagger = 1;
+		/* 1: the tagger's date; -1: a tagger whose date is bad */
+		if (depth == 0 && tagger &&
+		    (rc = gv_tag_parse_tagger(p, end, when, when_tz)) != -1)
+			*tagger = rc ? -1 : 1;
 		if (end - p < 7 + GV_OID_HEXSZ || memcmp(p, "object ", 7) ||
-		    parse_hex_oid(cur.id, p + 7, end)) {
+		    gv_parse_hex_oid(cur.id, p + 7, end)) {
 			git_odb_object_free(obj);
 			*kind = GIT_OBJECT_INVALID;
 			return 1;
@@ -840,7 +530,7 @@ static int load_tags(loader *L, uint64_t *not_commit)
 	int error = 0, r;
 
 	if (git_reference_iterator_glob_new(&it, L->repo, "refs/tags/*") < 0)
-		return git_fail(L->err, GV_EREPO, "reading tags");
+		return gv_git_fail(L->err, GV_EREPO, "reading tags");
 	while ((r = git_reference_next(&ref, it)) == 0) {
 		const char *full = git_reference_name(ref), *name = full + 10;
 		git_reference *res = NULL;
@@ -890,10 +580,12 @@ static int load_tags(loader *L, uint64_t *not_commit)
 		h->ntags++;
 		if (git_oid_equal(&target, &commit)) {
 			tag->kind = GV_TAG_LIGHTWEIGHT;
-		} else if (tagged) {
+		} else if (tagged > 0) {
 			tag->kind = GV_TAG_ANNOTATED;
 			tag->time = tagger_t;
 			tag->tz = tagger_tz;
+		} else if (tagged < 0) {
+			tag->kind = GV_TAG_ANNOTATED_BAD_DATE;
 		} else {
 			tag->kind = GV_TAG_ANNOTATED_NO_TAGGER;
 		}
@@ -905,7 +597,7 @@ static int load_tags(loader *L, uint64_t *not_commit)
 		ref = NULL;
 	}
 	if (r != GIT_ITEROVER)
-		error = git_fail(L->err, GV_EREPO, "reading tags");
+		error = gv_git_fail(L->err, GV_EREPO, "reading tags");
 done:
 	if (error == GV_ENOMEM)
 		gv_error_set(L->err, error, "out of memory");
@@ -948,7 +640,7 @@ static int add_all_refs(loader *L)
 			return error;
 	}
 	if (git_reference_iterator_new(&it, L->repo) < 0)
-		return git_fail(L->err, GV_EREPO, "reading refs");
+		return gv_git_fail(L->err, GV_EREPO, "reading refs");
 	while ((r = git_reference_next(&ref, it)) == 0) {
 		git_reference *res = NULL;
 		git_oid commit;
@@ -968,7 +660,7 @@ static int add_all_refs(loader *L)
 		ref = NULL;
 	}
 	if (!error && r != GIT_ITEROVER && r != 0)
-		error = git_fail(L->err, GV_EREPO, "reading refs");
+		error = gv_git_fail(L->err, GV_EREPO, "reading refs");
 	git_reference_free(ref);
 	git_reference_iterator_free(it);
 	L->h->skipped_refs = skipped;
@@ -1001,7 +693,7 @@ static int load_grafts(loader *L)
 			error = GV_ENOMEM;
 			goto done;
 		}
-		if (!parse_hex_oid(L->grafts + L->ngrafts * GV_OID_RAWSZ, line,
+		if (!gv_parse_hex_oid(L->grafts + L->ngrafts * GV_OID_RAWSZ, line,
 				   line + strlen(line)))
 			L->ngrafts++;
 	}
@@ -1223,7 +915,7 @@ static int from_snapshot(loader *L, const gv_history_snapshot *sn)
 		h->parents = (gv_idx *)(uintptr_t)sn->parents;
 		h->table = (gv_idx *)(uintptr_t)sn->table;
 	} else {
-		if (reserve(h, sn->count ? sn->count : 1) ||
+		if (gv_history_reserve(h, sn->count ? sn->count : 1) ||
 		    !(h->parents = malloc((sn->nparents ? sn->nparents : 1) *
 					  sizeof(*h->parents))) ||
 		    !(h->table = malloc(sn->table_size * sizeof(*h->table))))
@@ -1238,11 +930,6 @@ static int from_snapshot(loader *L, const gv_history_snapshot *sn)
 	h->count = sn->count;
 	h->nparents = sn->nparents;
 	h->table_size = sn->table_size;
-	/* the table must find every id at its own index: this also proves the
-	 * ids distinct */
-	for (i = 0; i < h->count; i++)
-		if (gv_history_find(h, h->ids + i * GV_OID_RAWSZ) != i)
-			goto bad;
 	if (sn->head) {
 		memcpy(h->head, sn->head, GV_OID_HEXSZ + 1);
 		h->has_head = 1;
@@ -1259,20 +946,30 @@ bad:
 static int load_warnings(loader *L)
 {
 	gv_history *h = L->h;
-	uint64_t future = 0, bad = 0;
+	uint64_t future = 0, bad = 0, bad_tags = 0;
 	size_t i;
 
 	for (i = 0; i < h->count; i++) {
 		future += h->commits[i].commit_time > L->now;
 		bad += (h->commits[i].flags & GV_COMMIT_BAD_DATE) != 0;
 	}
+	for (i = 0; i < h->ntags; i++)
+		bad_tags += h->tags[i].kind == GV_TAG_ANNOTATED_BAD_DATE;
+	if (bad_tags &&
+	    gv_warnings_add_n(L->warnings, "tag-bad-date", bad_tags,
+			      "release tags have a missing, malformed or "
+			      "unbelievable tagger date (outside 1970..9999); "
+			      "they are timed by their commit"))
+		return GV_ENOMEM;
 	if ((h->skipped_refs &&
 	     gv_warnings_add_n(L->warnings, "ref-not-commit", h->skipped_refs,
 			       "refs that do not point at a commit were skipped")) ||
 	    (bad &&
 	     gv_warnings_add_n(L->warnings, "bad-date", bad,
-			       "some commits have a missing or malformed date; "
-			       "they are dated 1970-01-01 as git does")) ||
+			       "some commits have a missing, malformed or "
+			       "unbelievable date (outside 1970..9999); they are "
+			       "dated 1970-01-01 as git does and left out of "
+			       "lead times")) ||
 	    (h->skipped_tags &&
 	     gv_warnings_add_n(L->warnings, "tag-not-commit", h->skipped_tags,
 			       "release tags that point at a tree or a blob (or at "
@@ -1285,131 +982,211 @@ static int load_warnings(loader *L)
 	return 0;
 }
 
-int gv_history_load(gv_history **out, const gv_history_opts *opts,
-		    gv_warnings *warnings, gv_error *err)
+/* git log shows a commit replaced by refs/replace/ (unless
+ * GIT_NO_REPLACE_OBJECTS is set) and the parents info/grafts gives it;
+ * git-vitals reads the objects as they are (libgit2 honours neither), so
+ * it says when its numbers may differ from git log's. */
+static int replacement_warnings(loader *L)
 {
-	loader L;
-	gv_history *h = NULL;
-	git_oid head_oid;
-	uint64_t not_commit = 0;
-	size_t i;
-	int error = 0;
+	git_reference_iterator *it = NULL;
+	const char *name;
+	struct stat st;
+	gv_buf grafts = {0};
+	uint64_t n = 0;
+	int rc = 0;
 
-	*out = NULL;
-	memset(&L, 0, sizeof(L));
-	lib_init();
-	if (!(h = calloc(1, sizeof(*h)))) {
-		error = gv_error_set(err, GV_ENOMEM, "out of memory");
-		goto done;
+	if (!getenv("GIT_NO_REPLACE_OBJECTS") &&
+	    !git_reference_iterator_glob_new(&it, L->repo, "refs/replace/*")) {
+		while (!git_reference_next_name(&name, it))
+			n++;
+		git_reference_iterator_free(it);
 	}
-	L.h = h;
-	L.opts = opts;
-	L.warnings = warnings;
-	L.err = err;
-	L.now = (int64_t)time(NULL);
+	if (n && gv_warnings_add_n(L->warnings, "replace-refs-ignored", n,
+				   "refs/replace/ replaces commits: git log "
+				   "shows the replacements, git-vitals reads the "
+				   "original objects, so its numbers may differ "
+				   "from git log's"))
+		return GV_ENOMEM;
+	if (gv_buf_printf(&grafts, "%sinfo/grafts",
+			  git_repository_commondir(L->repo)))
+		return GV_ENOMEM;
+	if (!stat(grafts.ptr, &st) &&
+	    gv_warnings_add(L->warnings, "grafts-ignored",
+			    "%s gives commits other parents: git log follows "
+			    "them, git-vitals reads the commits as they are, so "
+			    "its numbers may differ from git log's", grafts.ptr))
+		rc = GV_ENOMEM;
+	gv_buf_free(&grafts);
+	return rc;
+}
+
+/* Sets up the loader: the history, the thread count, the lock; nothing
+ * that can fail but the history's allocation. Undone by loader_free(). */
+static int loader_init(loader *L, gv_history **h, const gv_history_opts *opts,
+		       gv_warnings *warnings, gv_error *err)
+{
+	memset(L, 0, sizeof(*L));
+	/* first, so loader_free may always destroy them */
+	pthread_mutex_init(&L->lock, NULL);
+	pthread_cond_init(&L->cond, NULL);
+	L->opts = opts;
+	L->warnings = warnings;
+	L->err = err;
+	L->now = (int64_t)time(NULL);
 	if (opts->threads > 0) {
-		L.nthreads = (size_t)opts->threads;
+		L->nthreads = (size_t)opts->threads;
 	} else {
 		long cores = sysconf(_SC_NPROCESSORS_ONLN);
-		L.nthreads = cores > 0 ? (size_t)cores : 1;
+		L->nthreads = cores > 0 ? (size_t)cores : 1;
 	}
-	if (L.nthreads > GV_HISTORY_MAX_THREADS)
-		L.nthreads = GV_HISTORY_MAX_THREADS;
-	pthread_mutex_init(&L.lock, NULL);
-	pthread_cond_init(&L.cond, NULL);
-	if (git_repository_open_ext(&L.repo, opts->path, 0, NULL) < 0) {
-		error = gv_error_set(err, GV_EREPO, "%s: not a git repository",
-				     opts->path);
-		goto done;
-	}
-	if (git_repository_odb(&L.odb, L.repo) < 0) {
-		error = git_fail(err, GV_EREPO, opts->path);
-		goto done;
-	}
-	if ((error = save_revs(h, opts)))
-		goto nomem;
-	h->shallow = git_repository_is_shallow(L.repo) == 1;
-	if (h->shallow) {
-		if ((error = load_grafts(&L)))
-			goto nomem;
-		gv_warnings_add(warnings, "shallow",
-				"the repository is a shallow clone: history before "
-				"its boundary is missing, so early commits have no "
-				"parents and numbers that reach back are partial");
-	}
-	if (opts->seed && opts->seed->snapshot) {
-		gv_history_snapshot sn;
-		int hit;
-		if ((error = take_state(&L, &h->state)))
-			goto nomem;
-		memset(&sn, 0, sizeof(sn));
-		if ((hit = opts->seed->snapshot(opts->seed->payload, &h->state, &sn)) < 0) {
-			error = hit;
-			goto nomem;
-		}
-		if (hit) {
-			if ((error = from_snapshot(&L, &sn)) ||
-			    (error = load_warnings(&L)))
-				goto nomem;
-			*out = h;
-			h = NULL;
-			goto done;
-		}
-	}
-	{
-		gv_buf objects = {0};
-		if (gv_buf_puts(&objects, git_repository_commondir(L.repo)) ||
-		    gv_buf_puts(&objects, "objects")) {
-			gv_buf_free(&objects);
-			error = GV_ENOMEM;
-			goto nomem;
-		}
-		L.objects_dir = objects.ptr;
-	}
-	if (opts->on_message && git_mailmap_from_repository(&L.mailmap, L.repo) < 0)
-		L.mailmap = NULL; /* an unreadable .mailmap is not fatal */
-	if ((error = table_grow(h)))
-		goto nomem;
+	if (L->nthreads > GV_HISTORY_MAX_THREADS)
+		L->nthreads = GV_HISTORY_MAX_THREADS;
+	if (!(*h = L->h = calloc(1, sizeof(**h))))
+		return gv_error_set(err, GV_ENOMEM, "out of memory");
+	return 0;
+}
 
-	/* Only an unborn HEAD (an empty repository) has no commit: a HEAD that
-	 * exists but cannot be read is a broken repository, not an empty one. */
-	if (git_repository_head_unborn(L.repo) != 1) {
-		git_oid target;
-		git_object_t kind;
-		/* by hand, not git_revparse_single: libgit2 1.5 leaks on its
-		 * error path when the HEAD commit is corrupt */
-		if (git_reference_name_to_id(&target, L.repo, "HEAD") < 0) {
-			error = git_fail(err, GV_EREPO, "cannot read HEAD");
-			goto done;
-		}
-		if (peel_to_commit(&L, &head_oid, &target, &kind, NULL, NULL, NULL)) {
-			char hex[GV_OID_HEXSZ + 1];
-			git_oid_tostr(hex, sizeof(hex), &target);
-			error = gv_error_set(err, GV_EREPO, "cannot read HEAD (%s): %s",
-					     hex, kind == GIT_OBJECT_INVALID
-						  ? "the object is missing or corrupt"
-						  : "not a commit");
-			goto done;
-		}
-		git_oid_tostr(h->head, sizeof(h->head), &head_oid);
-		h->has_head = 1;
+static void loader_free(loader *L)
+{
+	git_mailmap_free(L->mailmap);
+	git_odb_free(L->odb);
+	git_repository_free(L->repo);
+	free(L->stack);
+	free(L->grafts);
+	gv_cgraph_free(L->graph);
+	free(L->objects_dir);
+	pthread_mutex_destroy(&L->lock);
+	pthread_cond_destroy(&L->cond);
+}
+
+/* Opens the repository and its object database, notes the revs and a
+ * shallow boundary, and warns of what git log would see differently. */
+static int open_history(loader *L)
+{
+	gv_history *h = L->h;
+	int error;
+
+	gv_libgit_init();
+	if ((error = gv_git_open(&L->repo, L->opts->path, L->err)))
+		return error;
+	if (git_repository_odb(&L->odb, L->repo) < 0)
+		return gv_git_fail(L->err, GV_EREPO, L->opts->path);
+	if (save_revs(h, L->opts))
+		return gv_error_set(L->err, GV_ENOMEM, "out of memory");
+	h->shallow = git_repository_is_shallow(L->repo) == 1;
+	if (h->shallow &&
+	    (load_grafts(L) ||
+	     gv_warnings_add(L->warnings, "shallow",
+			     "the repository is a shallow clone: history before "
+			     "its boundary is missing, so early commits have no "
+			     "parents and numbers that reach back are partial")))
+		return gv_error_set(L->err, GV_ENOMEM, "out of memory");
+	if (replacement_warnings(L))
+		return gv_error_set(L->err, GV_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Asks the seed for the history of the repository's present state: 1 when
+ * it handed it back whole (the load is done), 0 to walk, < 0 an error. */
+static int try_snapshot(loader *L)
+{
+	const gv_history_seed *seed = L->opts->seed;
+	gv_history_snapshot sn;
+	int hit, error;
+
+	if (!seed || !seed->snapshot)
+		return 0;
+	if ((error = take_state(L, &L->h->state)))
+		return gv_error_set(L->err, error, "out of memory");
+	memset(&sn, 0, sizeof(sn));
+	if ((hit = seed->snapshot(seed->payload, &L->h->state, &sn)) <= 0)
+		return hit == GV_ENOMEM ? gv_error_set(L->err, hit, "out of memory")
+					: hit;
+	if ((error = from_snapshot(L, &sn)) || (error = load_warnings(L)))
+		return error == GV_ENOMEM ? gv_error_set(L->err, error,
+							 "out of memory")
+					  : error;
+	return 1;
+}
+
+/* What the walk needs beyond the repository: the objects directory (for
+ * the commit-graph and each thread's own odb), the mailmap, the id table. */
+static int prepare_walk(loader *L)
+{
+	gv_buf objects = {0};
+
+	if (gv_buf_puts(&objects, git_repository_commondir(L->repo)) ||
+	    gv_buf_puts(&objects, "objects")) {
+		gv_buf_free(&objects);
+		return gv_error_set(L->err, GV_ENOMEM, "out of memory");
 	}
-	/* Phase 1: the analysed revs; everything read now is in the revs. */
+	L->objects_dir = objects.ptr;
+	if (L->opts->on_message &&
+	    git_mailmap_from_repository(&L->mailmap, L->repo) < 0)
+		L->mailmap = NULL; /* an unreadable .mailmap is not fatal */
+	return gv_history_table_grow(L->h) ? gv_error_set(L->err, GV_ENOMEM, "out of memory")
+				: 0;
+}
+
+/* Resolves HEAD to its commit into h->head. Only an unborn HEAD (an empty
+ * repository) has none: a HEAD that exists but cannot be read is a broken
+ * repository, not an empty one. */
+static int resolve_head(loader *L, git_oid *head_oid)
+{
+	gv_history *h = L->h;
+	git_oid target;
+	git_object_t kind;
+	char hex[GV_OID_HEXSZ + 1];
+
+	if (git_repository_head_unborn(L->repo) == 1)
+		return 0;
+	/* by hand, not git_revparse_single: libgit2 1.5 leaks on its error
+	 * path when the HEAD commit is corrupt */
+	if (git_reference_name_to_id(&target, L->repo, "HEAD") < 0)
+		return gv_git_fail(L->err, GV_EREPO, "cannot read HEAD");
+	if (peel_to_commit(L, head_oid, &target, &kind, NULL, NULL, NULL)) {
+		git_oid_tostr(hex, sizeof(hex), &target);
+		return gv_error_set(L->err, GV_EREPO, "cannot read HEAD (%s): %s",
+				    hex, kind == GIT_OBJECT_INVALID
+					 ? "the object is missing or corrupt"
+					 : "not a commit");
+	}
+	git_oid_tostr(h->head, sizeof(h->head), head_oid);
+	h->has_head = 1;
+	return 0;
+}
+
+/* Phase 1: the analysed revs; everything read now is in the revs. */
+static int walk_revs(loader *L, const git_oid *head_oid)
+{
+	const gv_history_opts *opts = L->opts;
+	size_t i;
+	int error;
+
 	if (opts->all) {
-		if ((error = add_all_refs(&L)))
-			goto done;
+		if ((error = add_all_refs(L)))
+			return error;
 	} else if (opts->nrevs) {
 		for (i = 0; i < opts->nrevs; i++)
-			if ((error = add_rev(&L, opts->revs[i])))
-				goto done;
-	} else if (h->has_head && (error = add_tip(&L, &head_oid))) {
-		goto done;
+			if ((error = add_rev(L, opts->revs[i])))
+				return error;
+	} else if (L->h->has_head && (error = add_tip(L, head_oid))) {
+		return error;
 	}
-	if ((error = drain(&L, GV_COMMIT_IN_REVS)))
-		goto done;
-	/* Phase 2: release tags, whose commits may sit on other branches. */
-	if ((error = load_tags(&L, &not_commit)) || (error = drain(&L, 0)))
-		goto done;
+	return drain(L, GV_COMMIT_IN_REVS);
+}
+
+/* Phase 2: release tags, whose commits may sit on other branches; then
+ * each tag's time and the flags the walk used cleared. */
+static int walk_tags(loader *L)
+{
+	gv_history *h = L->h;
+	uint64_t not_commit = 0;
+	size_t i;
+	int error;
+
+	if ((error = load_tags(L, &not_commit)) || (error = drain(L, 0)))
+		return error;
 	for (i = 0; i < h->ntags; i++) {
 		gv_tag *t = &h->tags[i];
 		if (t->kind != GV_TAG_ANNOTATED) {
@@ -1420,402 +1197,61 @@ int gv_history_load(gv_history **out, const gv_history_opts *opts,
 	for (i = 0; i < h->count; i++)
 		h->commits[i].flags &= ~(uint32_t)F_READ;
 	h->skipped_tags = not_commit;
-	if ((error = load_warnings(&L)))
-		goto nomem;
-	/* refs that moved while the walk ran: the history is of neither
-	 * state, so it must not be reused as the one taken first */
-	if (h->state.a || h->state.b) {
-		gv_history_state after;
-		if ((error = take_state(&L, &after)))
-			goto nomem;
-		if (!state_equal(&after, &h->state))
-			memset(&h->state, 0, sizeof(h->state));
+	return 0;
+}
+
+/* Refs that moved while the walk ran: the history is of neither state, so
+ * it must not be reused as the one taken first. */
+static int check_state(loader *L)
+{
+	gv_history_state after;
+	int error;
+
+	if (!L->h->state.a && !L->h->state.b)
+		return 0;
+	if ((error = take_state(L, &after)))
+		return gv_error_set(L->err, error, "out of memory");
+	if (!state_equal(&after, &L->h->state))
+		memset(&L->h->state, 0, sizeof(L->h->state));
+	return 0;
+}
+
+int gv_history_load(gv_history **out, const gv_history_opts *opts,
+		    gv_warnings *warnings, gv_error *err)
+{
+	loader L;
+	gv_history *h = NULL;
+	git_oid head_oid;
+	int error;
+
+	*out = NULL;
+	if ((error = loader_init(&L, &h, opts, warnings, err)) ||
+	    (error = open_history(&L)))
+		goto done;
+	if ((error = try_snapshot(&L)) == 1) {
+		error = 0;
+		goto loaded;
 	}
+	if (error ||
+	    (error = prepare_walk(&L)) ||
+	    (error = resolve_head(&L, &head_oid)) ||
+	    (error = walk_revs(&L, &head_oid)) ||
+	    (error = walk_tags(&L)))
+		goto done;
+	if ((error = load_warnings(&L))) {
+		gv_error_set(err, error, "out of memory");
+		goto done;
+	}
+	if ((error = check_state(&L)))
+		goto done;
+loaded:
 	*out = h;
 	h = NULL;
-	goto done;
-nomem:
-	if (error == GV_ENOMEM)
-		gv_error_set(err, error, "out of memory");
 done:
-	git_mailmap_free(L.mailmap);
-	git_odb_free(L.odb);
-	git_repository_free(L.repo);
-	free(L.stack);
-	free(L.grafts);
-	gv_cgraph_free(L.graph);
-	free(L.objects_dir);
-	pthread_mutex_destroy(&L.lock);
-	pthread_cond_destroy(&L.cond);
+	loader_free(&L);
 	gv_history_free(h);
 	if (error && err && err->code != error)
 		gv_error_set(err, error, "%s", error == GV_ENOMEM ? "out of memory"
 								  : "history load failed");
-	return error;
-}
-
-void gv_history_free(gv_history *h)
-{
-	size_t i;
-
-	if (!h)
-		return;
-	for (i = 0; i < h->ntags; i++)
-		free(h->tags[i].name);
-	for (i = 0; i < h->nrevs; i++)
-		free(h->revs[i]);
-	free(h->revs);
-	free(h->tags);
-	if (h->release) {
-		h->release(h->hold);
-	} else {
-		free(h->commits);
-		free(h->ids);
-		free(h->parents);
-		free(h->table);
-	}
-	free(h);
-}
-
-size_t gv_history_count(const gv_history *h) { return h->count; }
-size_t gv_history_objects_read(const gv_history *h) { return h->objects_read; }
-const gv_commit *gv_history_commits(const gv_history *h) { return h->commits; }
-const gv_idx *gv_history_parents(const gv_history *h) { return h->parents; }
-
-const unsigned char *gv_history_id(const gv_history *h, gv_idx i)
-{
-	return h->ids + (size_t)i * GV_OID_RAWSZ;
-}
-
-void gv_history_hex(const gv_history *h, gv_idx i, char *hex)
-{
-	/* two digits per byte from one table: reports write an id per line */
-	static const char pairs[] =
-		"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-		"202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
-		"404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
-		"606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
-		"808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
-		"a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
-		"c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
-		"e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
-	const unsigned char *id = gv_history_id(h, i);
-	int k;
-
-	for (k = 0; k < GV_OID_RAWSZ; k++)
-		memcpy(hex + 2 * k, pairs + 2 * id[k], 2);
-	hex[GV_OID_HEXSZ] = '\0';
-}
-
-static int prefix_matches(const unsigned char *id, const unsigned char *pre,
-			  size_t nhex)
-{
-	size_t full = nhex / 2;
-
-	if (memcmp(id, pre, full))
-		return 0;
-	return !(nhex & 1) || (id[full] >> 4) == (pre[full] >> 4);
-}
-
-int gv_history_find_hex(const gv_history *h, const char *hex, size_t len,
-			gv_idx *out)
-{
-	const signed char *hv = hexval;
-	unsigned char pre[GV_OID_RAWSZ] = {0};
-	gv_idx found = GV_NONE;
-	size_t k;
-
-	if (len < 4 || len > GV_OID_HEXSZ)
-		return GV_EINPUT;
-	for (k = 0; k < len; k++) {
-		int v = hv[(unsigned char)hex[k]];
-		if (v < 0)
-			return GV_EINPUT;
-		pre[k / 2] |= (unsigned char)(k & 1 ? v : v << 4);
-	}
-	if (!h->count)
-		return GV_ENOTFOUND;
-	if (len >= 6) {
-		/* every id starting with these 3 bytes is in this probe run */
-		size_t s;
-		for (s = home_slot(h, pre); h->table[s] != GV_NONE;
-		     s = (s + 1) & (h->table_size - 1)) {
-			gv_idx i = h->table[s];
-			if (prefix_matches(gv_history_id(h, i), pre, len)) {
-				if (found != GV_NONE && found != i)
-					return GV_EAMBIGUOUS;
-				found = i;
-			}
-		}
-	} else {
-		for (k = 0; k < h->count; k++) {
-			if (prefix_matches(gv_history_id(h, (gv_idx)k), pre, len)) {
-				if (found != GV_NONE)
-					return GV_EAMBIGUOUS;
-				found = (gv_idx)k;
-			}
-		}
-	}
-	if (found == GV_NONE)
-		return GV_ENOTFOUND;
-	*out = found;
-	return 0;
-}
-
-const gv_tag *gv_history_tags(const gv_history *h, size_t *count)
-{
-	*count = h->ntags;
-	return h->tags;
-}
-
-const char *gv_history_head(const gv_history *h)
-{
-	return h->has_head ? h->head : NULL;
-}
-
-int gv_history_is_shallow(const gv_history *h) { return h->shallow; }
-
-void gv_history_snapshot_of(const gv_history *h, gv_history_snapshot *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->count = h->count;
-	out->commits = h->commits;
-	out->ids = h->ids;
-	out->parents = h->parents;
-	out->nparents = h->nparents;
-	out->tags = h->tags;
-	out->ntags = h->ntags;
-	out->head = h->has_head ? h->head : NULL;
-	out->skipped_refs = h->skipped_refs;
-	out->skipped_tags = h->skipped_tags;
-	out->table = h->table;
-	out->table_size = h->table_size;
-}
-
-const gv_history_state *gv_history_state_of(const gv_history *h)
-{
-	return &h->state;
-}
-
-void gv_history_skipped(const gv_history *h, uint64_t *refs, uint64_t *tags)
-{
-	*refs = h->skipped_refs;
-	*tags = h->skipped_tags;
-}
-
-const char *const *gv_history_revs(const gv_history *h, size_t *count)
-{
-	*count = h->nrevs;
-	return (const char *const *)h->revs;
-}
-
-void gv_strv_free(char **v)
-{
-	size_t i;
-
-	if (!v)
-		return;
-	for (i = 0; v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
-int gv_repo_config_get(char ***out, const char *path, const char *prefix,
-		       gv_error *err)
-{
-	git_repository *repo = NULL;
-	git_config *cfg = NULL;
-	git_config_iterator *it = NULL;
-	git_config_entry *e;
-	char **v = NULL;
-	size_t n = 0, alloc = 0;
-	int error = 0, r;
-
-	*out = NULL;
-	lib_init();
-	if (git_repository_open_ext(&repo, path, 0, NULL) < 0) {
-		error = gv_error_set(err, GV_EREPO, "%s: not a git repository", path);
-		goto done;
-	}
-	if (git_repository_config_snapshot(&cfg, repo) < 0 ||
-	    git_config_iterator_new(&it, cfg) < 0) {
-		error = git_fail(err, GV_EREPO, "reading git config");
-		goto done;
-	}
-	while ((r = git_config_next(&e, it)) == 0) {
-		/* a prefix test, not git_config_iterator_glob_new: libgit2 1.5
-		 * leaks a PCRE2 match block per entry the glob rejects (fixed
-		 * upstream in 1.6, libgit2 PR #6382) */
-		if (strncmp(e->name, prefix, strlen(prefix)))
-			continue;
-		if (gv_grow((void **)&v, &alloc, n + 3, sizeof(*v))) {
-			error = gv_error_set(err, GV_ENOMEM, "out of memory");
-			goto done;
-		}
-		v[n] = strdup(e->name);
-		v[n + 1] = strdup(e->value ? e->value : "true");
-		v[n + 2] = NULL;
-		n += 2;
-		if (!v[n - 2] || !v[n - 1]) {
-			error = gv_error_set(err, GV_ENOMEM, "out of memory");
-			goto done;
-		}
-	}
-	if (r != GIT_ITEROVER)
-		error = git_fail(err, GV_EINPUT, "reading git config");
-done:
-	if (error || !n) {
-		gv_strv_free(v);
-		v = NULL;
-	}
-	*out = v;
-	git_config_iterator_free(it);
-	git_config_free(cfg);
-	git_repository_free(repo);
-	return error;
-}
-
-int gv_repo_read_commit(gv_buf *message, gv_buf *author_name,
-			gv_buf *author_email, char *hex, const char *path,
-			const char *rev, gv_error *err)
-{
-	git_repository *repo = NULL;
-	git_object *obj = NULL;
-	git_commit *commit = NULL;
-	git_mailmap *mm = NULL;
-	const git_signature *sig;
-	const char *raw, *name, *email;
-	int error = 0;
-
-	lib_init();
-	if (git_repository_open_ext(&repo, path, 0, NULL) < 0) {
-		error = gv_error_set(err, GV_EREPO, "%s: not a git repository", path);
-		goto done;
-	}
-	if (git_revparse_single(&obj, repo, rev) < 0 ||
-	    git_object_peel((git_object **)&commit, obj, GIT_OBJECT_COMMIT) < 0) {
-		error = git_fail(err, GV_EREPO, rev);
-		goto done;
-	}
-	git_oid_tostr(hex, GV_OID_HEXSZ + 1, git_commit_id(commit));
-	raw = git_commit_message_raw(commit);
-	git_mailmap_from_repository(&mm, repo);
-	/* git_mailmap_resolve, as the walk does: git_commit_author_with_mailmap
-	 * builds a new signature, which refuses an empty name or email that
-	 * git itself writes ("A <>") and the walk reads. */
-	sig = git_commit_author(commit);
-	name = sig->name;
-	email = sig->email;
-	if (mm && git_mailmap_resolve(&name, &email, mm, sig->name, sig->email) < 0) {
-		name = sig->name;
-		email = sig->email;
-	}
-	if (gv_buf_puts(message, raw ? raw : "") || gv_buf_puts(author_name, name) ||
-	    gv_buf_puts(author_email, email))
-		error = gv_error_set(err, GV_ENOMEM, "out of memory");
-done:
-	git_mailmap_free(mm);
-	git_commit_free(commit);
-	git_object_free(obj);
-	git_repository_free(repo);
-	return error;
-}
-
-/* Folds a file's bytes (or its absence) into h. */
-static uint64_t hash_file(uint64_t h, const char *path)
-{
-	FILE *f = path ? fopen(path, "rb") : NULL;
-	char buf[8192];
-	size_t n;
-
-	h = (h ^ (f ? 1u : 0u)) * 0x100000001b3ULL;
-	if (!f)
-		return h;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		h = h * 31 + gv_fnv1a64(buf, n);
-	fclose(f);
-	return h;
-}
-
-static uint64_t hash_rev_blob(uint64_t h, git_repository *repo, const char *spec)
-{
-	git_object *obj = NULL;
-
-	if (spec && git_revparse_single(&obj, repo, spec) == 0) {
-		h = h * 31 + gv_fnv1a64(git_object_id(obj)->id, GV_OID_RAWSZ);
-		git_object_free(obj);
-	} else {
-		h = h * 31 + 7;
-	}
-	return h;
-}
-
-/* Folds the id of HEAD:.mailmap into h, reading HEAD's commit through the
- * object database: git_revparse_single leaks on its error path in libgit2
- * 1.5, and a corrupt HEAD is reported by the load that follows. */
-static uint64_t hash_head_mailmap(uint64_t h, git_repository *repo)
-{
-	git_oid head, tree_id;
-	git_odb *odb = NULL;
-	git_odb_object *obj = NULL;
-	git_tree *tree = NULL;
-	const git_tree_entry *e;
-	const char *data;
-
-	h = h * 31 + 11;
-	if (git_reference_name_to_id(&head, repo, "HEAD") < 0 ||
-	    git_repository_odb(&odb, repo) < 0 || git_odb_read(&obj, odb, &head) < 0)
-		goto done;
-	data = git_odb_object_data(obj);
-	if (git_odb_object_type(obj) != GIT_OBJECT_COMMIT ||
-	    git_odb_object_size(obj) < 5 + GV_OID_HEXSZ || memcmp(data, "tree ", 5) ||
-	    parse_hex_oid(tree_id.id, data + 5, data + git_odb_object_size(obj)) ||
-	    git_tree_lookup(&tree, repo, &tree_id) < 0)
-		goto done;
-	if ((e = git_tree_entry_byname(tree, ".mailmap")))
-		h = h * 31 + gv_fnv1a64(git_tree_entry_id(e)->id, GV_OID_RAWSZ);
-done:
-	git_tree_free(tree);
-	git_odb_object_free(obj);
-	git_odb_free(odb);
-	return h;
-}
-
-int gv_repo_mailmap_hash(uint64_t *out, const char *path, gv_error *err)
-{
-	git_repository *repo = NULL;
-	git_config *cfg = NULL;
-	git_buf file = {0}, blob = {0};
-	gv_buf wt = {0};
-	uint64_t h = 0xcbf29ce484222325ULL;
-	int error = 0;
-
-	lib_init();
-	if (git_repository_open_ext(&repo, path, 0, NULL) < 0) {
-		error = gv_error_set(err, GV_EREPO, "%s: not a git repository", path);
-		goto done;
-	}
-	if (git_repository_workdir(repo)) {
-		if (gv_buf_puts(&wt, git_repository_workdir(repo)) ||
-		    gv_buf_puts(&wt, ".mailmap")) {
-			error = gv_error_set(err, GV_ENOMEM, "out of memory");
-			goto done;
-		}
-		h = hash_file(h, wt.ptr);
-	}
-	h = hash_head_mailmap(h, repo);
-	if (git_repository_config_snapshot(&cfg, repo) == 0) {
-		if (git_config_get_path(&file, cfg, "mailmap.file") == 0)
-			h = hash_file(h, file.ptr);
-		if (git_config_get_string_buf(&blob, cfg, "mailmap.blob") == 0)
-			h = hash_rev_blob(h, repo, blob.ptr);
-	}
-	*out = h;
-done:
-	git_buf_dispose(&file);
-	git_buf_dispose(&blob);
-	gv_buf_free(&wt);
-	git_config_free(cfg);
-	git_repository_free(repo);
 	return error;
 }

@@ -327,19 +327,27 @@ static void resolve_window(gv_metrics *m, const gv_metrics_opts *o)
 		m->has_since = 1;
 		m->since = anchor - o->since.value;
 	}
+	/* a span reaches back at most to 1970 (common.h's date range): the
+	 * bound stays a 4-digit year, and nothing believable is older */
+	if (o->until.kind == GV_BOUND_SPAN && m->until < GV_TIME_MIN)
+		m->until = GV_TIME_MIN;
+	if (o->since.kind == GV_BOUND_SPAN && m->since < GV_TIME_MIN)
+		m->since = GV_TIME_MIN;
 }
 
 /* Generation numbers: 1 + the largest of the parents' (1 for a root), so
  * an ancestor always has a smaller one. Iterative: histories are deep. */
 static int compute_gen(calc *k)
 {
-	size_t n = k->in->ncommits, i, sp = 0, cap = n + 16;
+	size_t n = k->in->ncommits, i, sp = 0, cap = n + 16, pushes = 0, edges = 0;
 	gv_idx *stack = NULL;
 	uint32_t p, g;
 	int error = 0;
 
 	if (k->gen)
 		return 0;
+	for (i = 0; i < n; i++)
+		edges += k->in->commits[i].nparents;
 	if (!(k->gen = calloc(n ? n : 1, sizeof(*k->gen))) ||
 	    !(stack = malloc(cap * sizeof(*stack)))) {
 		error = GV_ENOMEM;
@@ -370,6 +378,13 @@ static int compute_gen(calc *k)
 						goto done;
 					}
 					stack[sp++] = q;
+					/* acyclic, a commit is pushed at most once
+					 * per child and once as a root: more is a
+					 * cycle (a forged cache), never a hang */
+					if (++pushes > n + edges) {
+						error = GV_EREPO;
+						goto done;
+					}
 				} else if (k->gen[q] + 1 > g) {
 					g = k->gen[q] + 1;
 				}
@@ -495,7 +510,10 @@ static int changes_commits(calc *k)
 
 	for (i = 0; i < n; i++) {
 		const gv_commit *c = &k->in->commits[i];
-		if (!(c->flags & GV_COMMIT_IN_REVS) || (c->flags & GV_COMMIT_MERGE) ||
+		/* a bad date (history.c: missing, or outside 1970..9999) is
+		 * kept out of every lead time */
+		if (!(c->flags & GV_COMMIT_IN_REVS) ||
+		    (c->flags & (GV_COMMIT_MERGE | GV_COMMIT_BAD_DATE)) ||
 		    (k->o->exclude_bots && is_bot(k, (gv_idx)i)))
 			continue;
 		k->chg[k->nchg] = (gv_idx)i;
@@ -561,7 +579,9 @@ static int changes_merges(calc *k)
 		while (sp) {
 			gv_idx t = stack[--sp];
 			int64_t s = start_of(k, t);
-			if (!have || s < start) {
+			/* a bad date is no start to believe */
+			if (!(k->in->commits[t].flags & GV_COMMIT_BAD_DATE) &&
+			    (!have || s < start)) {
 				start = s;
 				have = 1;
 			}
@@ -573,7 +593,8 @@ static int changes_merges(calc *k)
 				}
 			}
 		}
-		if (k->o->exclude_bots && is_bot(k, mc))
+		if ((k->o->exclude_bots && is_bot(k, mc)) ||
+		    (!have && (k->in->commits[mc].flags & GV_COMMIT_BAD_DATE)))
 			continue;
 		k->chg[k->nchg] = mc;
 		k->chg_start[k->nchg++] = have ? start : start_of(k, mc);
@@ -689,7 +710,9 @@ static int commit_numbers(calc *k)
 		for (j = 0; j < v.nrefs; j++) {
 			const gv_ref *r = &v.refs[j];
 			int64_t d;
-			if (!r->resolved || r->commit >= n || r->commit == i)
+			/* a bad date (history.c) is no end of a duration */
+			if (!r->resolved || r->commit >= n || r->commit == i ||
+			    ((c->flags | cs[r->commit].flags) & GV_COMMIT_BAD_DATE))
 				continue;
 			d = clamp0(c->commit_time - cs[r->commit].author_time);
 			if (gv_grow((void **)&fix, &fcap, nfix + 1, sizeof(*fix)) ||
@@ -1365,7 +1388,7 @@ static int security(calc *k)
 		m->security.high_confidence += v.conf[GV_CAT_SECURITY] >= GV_CONF_HIGH;
 		if (fr == GV_NONE)
 			m->security.unreleased_fixes++;
-		else
+		else if (!(k->in->commits[patch[i]].flags & GV_COMMIT_BAD_DATE))
 			ftr[m->security.fix_to_release.samples++] =
 				clamp0(list[fr].time - k->in->commits[patch[i]].commit_time);
 		up[i] = i;
@@ -1464,7 +1487,9 @@ static size_t period_of(const gv_metrics *m, int64_t t)
 	return lo;
 }
 
-/* At most this many periods: a weekly series of 200 years. */
+/* At most this many periods: a weekly series of 200 years. A longer span
+ * keeps its newest periods (series_cut says from when), so no data lands
+ * in a period it does not belong to. */
 #define MAX_PERIODS 10500
 
 static int series_restore(calc *k)
@@ -1492,6 +1517,13 @@ static int series_restore(calc *k)
 	return 0;
 }
 
+/* The shortest period of a kind, in seconds. */
+static int64_t shortest_period(int kind)
+{
+	return (kind == GV_PERIOD_WEEK ? 7 : kind == GV_PERIOD_QUARTER ? 89 : 28) *
+	       DAY;
+}
+
 static int series(calc *k, int64_t now)
 {
 	gv_metrics *m = k->m;
@@ -1506,7 +1538,8 @@ static int series(calc *k, int64_t now)
 	 * in the future, where the deployment-frequency window ends too. */
 	for (i = 0; i < n; i++) {
 		t = k->in->commits[i].commit_time;
-		if (!in_scope(k, (gv_idx)i) || t > now)
+		if (!in_scope(k, (gv_idx)i) || t > now ||
+		    (k->in->commits[i].flags & GV_COMMIT_BAD_DATE))
 			continue;
 		if (!have || t < lo)
 			lo = t;
@@ -1532,6 +1565,12 @@ static int series(calc *k, int64_t now)
 		hi = m->until - 1;
 	if ((!have && !(m->has_since && m->has_until)) || hi < lo)
 		return 0;
+	/* (hi - lo) cannot overflow: both are dates or bounds of at most
+	 * GV_SPAN_MAX from one (common.h) */
+	if (hi - lo > (MAX_PERIODS - 2) * shortest_period(kind)) {
+		lo = hi - (MAX_PERIODS - 2) * shortest_period(kind);
+		m->series_cut = gv_period_start(kind, lo, NULL, 0);
+	}
 	for (t = gv_period_start(kind, lo, NULL, 0); t <= hi && m->nseries < MAX_PERIODS;
 	     t = gv_period_next(kind, t)) {
 		gv_period *pe;
@@ -1664,7 +1703,9 @@ done:
 	free(k.hits);
 	gv_metrics_free(m);
 	if (error)
-		return gv_error_set(err, error, "metrics: out of memory");
+		return gv_error_set(err, error, error == GV_EREPO ?
+				    "metrics: the history has a cycle" :
+				    "metrics: out of memory");
 	return 0;
 }
 

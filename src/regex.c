@@ -2,8 +2,9 @@
  * regex.c - single PCRE2 patterns outside the rule set (the release tag
  * pattern, user gates).
  *
- * Patterns and subjects are bytes: no PCRE2_UTF, so invalid UTF-8 in a tag
- * name or message can never make a match fail or misbehave. Every match runs
+ * Patterns and subjects are bytes: no PCRE2_UTF (and (*UTF), (*UCP), \C
+ * refused: GV_PCRE2_NEVER), so invalid UTF-8 in a tag name or message can
+ * never make a match fail or misbehave. Every match runs
  * under a match, depth and heap limit (the same as the rule engine's), so a
  * hostile pattern costs bounded time; hitting one is GV_ELIMIT, never a hang.
  * A gv_regex is read-only after compilation; gv_regex_search allocates its
@@ -30,8 +31,8 @@ int gv_regex_compile(gv_regex **out, const char *pattern, gv_error *err)
 	*out = NULL;
 	if (!(re = calloc(1, sizeof(*re))))
 		return gv_error_set(err, GV_ENOMEM, "out of memory");
-	re->code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, 0,
-				 &code, &off, NULL);
+	re->code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+				 GV_PCRE2_NEVER, &code, &off, NULL);
 	if (!re->code) {
 		pcre2_get_error_message(code, msg, sizeof(msg));
 		rc = gv_error_set(err, GV_EINPUT, "column %zu: %s",

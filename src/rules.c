@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "gv/classify.h"
 #include "gv/embedded.h"
@@ -972,16 +973,27 @@ done:
 int gv_rules_read_file(gv_buf *out, const char *path, gv_error *err)
 {
 	char chunk[65536];
-	FILE *f = fopen(path, "rb");
+	/* a regular file only: a FIFO in a rules or advisories directory
+	 * would block the run forever */
+	int fd = gv_open_regular(path, 0);
+	FILE *f;
 	size_t n;
 	int rc = 0;
 
-	if (!f)
+	if (fd == GV_EINPUT)
+		return gv_error_set(err, GV_EINPUT, "%s: not a regular file",
+				    path);
+	if (fd < 0)
 		return gv_error_set(err, GV_EIO, "%s: %s", path,
-				    strerror(errno));
+				    strerror(fd == GV_ENOTFOUND ? ENOENT : errno));
+	if (!(f = fdopen(fd, "rb"))) {
+		close(fd);
+		return gv_error_set(err, GV_ENOMEM, "out of memory");
+	}
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		if (gv_buf_put(out, chunk, n)) {
-			rc = gv_error_set(err, GV_ENOMEM, "out of memory");
+			rc = gv_error_set(err, GV_ENOMEM, "%s: out of memory",
+					  path);
 			goto done;
 		}
 	if (ferror(f))
@@ -994,6 +1006,21 @@ done:
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* 1 when dir/name is (or links to) a regular file: only those are read
+ * from a directory; a FIFO, socket, device or subdirectory there is
+ * skipped (gv_rules_read_file refuses one swapped in after this check). */
+static int is_regular_in(const char *dir, const char *name)
+{
+	struct stat st;
+	gv_buf p = { 0 };
+	int ok;
+
+	ok = !gv_buf_printf(&p, "%s/%s", dir, name) && !stat(p.ptr, &st) &&
+	     S_ISREG(st.st_mode);
+	gv_buf_free(&p);
+	return ok;
 }
 
 int gv_rules_each_file(const char *path, const char *ext, int need_one,
@@ -1020,7 +1047,7 @@ int gv_rules_each_file(const char *path, const char *ext, int need_one,
 	while ((de = readdir(d))) {
 		len = strlen(de->d_name);
 		if (len <= elen || strcmp(de->d_name + len - elen, ext) ||
-		    de->d_name[0] == '.')
+		    de->d_name[0] == '.' || !is_regular_in(path, de->d_name))
 			continue;
 		if (gv_grow((void **)&names, &alloc, n + 1, sizeof(*names)) ||
 		    !(names[n] = strdup(de->d_name))) {
@@ -2143,14 +2170,14 @@ static int compile_rule(gv_ruleset *rs, gv_rule *r, gv_error *err)
 {
 	PCRE2_UCHAR msg[256];
 	PCRE2_SIZE off;
-	uint32_t groups = 0;
+	uint32_t groups = 0, minlen = 0;
 	unsigned line, col;
 	int code;
 
 	if (r->code)
 		return 0;
 	r->code = pcre2_compile((PCRE2_SPTR)r->pattern, r->pattern_len,
-				r->options, &code, &off, NULL);
+				r->options | GV_PCRE2_NEVER, &code, &off, NULL);
 	if (!r->code) {
 		pcre2_get_error_message(code, msg, sizeof(msg));
 		pattern_pos(r, off, &line, &col);
@@ -2159,6 +2186,15 @@ static int compile_rule(gv_ruleset *rs, gv_rule *r, gv_error *err)
 				    line, col, r->id, (const char *)msg,
 				    (size_t)off);
 	}
+	/* a rule that captures runs over every match of its field: matching
+	 * nothing, it would step through the text a byte at a time and store
+	 * empty ids (a rule that does not capture may match everything: `^`) */
+	pcre2_pattern_info(r->code, PCRE2_INFO_MINLENGTH, &minlen);
+	if (!minlen && r->ncaps)
+		return gv_error_set(err, GV_EINPUT, "%s:%u:%u: rule '%s': the "
+				    "pattern can match the empty string, and "
+				    "the rule captures", r->file,
+				    r->pattern_line, r->pattern_col, r->id);
 	/* JIT is an optimisation: where it is missing, the interpreter runs. */
 	(void)pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE);
 	pcre2_pattern_info(r->code, PCRE2_INFO_CAPTURECOUNT, &groups);

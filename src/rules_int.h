@@ -187,6 +187,13 @@ struct gv_ruleset {
 #define GV_DEPTH_LIMIT 10000u
 #define GV_HEAP_LIMIT_KIB 65536u
 
+/* Compile options of every pattern (rules, --release-pattern): subjects are
+ * bytes, so what would read them in another encoding is refused at compile
+ * time, with the rule named: (*UTF) (whose invalid-UTF-8 errors failed
+ * whole runs), (*UCP) and \C (which splits a UTF-8 character). */
+#define GV_PCRE2_NEVER \
+	(PCRE2_NEVER_UTF | PCRE2_NEVER_UCP | PCRE2_NEVER_BACKSLASH_C)
+
 /* "subject", "body", "message", "trailer", "author", "title". */
 const char *gv_field_name(int field);
 

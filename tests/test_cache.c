@@ -5,9 +5,13 @@
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include "fixture.h"
 #include "gv/cache.h"
@@ -521,6 +525,321 @@ Test(cache, refs_that_move_during_the_load_leave_no_state)
 	gv_history_free(h);
 	gv_cache_free(c);
 	gv_warnings_free(&w);
+	free(dir);
+	fx_repo_free(r);
+}
+
+/* ---- what the cache survives: damage, forgery, special files ---- */
+
+/* Offsets in the file (cache.c's header): counts at 64, HEAD at 144, the
+ * checksum at 192, records (32 bytes each: author_time, commit_time, two
+ * tz, flags, parents_at, nparents) from 200. LINE saves 4 records, each the
+ * parent of the one before: record i's parent is i + 1, record 3 a root. */
+#define OFF_NHIST 72
+#define OFF_HEAD 144
+#define OFF_SUM 192
+#define OFF_RECS 200
+#define REC_SIZE 32
+
+/* Saves LINE's history in a fresh cache directory and reads the file. */
+static fx_repo *saved_line(char **dir, char **file, unsigned char **data,
+			   size_t *len)
+{
+	fx_repo *r = fx_repo_new(LINE);
+	gv_warnings w = {0};
+	gv_history *h = load(r->path, NULL);
+	gv_cache *c;
+
+	*dir = fx_tmpdir(r, "cache");
+	c = open_cache(*dir, r->path, &KEY, &w);
+	save(c, h);
+	gv_cache_free(c);
+	gv_history_free(h);
+	gv_warnings_free(&w);
+	*file = cache_file(*dir);
+	cr_assert_not_null(*data = (unsigned char *)fx_read_file(*file, len));
+	cr_assert_gt(*len, OFF_RECS + 4 * REC_SIZE);
+	return r;
+}
+
+/* Frees what saved_line() handed out, and the repository. */
+static void saved_done(fx_repo *r, char *dir, char *file, unsigned char *data)
+{
+	free(data);
+	free(file);
+	free(dir);
+	fx_repo_free(r);
+}
+
+static void write_bytes(const char *file, const unsigned char *data, size_t len,
+			int fix_checksum)
+{
+	FILE *f;
+	unsigned char *copy = malloc(len);
+
+	cr_assert_not_null(copy);
+	memcpy(copy, data, len);
+	if (fix_checksum) {
+		uint64_t sum = gv_cache_checksum(copy, len);
+		memcpy(copy + OFF_SUM, &sum, 8);
+	}
+	cr_assert_not_null(f = fopen(file, "wb"));
+	cr_assert_eq(fwrite(copy, 1, len, f), len);
+	fclose(f);
+	free(copy);
+}
+
+/* Opens the damaged file: it must be refused with a cache-ignored warning
+ * that says `why`, and serve nothing. */
+static void expect_refused(const fx_repo *r, const char *dir, const char *why)
+{
+	gv_warnings w = {0};
+	gv_cache *c = open_cache(dir, r->path, &KEY, &w);
+
+	cr_expect_eq(gv_cache_count(c), 0);
+	cr_assert_eq(w.count, 1);
+	cr_expect_str_eq(w.items[0].code, "cache-ignored");
+	cr_expect_not_null(strstr(w.items[0].message, why), "%s",
+			   w.items[0].message);
+	gv_cache_free(c);
+	gv_warnings_free(&w);
+}
+
+/* The checksum covers the header: one flipped bit of HEAD used to give a
+ * wrong repository.head with no warning. */
+Test(cache, a_flipped_bit_in_the_header_is_caught_by_the_checksum)
+{
+	char *dir, *file;
+	unsigned char *data;
+	size_t len;
+	fx_repo *r = saved_line(&dir, &file, &data, &len);
+
+	cr_assert_neq(data[OFF_HEAD], 0, "the file holds HEAD");
+	data[OFF_HEAD] ^= 1;
+	write_bytes(file, data, len, 0);
+	expect_refused(r, dir, "checksum");
+	saved_done(r, dir, file, data);
+}
+
+/* A forged file with a valid checksum: each of these used to loop forever,
+ * fail the repository on every run, or serve a wrong history. */
+static void forged_file_is_refused(void (*forge)(unsigned char *data),
+				   const char *why)
+{
+	char *dir, *file;
+	unsigned char *data;
+	size_t len;
+	fx_repo *r = saved_line(&dir, &file, &data, &len);
+
+	forge(data);
+	write_bytes(file, data, len, 1);
+	expect_refused(r, dir, why);
+	saved_done(r, dir, file, data);
+}
+
+/* The parents array follows the 4 records: record 2's parent (record 3)
+ * becomes record 0, so 0 -> 1 -> 2 -> 0. */
+static void forge_cycle(unsigned char *data)
+{
+	uint32_t zero = 0;
+	size_t parents = OFF_RECS + 4 * REC_SIZE + 5 * 4;
+	memcpy(data + parents + 2 * 4, &zero, 4);
+}
+
+Test(cache, a_forged_parent_cycle_is_refused)
+{
+	forged_file_is_refused(forge_cycle, "its own ancestor");
+}
+
+/* nhist 2: record 1 of the history names record 2, outside it. */
+static void forge_nhist(unsigned char *data)
+{
+	uint64_t two = 2;
+	memcpy(data + OFF_NHIST, &two, 8);
+}
+
+Test(cache, a_forged_history_size_is_refused)
+{
+	forged_file_is_refused(forge_nhist, "corrupt");
+}
+
+/* An author date before 1970: out of the range git-vitals believes. */
+static void forge_date(unsigned char *data)
+{
+	int64_t t = -1;
+	memcpy(data + OFF_RECS, &t, 8);
+}
+
+Test(cache, a_forged_date_out_of_range_is_refused)
+{
+	forged_file_is_refused(forge_date, "corrupt (records)");
+}
+
+static void forge_head(unsigned char *data)
+{
+	data[OFF_HEAD] = 'x';
+}
+
+Test(cache, a_forged_head_that_is_not_hex_is_refused)
+{
+	forged_file_is_refused(forge_head, "corrupt (records)");
+}
+
+/* A FIFO where the cache file should be: opening it for reading used to
+ * block until a writer came, forever in a batch. */
+Test(cache, a_fifo_as_the_cache_file_is_ignored_not_opened)
+{
+	char *dir, *file;
+	unsigned char *data;
+	size_t len;
+	fx_repo *r = saved_line(&dir, &file, &data, &len);
+
+	/* a hang is the bug: fail, not wait (criterion's .timeout leaks
+	 * in its runner under -j2) */
+	alarm(20);
+	cr_assert_eq(unlink(file), 0);
+	cr_assert_eq(mkfifo(file, 0600), 0);
+	expect_refused(r, dir, "not a regular file");
+	saved_done(r, dir, file, data);
+	alarm(0);
+}
+
+/* A symlink is not followed, even to a valid cache file. */
+Test(cache, a_symlink_as_the_cache_file_is_ignored)
+{
+	char *dir, *file, moved[4096];
+	unsigned char *data;
+	size_t len;
+	fx_repo *r = saved_line(&dir, &file, &data, &len);
+
+	snprintf(moved, sizeof(moved), "%s.real", file);
+	cr_assert_eq(rename(file, moved), 0);
+	cr_assert_eq(symlink(moved, file), 0);
+	expect_refused(r, dir, "could not be read");
+	saved_done(r, dir, file, data);
+}
+
+/* A directory where the cache file should be: ignored when reading, and the
+ * save is a warning, not an error: the run goes on. */
+Test(cache, a_directory_as_the_cache_file_is_a_warning_and_the_save_goes_on)
+{
+	char *dir, *file;
+	unsigned char *data;
+	size_t len;
+	fx_repo *r = saved_line(&dir, &file, &data, &len);
+	gv_history *h = load(r->path, NULL);
+	gv_warnings w = {0};
+	gv_cache *c;
+
+	cr_assert_eq(unlink(file), 0);
+	cr_assert_eq(mkdir(file, 0700), 0);
+	c = open_cache(dir, r->path, &KEY, &w);
+	cr_expect_eq(gv_cache_count(c), 0);
+	save(c, h);
+	cr_assert_eq(w.count, 2);
+	cr_expect_str_eq(w.items[0].code, "cache-ignored");
+	cr_expect_str_eq(w.items[1].code, "cache-unwritable");
+	gv_cache_free(c);
+	gv_history_free(h);
+	gv_warnings_free(&w);
+	saved_done(r, dir, file, data);
+}
+
+/* A cache directory that cannot be made (a file stands where one of its
+ * parents should be, as a read-only ~/.cache would refuse it): a warning. */
+Test(cache, an_unwritable_cache_directory_is_a_warning)
+{
+	fx_repo *r = fx_repo_new(LINE);
+	char *root = fx_tmpdir(r, "cache"), dir[4096];
+	gv_history *h = load(r->path, NULL);
+	gv_warnings w = {0};
+	gv_cache *c;
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s/file", root);
+	cr_assert_not_null(f = fopen(dir, "w"));
+	fclose(f);
+	snprintf(dir, sizeof(dir), "%s/file/git-vitals", root);
+	c = open_cache(dir, r->path, &KEY, &w);
+	cr_expect_eq(w.count, 1, "reading: not a directory");
+	save(c, h);
+	cr_assert_eq(w.count, 2);
+	cr_expect_str_eq(w.items[1].code, "cache-unwritable");
+	cr_expect_not_null(strstr(w.items[1].message, "file/git-vitals"));
+	gv_cache_free(c);
+	gv_history_free(h);
+	gv_warnings_free(&w);
+	free(root);
+	fx_repo_free(r);
+}
+
+/* The whole program: a single run with an unwritable --cache reports as
+ * without one, and says so in the report. */
+Test(cache, a_run_with_an_unwritable_cache_reports_and_exits_0)
+{
+	fx_repo *r = fx_repo_new(LINE);
+	fx_run run;
+
+	fx_gv(&run, NULL, "--cache", "/dev/null/git-vitals", r->path, NULL);
+	cr_expect_eq(run.status, 0, "%s", run.err);
+	cr_assert_not_null(run.json);
+	cr_expect_eq(fx_int(run.json, "counts.commits"), 4);
+	cr_expect_not_null(fx_find(run.json, "warnings", "code", "cache-unwritable"));
+	fx_run_free(&run);
+	fx_repo_free(r);
+}
+
+/* Temporaries older than an hour are a killed run's: the next save removes
+ * them; a fresh one may be a concurrent run's write and stays. */
+Test(cache, stale_temporaries_are_removed_by_the_next_save)
+{
+	char *dir, *file, old[4096], fresh[4096];
+	unsigned char *data;
+	size_t len;
+	fx_repo *r = saved_line(&dir, &file, &data, &len);
+	gv_history *h = load(r->path, NULL);
+	gv_warnings w = {0};
+	struct timeval tv[2] = {{1000000000, 0}, {1000000000, 0}};
+	gv_cache *c;
+	FILE *f;
+
+	snprintf(old, sizeof(old), "%s.tmp.0ld123", file);
+	snprintf(fresh, sizeof(fresh), "%s.tmp.n3w123", file);
+	cr_assert_not_null(f = fopen(old, "w"));
+	fclose(f);
+	cr_assert_eq(utimes(old, tv), 0);
+	cr_assert_not_null(f = fopen(fresh, "w"));
+	fclose(f);
+	c = open_cache(dir, r->path, &KEY, &w);
+	save(c, h);
+	cr_expect_neq(access(old, F_OK), 0, "the stale one is gone");
+	cr_expect_eq(access(fresh, F_OK), 0, "the fresh one stays");
+	gv_cache_free(c);
+	gv_history_free(h);
+	gv_warnings_free(&w);
+	saved_done(r, dir, file, data);
+}
+
+/* Batch caches by default: with a cache directory that cannot be made
+ * every repository used to be an error line and the batch exit 3. */
+Test(cache, a_batch_with_an_unwritable_cache_reports_every_repository)
+{
+	fx_repo *r = fx_repo_new(LINE);
+	char *dir = fx_tmpdir(r, "batch"), manifest[4096];
+	FILE *f;
+	fx_run run;
+
+	snprintf(manifest, sizeof(manifest), "%s/repos.txt", dir);
+	cr_assert_not_null(f = fopen(manifest, "w"));
+	fprintf(f, "%s\n%s name=again\n", r->path, r->path);
+	fclose(f);
+	fx_gv(&run, NULL, "batch", "-q", "--cache", "/dev/null/git-vitals",
+	      manifest, NULL);
+	cr_expect_eq(run.status, 0, "%s", run.err);
+	cr_expect_eq(run.out_len > 0 && strstr(run.out, "\"error\"") == NULL, 1,
+		     "%s", run.out);
+	cr_expect_not_null(strstr(run.out, "cache-unwritable"), "%s", run.out);
+	fx_run_free(&run);
 	free(dir);
 	fx_repo_free(r);
 }

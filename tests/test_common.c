@@ -8,8 +8,10 @@
  */
 #include <criterion/criterion.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fixture.h"
@@ -563,17 +565,77 @@ Test(common, map_file_maps_whole_files_and_says_why_not)
 
 	cr_assert_geq(fd, 0);
 	/* empty: mmap would refuse it, so no mapping and no error */
-	cr_expect_eq(gv_map_file(path, &data, &len), 0);
+	cr_expect_eq(gv_map_file(path, 0, &data, &len), 0);
 	cr_expect_null(data);
 	cr_expect_eq(len, 0);
 	cr_assert_eq(write(fd, "hello", 5), 5);
 	close(fd);
-	cr_assert_eq(gv_map_file(path, &data, &len), 0);
+	cr_assert_eq(gv_map_file(path, 0, &data, &len), 0);
 	cr_expect_eq(len, 5);
 	cr_expect_eq(memcmp(data, "hello", 5), 0);
 	gv_unmap_file(data, len);
 	unlink(path);
-	cr_expect_eq(gv_map_file(path, &data, &len), GV_ENOTFOUND);
+	cr_expect_eq(gv_map_file(path, 0, &data, &len), GV_ENOTFOUND);
 	cr_expect_null(data);
-	cr_expect_eq(gv_map_file("/", &data, &len), GV_EIO, "a directory");
+	cr_expect_eq(gv_map_file("/", 0, &data, &len), GV_EINPUT, "a directory");
+}
+
+/* A FIFO would block open() until a writer came: refused at once instead;
+ * a symlink is followed unless GV_OPEN_NOFOLLOW says not to. */
+Test(common, open_regular_refuses_fifos_and_with_nofollow_symlinks)
+{
+	char *dir = fx_tmpdir(NULL, "open"), fifo[4096], file[4096], sym[4096];
+	unsigned char *data = NULL;
+	size_t len = 0;
+	FILE *f;
+	int fd;
+
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	snprintf(file, sizeof(file), "%s/file", dir);
+	snprintf(sym, sizeof(sym), "%s/sym", dir);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	cr_assert_not_null(f = fopen(file, "w"));
+	fputs("abc", f);
+	fclose(f);
+	cr_assert_eq(symlink(file, sym), 0);
+	cr_expect_eq(gv_open_regular(fifo, 0), GV_EINPUT);
+	cr_expect_eq(gv_map_file(fifo, 0, &data, &len), GV_EINPUT);
+	cr_expect_eq(gv_open_regular(sym, GV_OPEN_NOFOLLOW), GV_EIO);
+	cr_assert_eq(gv_map_file(sym, 0, &data, &len), 0);
+	cr_expect_eq(len, 3);
+	gv_unmap_file(data, len);
+	cr_assert_geq(fd = gv_open_regular(file, GV_OPEN_NOFOLLOW), 0);
+	close(fd);
+	free(dir);
+}
+
+/* GV_SPAN_MAX (10000y) is the longest span: one second more is refused. */
+Test(span, parse_refuses_spans_past_the_date_range)
+{
+	int64_t v = 0;
+
+	cr_expect_eq(gv_span_parse(&v, "10000y"), 0);
+	cr_expect_eq(v, GV_SPAN_MAX);
+	cr_expect_eq(gv_span_parse(&v, "315360000000s"), 0);
+	cr_expect_eq(v, GV_SPAN_MAX);
+	cr_expect_eq(gv_span_parse(&v, "315360000001s"), GV_EINPUT);
+	cr_expect_eq(gv_span_parse(&v, "10001y"), GV_EINPUT);
+	cr_expect_eq(gv_span_parse(&v, "106751991167300d"), GV_EINPUT);
+	cr_expect_eq(gv_span_parse(&v, "99999999999999999999s"), GV_EINPUT);
+}
+
+/* Formatting any int64 must not overflow (the sanitizer build runs this);
+ * the range git-vitals believes formats as 4-digit years. */
+Test(time, iso_formats_the_range_ends_and_survives_int64_extremes)
+{
+	char buf[64];
+
+	gv_time_iso(buf, sizeof(buf), GV_TIME_MAX);
+	cr_expect_str_eq(buf, "9999-12-31T23:59:59Z");
+	gv_time_iso(buf, sizeof(buf), GV_TIME_MIN);
+	cr_expect_str_eq(buf, "1970-01-01T00:00:00Z");
+	gv_time_iso(buf, sizeof(buf), INT64_MAX);
+	cr_expect_gt(strlen(buf), 0);
+	gv_time_iso(buf, sizeof(buf), INT64_MIN);
+	cr_expect_gt(strlen(buf), 0);
 }

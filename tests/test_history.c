@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fixture.h"
 #include "gv/history.h"
@@ -436,5 +437,145 @@ Test(history, a_snapshot_without_release_is_copied_and_outlives_its_seed)
 	cr_expect_str_eq(gv_history_head(warm), gv_history_head(cold));
 	gv_history_free(cold);
 	gv_history_free(warm);
+	fx_repo_free(r);
+}
+
+/* git peels any chain of annotated tags; a 1,000-deep one was skipped as
+ * "tree or blob" at depth 64. Built with one fast-import: t1 tags the
+ * commit, t(n+1) tags tn; the release t1000 is timed by its own tagger
+ * date (2024-01-02) and peels to the commit. */
+Test(history, a_thousand_deep_tag_chain_peels_to_its_commit)
+{
+	fx_repo *r = fx_repo_new(
+		"c base 2024-01-01T00:00:00Z\n"
+		"{ i=1; printf 'tag t1\\nmark :1\\nfrom HEAD\\n"
+		"tagger T <t@x> 1704153600 +0000\\ndata 0\\n'\n"
+		"  while [ $i -lt 1000 ]; do j=$((i+1))\n"
+		"    printf 'tag t%d\\nmark :%d\\nfrom :%d\\n"
+		"tagger T <t@x> 1704153600 +0000\\ndata 0\\n' $j $j $i\n"
+		"    i=$j; done; } | git fast-import --quiet\n");
+	fx_run run;
+	char *head = fx_rev(r, "HEAD");
+
+	fx_gv(&run, NULL, "--release-pattern", "^t1000$", r->path, NULL);
+	cr_assert_eq(run.status, 0, "%s", run.err);
+	cr_assert_not_null(run.json);
+	cr_expect_null(fx_find(run.json, "warnings", "code", "tag-not-commit"));
+	cr_assert_eq(cJSON_GetArraySize(fx_get(run.json, "releases")), 1);
+	cr_expect_str_eq(fx_str(cJSON_GetArrayItem(fx_get(run.json, "releases"),
+						   0), "commit"), head);
+	cr_expect_str_eq(fx_str(cJSON_GetArrayItem(fx_get(run.json, "releases"),
+						   0), "time"), "2024-01-02T00:00:00Z");
+	fx_run_free(&run);
+	free(head);
+	fx_repo_free(r);
+}
+
+/* git log honours refs/replace/ and info/grafts; git-vitals reads the
+ * objects as they are and says so, so nobody compares its numbers with
+ * git log's unwarned. Here git log sees 2 commits, git-vitals 3. */
+Test(history, replace_refs_and_grafts_are_a_warning)
+{
+	fx_repo *r = fx_repo_new("c one 2024-01-01T00:00:00Z\n"
+				 "c two 2024-01-02T00:00:00Z\n"
+				 "c three 2024-01-03T00:00:00Z\n"
+				 "git replace --graft HEAD HEAD~2\n");
+	fx_run run;
+	cJSON *w;
+
+	fx_gv(&run, NULL, r->path, NULL);
+	cr_assert_eq(run.status, 0, "%s", run.err);
+	cr_expect_eq(fx_int(run.json, "counts.commits"), 3);
+	cr_assert_not_null(w = fx_find(run.json, "warnings", "code",
+				       "replace-refs-ignored"));
+	cr_expect_not_null(strstr(fx_str(w, "message"), "differ from git log"));
+	cr_expect_null(fx_find(run.json, "warnings", "code", "grafts-ignored"));
+	fx_run_free(&run);
+	cr_assert_eq(fx_sh(NULL, r->path, "git rev-parse HEAD~1 > .git/info/grafts"),
+		     0);
+	fx_gv(&run, NULL, r->path, NULL);
+	cr_expect_not_null(fx_find(run.json, "warnings", "code", "grafts-ignored"));
+	fx_run_free(&run);
+	fx_repo_free(r);
+}
+
+/* A repository that is there but cannot be opened says why: a malformed
+ * ~/.gitconfig was reported as "not a git repository". */
+Test(history, a_repository_that_cannot_be_opened_says_why)
+{
+	fx_repo *r = fx_repo_new("c one 2024-01-01T00:00:00Z\n");
+	char *out = NULL;
+
+	cr_assert_eq(fx_sh(&out, r->root, "mkdir home && printf '[core\\n' > "
+			   "home/.gitconfig && unset GIT_CONFIG_GLOBAL && "
+			   "rc=0; HOME=$PWD/home '%s' repo 2>&1 >/dev/null || "
+			   "rc=$?; echo \" $rc\"", fx_bin()), 0);
+	cr_expect_null(strstr(out, "not a git repository"), "%s", out);
+	cr_expect_not_null(strstr(out, ".gitconfig"), "%s", out);
+	cr_expect_not_null(strstr(out, " 2"), "%s", out);
+	free(out);
+	fx_repo_free(r);
+}
+
+/* Writes `data` as a zlib stream of stored (uncompressed) blocks. */
+static void put_zlib(FILE *f, const unsigned char *data, size_t len)
+{
+	uint32_t a = 1, b = 0;
+	size_t i, off = 0;
+
+	fputc(0x78, f);
+	fputc(0x01, f);
+	do {
+		size_t n = len - off > 65535 ? 65535 : len - off;
+		fputc(off + n == len, f);
+		fputc((int)(n & 0xff), f);
+		fputc((int)(n >> 8), f);
+		fputc((int)(~n & 0xff), f);
+		fputc((int)((~n >> 8) & 0xff), f);
+		fwrite(data + off, 1, n, f);
+		off += n;
+	} while (off < len);
+	for (i = 0; i < len; i++) {
+		a = (a + data[i]) % 65521;
+		b = (b + a) % 65521;
+	}
+	fputc((int)(b >> 8), f);
+	fputc((int)(b & 0xff), f);
+	fputc((int)(a >> 8), f);
+	fputc((int)(a & 0xff), f);
+}
+
+/* A loose commit whose header claims 93 GB: libgit2 fails to allocate it
+ * and said "Out of memory"; now the commit is named and called corrupt. */
+Test(history, an_object_header_claiming_93_gb_is_a_corrupt_object)
+{
+	fx_repo *r = fx_repo_new("c one 2024-01-01T00:00:00Z\n"
+				 "c two 2024-01-02T00:00:00Z\n");
+	char *one = fx_rev(r, "HEAD~1"), path[4096], *body = NULL;
+	static const char head[] = "commit 99999999999";
+	unsigned char obj[512];
+	size_t n;
+	FILE *f;
+	fx_run run;
+
+	cr_assert_eq(fx_sh(&body, r->path, "git cat-file commit HEAD~1"), 0);
+	n = strlen(body);
+	cr_assert_lt(sizeof(head) + n, sizeof(obj));
+	memcpy(obj, head, sizeof(head)); /* with its NUL */
+	memcpy(obj + sizeof(head), body, n);
+	snprintf(path, sizeof(path), "%s/.git/objects/%.2s/%s", r->path, one,
+		 one + 2);
+	cr_assert_eq(unlink(path), 0, "%s", path);
+	cr_assert_not_null(f = fopen(path, "wb"));
+	put_zlib(f, obj, sizeof(head) + n);
+	fclose(f);
+	fx_gv(&run, NULL, r->path, NULL);
+	cr_expect_eq(run.status, 2, "%s", run.err);
+	cr_expect_not_null(strstr(run.err, one), "%s", run.err);
+	cr_expect_not_null(strstr(run.err, "claims 99999999999 bytes"), "%s",
+			   run.err);
+	fx_run_free(&run);
+	free(body);
+	free(one);
 	fx_repo_free(r);
 }

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "fixture.h"
@@ -627,4 +629,115 @@ Test(rules, directive_errors_point_at_the_line)
 		gv_rules_free(rs);
 		rs = NULL;
 	}
+}
+
+/* Only regular files are read from a rules directory: a FIFO named
+ * *.rules there used to block the run until a writer came. */
+Test(rules, a_fifo_in_a_rules_directory_is_skipped)
+{
+	gv_error err = { 0, "" };
+	char *dir = fx_tmpdir(NULL, "rules"), path[4096];
+	const char *rule = "[rule fix-word]\ncategory = fix\nfield = subject\n"
+			   "confidence = high\n"
+			   "pattern = \\bfix\\b\nmatch = fix the parser\n";
+	FILE *f;
+
+	/* a hang is the bug: fail, not wait (criterion's .timeout leaks
+	 * in its runner under -j2) */
+	alarm(20);
+	snprintf(path, sizeof(path), "%s/a.rules", dir);
+	cr_assert_not_null(f = fopen(path, "w"));
+	fputs(rule, f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/b.rules", dir);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	cr_assert_eq(gv_rules_new(&rs, &err), 0);
+	cr_assert_eq(gv_rules_add_path(rs, dir, &err), 0, "%s", err.msg);
+	cr_expect_eq(gv_rules_count(rs), 1);
+	free(dir);
+	alarm(0);
+}
+
+/* Writes one rule with `pattern` to dir/name and runs `rules check` on it:
+ * exit 2 and stderr starting with "<path>:<line>:<col>: rule 'r': why". */
+static void check_refuses(const char *name, const char *pattern,
+			  unsigned col, const char *why)
+{
+	char *dir = fx_tmpdir(NULL, "check"), path[4096], expect[4400];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	cr_assert_not_null(f = fopen(path, "w"));
+	fprintf(f, "[rule r]\ncategory = fix\nfield = subject\n"
+		"confidence = low\npattern = %s\nmatch = fix\n", pattern);
+	fclose(f);
+	fx_gv(&run, NULL, "rules", "check", path, NULL);
+	cr_expect_eq(run.status, 2, "%s", run.err);
+	snprintf(expect, sizeof(expect), "git-vitals: rules check: %s:5:%u: "
+		 "rule 'r': %s", path, col, why);
+	cr_expect(!strncmp(run.err, expect, strlen(expect)), "%s\nwanted %s",
+		  run.err, expect);
+	fx_run_free(&run);
+	free(dir);
+}
+
+/* Subjects are bytes: what would read them as UTF-8 (and fail a whole run
+ * on the first invalid byte, naming no rule) is refused by `rules check`
+ * with the rule named. */
+Test(cli_rules, rules_check_refuses_options_that_change_the_encoding)
+{
+	check_refuses("utf.rules", "(*UTF)fix", 17,
+		      "bad pattern: using UTF is disabled by the application");
+	check_refuses("ucp.rules", "(*UCP)\\bfix", 17,
+		      "bad pattern: using UCP is disabled by the application");
+	check_refuses("c.rules", "fi\\Cx", 15,
+		      "bad pattern: using \\C is disabled by the application");
+}
+
+/* A rule that captures and can match nothing would step through every
+ * message a byte at a time and store empty ids. */
+Test(cli_rules, rules_check_refuses_a_capturing_pattern_that_can_match_nothing)
+{
+	check_refuses("empty.rules", "(fix)?\ncaptures = id", 11,
+		      "the pattern can match the empty string, and the rule "
+		      "captures");
+	check_refuses("star.rules", "(x*)\ncaptures = id", 11,
+		      "the pattern can match the empty string, and the rule "
+		      "captures");
+}
+
+/* The same options in --release-pattern: exit 2, the option named, before
+ * any history is read. */
+Test(cli_rules, release_pattern_with_utf_is_refused)
+{
+	fx_repo *r = fx_repo_new("c one 2024-01-01T00:00:00Z\n");
+
+	fx_gv(&run, NULL, "--release-pattern", "(*UTF)^v", r->path, NULL);
+	cr_expect_eq(run.status, 2, "%s", run.err);
+	cr_expect_not_null(strstr(run.err, "git-vitals: release pattern: "),
+			   "%s", run.err);
+	cr_expect_not_null(strstr(run.err, "UTF is disabled"), "%s", run.err);
+	fx_repo_free(r);
+}
+
+/* A group that takes part in a match but captures nothing gives no id (it
+ * used to store an empty one). */
+Test(cli_rules, an_empty_capture_stores_no_id)
+{
+	char *dir = fx_tmpdir(NULL, "empty-cap"), *out = NULL;
+	cJSON *j;
+
+	cr_assert_eq(fx_sh(&out, dir, "printf '[rule t]\\ncategory = security\\n"
+			   "field = message\\nconfidence = high\\n"
+			   "pattern = TICKET-([0-9]*)\\ncaptures = id\\n"
+			   "match = TICKET-7\\n' > t.rules && "
+			   "printf 'TICKET- and TICKET-7\\n' | '%s' classify "
+			   "--rules t.rules --format json", bin()), 0);
+	cr_assert_not_null(j = cJSON_Parse(out), "%s", out);
+	cr_expect_eq(cJSON_GetArraySize(fx_get(j, "ids")), 1, "%s", out);
+	cr_expect_str_eq(cJSON_GetArrayItem(fx_get(j, "ids"), 0)->valuestring,
+			 "7");
+	cJSON_Delete(j);
+	free(out);
+	free(dir);
 }

@@ -358,3 +358,113 @@ Test(schema, batch_error_lines_and_summaries_validate)
 	cJSON_Delete(ss);
 	free(dir);
 }
+
+/* Commits written with hostile dates (git hash-object --literally takes
+ * what git commit would refuse): a 20-digit author date, INT64_MAX,
+ * INT64_MIN, year 1 (before 1970, as a negative date) and no author line at
+ * all, between two sane commits. Each used to overflow (a sanitizer abort)
+ * or print a year like -292277022657 that broke the schema. Now each is a
+ * bad date: counted in the warning, kept out of lead times, and the report,
+ * --period week over it included, validates. */
+#define HOSTILE(author, msg) \
+	"printf 'tree %s\\nparent %s\\n" author "committer A <a@x> 1704153600 " \
+	"+0000\\n\\n" msg "\\n' $(git rev-parse HEAD^{tree}) " \
+	"$(git rev-parse HEAD) >../c\n" \
+	"git update-ref refs/heads/main " \
+	"$(git hash-object --literally -t commit -w ../c)\n"
+
+static const char HOSTILE_DATES[] =
+	"c 'one' 2024-01-01T00:00:00Z\n"
+	HOSTILE("author A <a@x> 99999999999999999999 +0000\\n", "twenty digits")
+	HOSTILE("author A <a@x> 9223372036854775807 +0000\\n", "int64 max")
+	HOSTILE("author A <a@x> -9223372036854775808 +0000\\n", "int64 min")
+	HOSTILE("author A <a@x> -62135596800 +0000\\n", "year 1")
+	HOSTILE("", "no author")
+	"c 'last' 2024-01-05T00:00:00Z\n"
+	"lt v1.0\n"
+	"printf 'object %s\\ntype commit\\ntag v2.0\\n"
+	"tagger T <t@x> 99999999999999999999 +0000\\n\\nhuge\\n' "
+	"$(git rev-parse HEAD) >../t\n"
+	"git update-ref refs/tags/v2.0 $(git hash-object --literally -t tag -w ../t)\n";
+
+Test(schema, hostile_dates_are_bad_dates_and_the_report_validates)
+{
+	cJSON *w;
+
+	repo = fx_repo_new(HOSTILE_DATES);
+	report_validates("hostile dates", "--period", "week");
+	w = fx_find(run.json, "warnings", "code", "bad-date");
+	cr_assert_not_null(w);
+	cr_expect_eq(fx_int(w, "count"), 5);
+	cr_expect_eq(fx_int(run.json, "counts.commits"), 7);
+	/* v2.0's tagger date has 20 digits: timed by its commit, 'last' */
+	w = fx_find(run.json, "warnings", "code", "tag-bad-date");
+	cr_assert_not_null(w);
+	cr_expect_eq(fx_int(w, "count"), 1);
+	cr_expect_str_eq(fx_str(fx_find(run.json, "releases", "tag", "v2.0"),
+				"time"), "2024-01-05T00:00:00Z");
+	/* only 'one' and 'last' start a lead time, both first released by
+	 * v1.0 at 2024-01-05: 4 days = 345600 s and 0 s */
+	cr_expect_eq(fx_int(run.json, "metrics.lead_time.samples"), 2);
+	cr_expect_eq(fx_int(run.json, "metrics.lead_time.p90_s"), 345600);
+	cr_expect_eq(fx_int(run.json, "metrics.lead_time.median_s"), 0);
+	/* the week of every commit date: no year-1 start, nothing lumped */
+	cr_expect_eq(cJSON_GetArraySize(fx_get(run.json, "series")), 1);
+	cr_expect_str_eq(fx_str(cJSON_GetArrayItem(fx_get(run.json, "series"), 0),
+				"period"), "2024-W01");
+	cr_expect_eq(fx_int(cJSON_GetArrayItem(fx_get(run.json, "series"), 0),
+			    "commits"), 7);
+	report_validates("hostile dates, --since 10000y", "--since", "10000y",
+			 "--period", "month");
+}
+
+/* Spans longer than every believable date apart are usage errors, not an
+ * overflow: --since 106751991167300d is 2^63 seconds. */
+Test(schema, a_span_past_the_date_range_is_a_usage_error)
+{
+	repo = fx_repo_new("c 'one' 2024-01-01T00:00:00Z\n");
+	fx_gv(&run, repo->path, "--since", "106751991167300d", NULL);
+	cr_expect_eq(run.status, 1, "%s", run.err);
+	fx_run_free(&run);
+	fx_gv(&run, repo->path, "--until", "10001y", NULL);
+	cr_expect_eq(run.status, 1, "%s", run.err);
+}
+
+/* A window of 8000 years by weeks is more than the 10500 periods kept: the
+ * newest are kept, whole, and a warning says where the series starts
+ * (it used to lump everything after the cap into its last period). */
+Test(schema, a_period_series_past_its_cap_is_cut_with_a_warning)
+{
+	cJSON *series, *last;
+	int n;
+
+	repo = fx_repo_new("c 'one' 2024-01-03T00:00:00Z\n");
+	report_validates("cut series", "--since", "1970-01-01", "--until",
+			 "9999-01-01", "--period", "week");
+	cr_expect_not_null(fx_find(run.json, "warnings", "code", "period-cut"));
+	series = fx_get(run.json, "series");
+	n = cJSON_GetArraySize(series);
+	/* kept: the 10498 weeks before the last second of the window, and
+	 * that week: 10499 periods, the last the week of 9998-12-31, which
+	 * ISO dates 9998-W53 */
+	cr_expect_eq(n, 10499);
+	last = cJSON_GetArrayItem(series, n - 1);
+	cr_expect_str_eq(fx_str(last, "period"), "9998-W53");
+}
+
+/* A fix of a commit with no author line: its latency would start at the
+ * fallback date, 1970 (54 years); the bad date keeps it out, and the
+ * sample count says so. */
+Test(schema, a_bad_date_is_no_end_of_a_fix_latency)
+{
+	repo = fx_repo_new("c 'one' 2024-01-01T00:00:00Z\n"
+			   HOSTILE("", "feat: no author")
+			   "c \"$(printf 'fix: two\\n\\nFixes: %s' "
+			   "$(git rev-parse HEAD))\" 2024-01-03T00:00:00Z\n"
+			   "c \"$(printf 'fix: three\\n\\nFixes: %s' "
+			   "$(git rev-parse HEAD~2))\" 2024-01-04T00:00:00Z\n");
+	report_validates("bad-date fix", "--format", "json");
+	/* only 'three' fixing 'one': 2024-01-04 - 2024-01-01 = 259200 s */
+	cr_expect_eq(fx_int(run.json, "metrics.fix_latency.samples"), 1);
+	cr_expect_eq(fx_int(run.json, "metrics.fix_latency.median_s"), 259200);
+}

@@ -84,6 +84,21 @@ int gv_classes_add_advisories(gv_classes *c, const gv_history *h,
 			      const char *path, gv_warnings *warnings,
 			      gv_error *err);
 
+/* How OSV records name commits: find() gives the index of a 40-hex id (0,
+ * or non-zero when it is not a commit of the history), hex() writes an
+ * index's 40-hex id and a NUL. */
+typedef struct gv_commit_lookup {
+	int (*find)(void *payload, const char *hex, gv_idx *out);
+	void (*hex)(void *payload, gv_idx i, char *hex);
+	void *payload;
+} gv_commit_lookup;
+
+/* The same for the bytes of one OSV file (`path` names it in messages),
+ * with commits named through `find`: the parser from bytes. */
+int gv_classes_add_osv(gv_classes *c, const gv_commit_lookup *find,
+		       const char *path, const char *data, size_t len,
+		       gv_warnings *warnings, gv_error *err);
+
 /* Regex matches that hit the match, depth or heap limit while classifying
  * (that rule is skipped for that message). gv_classes_resolve() also reports
  * them as the warning "rule-match-limit". */

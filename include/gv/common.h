@@ -105,6 +105,16 @@ int gv_utf8_sanitize(gv_buf *out, const char *s, size_t len);
 /* Caller frees with free(). NULL on allocation failure. */
 char *gv_utf8_dup(const char *s, size_t len);
 
+/* The dates git-vitals believes: 1970-01-01T00:00:00Z to
+ * 9999-12-31T23:59:59Z. A commit or tag date outside them is a bad date
+ * (GV_COMMIT_BAD_DATE, the "bad-date" warning), kept out of every duration,
+ * so that a difference of two times always fits an int64 many times over. */
+#define GV_TIME_MIN INT64_C(0)
+#define GV_TIME_MAX INT64_C(253402300799)
+/* The longest span --since/--until/--hotfix-window accept: 10000y (of 365
+ * days), longer than the whole range above. */
+#define GV_SPAN_MAX (INT64_C(10000) * 365 * 86400)
+
 /* Formats a Unix time as "2024-05-01T12:00:00Z" into buf (>= 32 bytes).
  * Works for any int64 time that fits a 4-digit-or-wider proleptic year. */
 void gv_time_iso(char *buf, size_t size, int64_t t);
@@ -128,12 +138,21 @@ int gv_sort_u64(uint64_t *key, uint32_t *val, size_t n);
 /* 64-bit FNV-1a, the hash behind --shard and subject matching. */
 uint64_t gv_fnv1a64(const void *data, size_t len);
 
-/* Maps a whole file read-only and private. 0 with *data and *len set (an
- * empty file: 0 with *data NULL, as mmap refuses it); GV_ENOTFOUND when it
- * does not exist; GV_EIO otherwise. The mapping stays valid when the file
- * is replaced by rename; truncating it in place while mapped is not
- * survivable. Release with gv_unmap_file(). */
-int gv_map_file(const char *path, unsigned char **data, size_t *len);
+/* Opens an existing regular file read-only: never blocks on a FIFO or
+ * device (O_NONBLOCK for the open) and, with GV_OPEN_NOFOLLOW, refuses a
+ * symlink. The descriptor (>= 0, blocking, close-on-exec), or GV_ENOTFOUND
+ * when nothing is there, GV_EINPUT when it is not a regular file (a
+ * directory, FIFO, socket or device), GV_EIO otherwise (errno says why). */
+#define GV_OPEN_NOFOLLOW 1
+int gv_open_regular(const char *path, int flags);
+
+/* Maps a whole regular file (opened as gv_open_regular does, with its
+ * flags) read-only and private. 0 with *data and *len set (an empty file: 0
+ * with *data NULL, as mmap refuses it); the codes of gv_open_regular
+ * otherwise. The mapping stays valid when the file is replaced by rename;
+ * truncating it in place while mapped is not survivable. Release with
+ * gv_unmap_file(). */
+int gv_map_file(const char *path, int flags, unsigned char **data, size_t *len);
 void gv_unmap_file(unsigned char *data, size_t len);
 
 /* Allocation helpers that check for overflow: return NULL on failure. */

@@ -43,7 +43,10 @@ typedef struct gv_commit {
 enum gv_tag_kind {
 	GV_TAG_LIGHTWEIGHT = 0,
 	GV_TAG_ANNOTATED = 1,       /* time is the (outermost) tagger date */
-	GV_TAG_ANNOTATED_NO_TAGGER = 2  /* old git: time is the committer date */
+	GV_TAG_ANNOTATED_NO_TAGGER = 2, /* old git: time is the committer date */
+	GV_TAG_ANNOTATED_BAD_DATE = 3   /* a tagger date missing, malformed or
+	                                   outside 1970..9999: timed as
+	                                   NO_TAGGER, counted in tag-bad-date */
 };
 
 typedef struct gv_tag {
@@ -95,8 +98,11 @@ typedef struct gv_history_snapshot {
 	const char *head;             /* 40 hex, or NULL for none */
 	uint64_t skipped_refs;        /* refs that do not peel to a commit */
 	uint64_t skipped_tags;        /* release tags that do not either */
-	const gv_idx *table;          /* the id index, table_size slots: opaque */
-	size_t table_size;            /* to a seed, checked by the load */
+	const gv_idx *table;          /* the id index, table_size slots: opaque
+	                                 to a seed, which must check that it
+	                                 finds every id at its own index (see
+	                                 gv_history_table_slot) */
+	size_t table_size;            /* sizes and bounds checked by the load */
 	/* When release is set, the load keeps the arrays above instead of
 	 * copying them, and calls release(hold) when the history is freed. */
 	void (*release)(void *hold);
@@ -170,6 +176,11 @@ gv_idx gv_history_find(const gv_history *h, const unsigned char *id);
  * 0 and *out set; GV_ENOTFOUND; GV_EAMBIGUOUS; GV_EINPUT if not hex. */
 int gv_history_find_hex(const gv_history *h, const char *hex, size_t len,
 			gv_idx *out);
+
+/* The home slot of an id in the id index of a snapshot (table_size, a
+ * power of two, slots; linear probing): for a seed that checks a stored
+ * table before handing it back. */
+size_t gv_history_table_slot(const unsigned char *id, size_t table_size);
 
 const gv_tag *gv_history_tags(const gv_history *h, size_t *count);
 

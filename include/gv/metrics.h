@@ -220,6 +220,9 @@ typedef struct gv_metrics {
 	/* --period: one entry per period spanning the window, oldest first. */
 	gv_period *series;
 	size_t nseries;
+	int64_t series_cut;     /* when the span had more than the periods
+	                           kept: data before this time is left out of
+	                           the series (0: nothing was) */
 
 	uint64_t lead_hist[GV_LEAD_BINS]; /* lead times of lead_time.stats */
 

@@ -560,7 +560,7 @@ static int read_file(corpus *c, const acc_opts *o, size_t file,
 	cJSON *j = NULL;
 	int rc, header = 1;
 
-	if ((rc = gv_map_file(c->files[file], &data, &len)))
+	if ((rc = gv_map_file(c->files[file], 0, &data, &len)))
 		return gv_error_set(err, GV_EINPUT, "%s: %s", c->files[file],
 				    rc == GV_ENOTFOUND ? "no such file" :
 				    "cannot read");

@@ -21,6 +21,18 @@ enum {
 /* Prints "git-vitals: <what>: <why>" (or "git-vitals: <why>" when what is
  * NULL) on stderr and returns the exit code for err->code. */
 int gv_cli_fail(const char *what, const gv_error *err);
+/* Prints "git-vitals: <message>\n" on stderr with gv_cli_escape applied:
+ * every diagnostic that may carry bytes from a repository, rule file,
+ * manifest or advisory goes through it. */
+void gv_cli_eprintf(const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 1, 2)))
+#endif
+	;
+/* Appends s (len bytes) to out as text safe for a terminal: invalid UTF-8
+ * repaired (U+FFFD), C0 controls but tab, DEL and C1 controls written as
+ * \xNN or \uNNNN. NUL-terminated; 0 or GV_ENOMEM. */
+int gv_cli_escape(gv_buf *out, const char *s, size_t len);
 int gv_cli_exit_code(int status);
 /* Names every gate that fired ("git-vitals: gate failed: EXPR (value V)")
  * or could not be evaluated on stderr; GV_EXIT_GATE when one fired, else
@@ -108,8 +120,12 @@ int gv_cli_next_option(gv_settings *s, int argc, char **argv, int *i,
  * GV_BUILD_ID), so a cache never trusts another build's classifications. */
 uint64_t gv_cli_build_id(void);
 
-/* Writes data to path atomically (temporary file in the same directory,
- * then rename), so readers see the old file or the new one, never half. */
+/* Writes an output (--output, --summary) to path the way a user expects
+ * (src/cli/output.c): a regular file, or a symlink to one, is replaced
+ * atomically (a temporary file beside it, then rename) keeping its mode,
+ * so readers see the old file or the new one, never half, and a failed
+ * write leaves the old one; a new file gets 0666 less the umask; a device,
+ * FIFO, socket or /dev/stdout (any /dev/fd/N) is written directly. */
 int gv_write_atomic(const char *path, const char *data, size_t len,
 		    gv_error *err);
 

@@ -418,8 +418,8 @@ static int run_batch(gv_batch_settings *bs)
 	if (bs->shard_n)
 		gv_manifest_shard(&m, bs->shard_k, bs->shard_n);
 	for (i = 0; i < m.nproblems; i++)
-		fprintf(stderr, "git-vitals: %s:%zu: %s (line skipped)\n", mname,
-			m.problems[i].line, m.problems[i].message);
+		gv_cli_eprintf("%s:%zu: %s (line skipped)", mname,
+			       m.problems[i].line, m.problems[i].message);
 	if ((error = gv_cli_load_rules(&rules, bs->base.rules.v, bs->base.rules.n,
 				       bs->base.rules_add.v, bs->base.rules_add.n,
 				       NULL, 0, &err)))

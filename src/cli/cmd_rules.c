@@ -45,7 +45,7 @@ typedef struct rule_opts {
 
 static int usage_error(const char *what, const char *msg)
 {
-	fprintf(stderr, "git-vitals: %s: %s\n", what, msg);
+	gv_cli_eprintf("%s: %s", what, msg);
 	return GV_EXIT_USAGE;
 }
 

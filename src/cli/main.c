@@ -193,7 +193,7 @@ static int run(gv_settings *o)
 	if ((error = gv_analysis_run(&a, &ao, &err)))
 		goto fail;
 	for (i = 0; i < a->warnings.count; i++)
-		fprintf(stderr, "git-vitals: warning: %s\n", a->warnings.items[i].message);
+		gv_cli_eprintf("warning: %s", a->warnings.items[i].message);
 	memset(&ro, 0, sizeof(ro));
 	ro.path = o->path;
 	ro.with_commits = o->commits;

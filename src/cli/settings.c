@@ -1,7 +1,7 @@
 /*
  * settings.c - what one analysis is asked to do, merged from the defaults,
  * the repository's vitals.* git config and the command line (or, in a batch,
- * a manifest line), and the atomic file writer every output uses.
+ * a manifest line).
  *
  * The --fail-if gates are parsed here, so a malformed one is a usage error
  * before any history is read, and reported on stderr by gv_cli_gates().
@@ -12,12 +12,9 @@
  */
 #include "cli/cli.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 int gv_strv_push(gv_strv *s, char *v)
 {
@@ -439,51 +436,4 @@ uint64_t gv_cli_build_id(void)
 {
 	static const char id[] = GV_BUILD_ID " " __DATE__ " " __TIME__;
 	return gv_fnv1a64(id, sizeof(id) - 1);
-}
-
-int gv_write_atomic(const char *path, const char *data, size_t len,
-		    gv_error *err)
-{
-	gv_buf tmp = {0};
-	int fd = -1, error = 0;
-	size_t off = 0;
-
-	if (gv_buf_printf(&tmp, "%s.tmp.XXXXXX", path)) {
-		error = gv_error_set(err, GV_ENOMEM, "out of memory");
-		goto done;
-	}
-	if ((fd = mkstemp(tmp.ptr)) < 0) {
-		error = gv_error_set(err, GV_EIO, "%s: %s", path, strerror(errno));
-		goto done;
-	}
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			error = gv_error_set(err, GV_EIO, "%s: %s", path, strerror(errno));
-			goto done;
-		}
-		off += (size_t)w;
-	}
-	/* mkstemp makes the file 0600; a report is for everyone to read */
-	if (fchmod(fd, 0644) || fsync(fd)) {
-		error = gv_error_set(err, GV_EIO, "%s: %s", path, strerror(errno));
-		goto done;
-	}
-	if (close(fd)) {
-		fd = -1;
-		error = gv_error_set(err, GV_EIO, "%s: %s", path, strerror(errno));
-		goto done;
-	}
-	fd = -1;
-	if (rename(tmp.ptr, path))
-		error = gv_error_set(err, GV_EIO, "%s: %s", path, strerror(errno));
-done:
-	if (fd >= 0)
-		close(fd);
-	if (error && tmp.ptr)
-		unlink(tmp.ptr);
-	gv_buf_free(&tmp);
-	return error;
 }
