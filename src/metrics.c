@@ -877,14 +877,17 @@ static int collect_candidates(calc *k, cand **out, size_t *nout)
 	return 0;
 }
 
+static void mark_ancestors(calc *k, gv_idx from, uint32_t mingen,
+			   uint32_t *stamp, gv_idx *queue, uint32_t mark);
+
 /* For the candidates of one release (c[0..nc), sorted together), marks
  * those whose remediation is an ancestor of the release commit: one walk
  * from it, pruned below the smallest generation among them. */
 static int check_ancestry(calc *k, cand *c, size_t nc, uint32_t *stamp,
 			  gv_idx *queue, uint32_t mark)
 {
-	size_t n = k->in->ncommits, head = 0, tail = 0, i;
-	uint32_t mingen = UINT32_MAX, p;
+	size_t n = k->in->ncommits, i;
+	uint32_t mingen = UINT32_MAX;
 	gv_idx start = k->in->releases[c[0].rel].commit;
 
 	for (i = 0; i < nc; i++)
@@ -892,18 +895,7 @@ static int check_ancestry(calc *k, cand *c, size_t nc, uint32_t *stamp,
 			mingen = k->gen[c[i].f.remediation];
 	if (mingen == UINT32_MAX || start >= n)
 		return 0;
-	queue[tail++] = start;
-	stamp[start] = mark;
-	while (head < tail) {
-		gv_idx t = queue[head++];
-		for (p = 0; p < k->in->commits[t].nparents; p++) {
-			gv_idx q = parent(k, t, p);
-			if (q >= n || stamp[q] == mark || k->gen[q] < mingen)
-				continue;
-			stamp[q] = mark;
-			queue[tail++] = q;
-		}
-	}
+	mark_ancestors(k, start, mingen, stamp, queue, mark);
 	for (i = 0; i < nc; i++)
 		if (c[i].pending && stamp[c[i].f.remediation] == mark)
 			c[i].shipped = 1;
