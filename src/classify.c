@@ -98,6 +98,8 @@ typedef struct scratch {
 	size_t nwords;
 	uint64_t *run;         /* bit per rule: one of its required
 	                          literals is present */
+	uint64_t *hlits, *hrun; /* the same for the subject and title alone,
+	                          which subject and title rules read */
 	size_t nrun;
 	gv_buf author, trailer, tmp;
 	uint32_t labels, vetoes;
@@ -468,6 +470,8 @@ static void scratch_free(scratch *s)
 	pcre2_match_data_free(s->md);
 	free(s->lits);
 	free(s->run);
+	free(s->hlits);
+	free(s->hrun);
 	gv_buf_free(&s->author);
 	gv_buf_free(&s->trailer);
 	gv_buf_free(&s->tmp);
@@ -577,8 +581,11 @@ static scratch *scratch_get(gv_classes *c)
 		s->nwords = rs ? (rs->nlits + 63) / 64 : 0;
 		s->nrun = rs ? (rs->count + 63) / 64 : 0;
 		if ((s->nwords &&
-		     !(s->lits = calloc(s->nwords, sizeof(uint64_t)))) ||
-		    (s->nrun && !(s->run = calloc(s->nrun, sizeof(uint64_t))))) {
+		     (!(s->lits = calloc(s->nwords, sizeof(uint64_t))) ||
+		      !(s->hlits = calloc(s->nwords, sizeof(uint64_t))))) ||
+		    (s->nrun &&
+		     (!(s->run = calloc(s->nrun, sizeof(uint64_t))) ||
+		      !(s->hrun = calloc(s->nrun, sizeof(uint64_t)))))) {
 			scratch_free(s);
 			return NULL;
 		}
@@ -602,8 +609,10 @@ static void scratch_reset(scratch *s)
 	s->nrefs = s->nids = s->nissues = s->nrules = 0;
 	s->strs.len = 0;
 	s->limits = 0;
-	if (s->nwords)
+	if (s->nwords) {
 		memset(s->lits, 0, s->nwords * sizeof(uint64_t));
+		memset(s->hlits, 0, s->nwords * sizeof(uint64_t));
+	}
 }
 
 /* ---- collecting results ---- */
@@ -853,21 +862,22 @@ static int run_rule(scratch *s, const gv_ruleset *rs, const gv_rule *r,
 	return 0;
 }
 
-/* s->run: the rules one of whose required literals is present, found
- * from the (few) literals present. */
-static void rules_to_run(scratch *s, const gv_ruleset *rs)
+/* run: the rules one of whose required literals is present in lits,
+ * found from the (few) literals present. */
+static void rules_to_run(const scratch *s, const gv_ruleset *rs,
+			 const uint64_t *lits, uint64_t *run)
 {
 	size_t w, l, k;
 	uint64_t b;
 
 	if (s->nrun) /* an empty rule set has no array to clear */
-		memset(s->run, 0, s->nrun * sizeof(*s->run));
+		memset(run, 0, s->nrun * sizeof(*run));
 	for (w = 0; w < s->nwords; w++)
-		for (b = s->lits[w]; b; b &= b - 1) {
+		for (b = lits[w]; b; b &= b - 1) {
 			l = w * 64 + (size_t)__builtin_ctzll(b);
 			for (k = rs->lit_req_at[l]; k < rs->lit_req_at[l + 1];
 			     k++)
-				s->run[rs->lit_rules[k] >> 6] |=
+				run[rs->lit_rules[k] >> 6] |=
 					1ull << (rs->lit_rules[k] & 63);
 		}
 }
@@ -890,18 +900,120 @@ static int cond_holds(const uint32_t *c, const uint64_t *bits)
 	return all;
 }
 
+/* The parts of one message a rule can read, each cut out the first time a
+ * rule asks for it. */
+typedef struct {
+	const gv_message *msg;
+	const char *m, *subj, *body, *title;
+	size_t n, subj_len, body_len, title_len;
+	int have_author, have_subj, have_body, have_title;
+} fields;
+
+/* Points *t at rule r's field of the message; 1 when the rule has nothing
+ * to read (no title, no such trailer), negative on error. */
+static int field_text(scratch *s, fields *f, const gv_rule *r,
+		      const char **t, size_t *tl)
+{
+	const gv_message *msg = f->msg;
+
+	switch (r->field) {
+	case GV_FIELD_SUBJECT:
+		if (!f->have_subj) {
+			subject_of(f->m, f->n, &f->subj, &f->subj_len);
+			f->have_subj = 1;
+		}
+		*t = f->subj;
+		*tl = f->subj_len;
+		return 0;
+	case GV_FIELD_TITLE:
+		if (!f->have_title) {
+			title_of(f->m, f->n, &f->title, &f->title_len);
+			f->have_title = 1;
+		}
+		*t = f->title;
+		*tl = f->title_len;
+		return !*tl;
+	case GV_FIELD_BODY:
+		if (!f->have_body) {
+			body_of(f->m, f->n, &f->body, &f->body_len);
+			f->have_body = 1;
+		}
+		*t = f->body;
+		*tl = f->body_len;
+		return 0;
+	case GV_FIELD_TRAILER:
+		if (trailer_values(&s->trailer, f->m, f->n, r->trailer,
+				   r->trailer_len))
+			return GV_ENOMEM;
+		*t = s->trailer.ptr;
+		*tl = s->trailer.len;
+		return !*tl;
+	case GV_FIELD_AUTHOR:
+		if (!f->have_author) {
+			s->author.len = 0;
+			if (gv_buf_put(&s->author, msg->author_name,
+				       msg->author_name_len) ||
+			    gv_buf_puts(&s->author, " <") ||
+			    gv_buf_put(&s->author, msg->author_email,
+				       msg->author_email_len) ||
+			    gv_buf_puts(&s->author, ">"))
+				return GV_ENOMEM;
+			f->have_author = 1;
+		}
+		*t = s->author.ptr;
+		*tl = s->author.len;
+		return 0;
+	default:
+		*t = f->m;
+		*tl = f->n;
+		return 0;
+	}
+}
+
+/* Cuts out subject and title at once: the literal pre-check of subject
+ * and title rules reads them. */
+static void field_text_head(fields *f)
+{
+	if (!f->have_subj) {
+		subject_of(f->m, f->n, &f->subj, &f->subj_len);
+		f->have_subj = 1;
+	}
+	if (!f->have_title) {
+		title_of(f->m, f->n, &f->title, &f->title_len);
+		f->have_title = 1;
+	}
+}
+
+/* The passes of classify_into: a veto or a `needs` rule can only change a
+ * label that another rule gave, so it waits for the rules that give them
+ * and runs only when one did. On most commits no label of a veto's
+ * categories fires, and the vetoes, which have no required words, would
+ * otherwise run their patterns over every title. */
+enum { PASS_LABELS, PASS_NEEDS, PASS_VETOES };
+
+static int rule_pass(const gv_rule *r)
+{
+	if (r->veto)
+		return PASS_VETOES;
+	return r->needs >= 0 ? PASS_NEEDS : PASS_LABELS;
+}
+
 static int classify_into(scratch *s, const gv_ruleset *rs,
 			 const gv_message *msg, gv_hit_cb on_hit,
 			 void *payload)
 {
-	const char *m = msg->message ? msg->message : "";
-	size_t n = msg->message ? msg->message_len : 0;
-	const char *subj = NULL, *body = NULL, *title = NULL, *t;
-	size_t subj_len = 0, body_len = 0, title_len = 0, tl, i;
-	int have_author = 0, have_subj = 0, have_body = 0, have_title = 0, rc;
+	fields f;
+	const char *t;
+	size_t tl, i, k;
+	uint32_t given = 0;
+	int pass, rc;
 
+	memset(&f, 0, sizeof(f));
+	f.msg = msg;
+	f.m = msg->message ? msg->message : "";
+	f.n = msg->message ? msg->message_len : 0;
 	if (rs->nlits) {
-		scan_literals(rs, s->lits, m, n);
+		scan_literals(rs, s->lits, f.m, f.n);
 		if (msg->author_name_len)
 			scan_literals(rs, s->lits, msg->author_name,
 				      msg->author_name_len);
@@ -909,72 +1021,47 @@ static int classify_into(scratch *s, const gv_ruleset *rs,
 			scan_literals(rs, s->lits, msg->author_email,
 				      msg->author_email_len);
 	}
-	rules_to_run(s, rs);
-	for (i = 0; i < rs->count; i++) {
-		const gv_rule *r = &rs->rules[i];
+	rules_to_run(s, rs, s->lits, s->run);
+	if (rs->nlits) {
+		/* A subject or title rule's words must be in its field: most
+		 * messages that say "fix" say it in the body only. */
+		field_text_head(&f);
+		scan_literals(rs, s->hlits, f.subj, f.subj_len);
+		if (f.title != f.subj)
+			scan_literals(rs, s->hlits, f.title, f.title_len);
+		rules_to_run(s, rs, s->hlits, s->hrun);
+	}
+	for (pass = PASS_LABELS; pass <= PASS_VETOES; pass++) {
+		const uint64_t *lits, *run;
 
-		if (r->disabled ||
-		    (r->nreq && !(s->run[i >> 6] & 1ull << (i & 63))) ||
-		    (r->ncond && !cond_holds(r->cond, s->lits)))
-			continue;
-		switch (r->field) {
-		case GV_FIELD_SUBJECT:
-			if (!have_subj) {
-				subject_of(m, n, &subj, &subj_len);
-				have_subj = 1;
-			}
-			t = subj;
-			tl = subj_len;
-			break;
-		case GV_FIELD_TITLE:
-			if (!have_title) {
-				title_of(m, n, &title, &title_len);
-				have_title = 1;
-			}
-			t = title;
-			tl = title_len;
-			if (!tl)
-				continue;
-			break;
-		case GV_FIELD_BODY:
-			if (!have_body) {
-				body_of(m, n, &body, &body_len);
-				have_body = 1;
-			}
-			t = body;
-			tl = body_len;
-			break;
-		case GV_FIELD_TRAILER:
-			if (trailer_values(&s->trailer, m, n, r->trailer,
-					   r->trailer_len))
-				return GV_ENOMEM;
-			t = s->trailer.ptr;
-			tl = s->trailer.len;
-			if (!tl)
-				continue;
-			break;
-		case GV_FIELD_AUTHOR:
-			if (!have_author) {
-				s->author.len = 0;
-				if (gv_buf_put(&s->author, msg->author_name,
-					       msg->author_name_len) ||
-				    gv_buf_puts(&s->author, " <") ||
-				    gv_buf_put(&s->author, msg->author_email,
-					       msg->author_email_len) ||
-				    gv_buf_puts(&s->author, ">"))
-					return GV_ENOMEM;
-				have_author = 1;
-			}
-			t = s->author.ptr;
-			tl = s->author.len;
-			break;
-		default:
-			t = m;
-			tl = n;
-			break;
+		if (pass != PASS_LABELS) {
+			/* what the earlier passes gave, needy labels
+			 * included: a veto of theirs must run */
+			given = s->labels;
+			for (k = 0; k < s->nneedy; k++)
+				given |= GV_LABEL(s->needy[k].cat);
 		}
-		if ((rc = run_rule(s, rs, r, t, tl, on_hit, payload)))
-			return rc;
+		for (i = 0; i < rs->count; i++) {
+			const gv_rule *r = &rs->rules[i];
+			int head = r->field == GV_FIELD_SUBJECT ||
+				   r->field == GV_FIELD_TITLE;
+
+			lits = head ? s->hlits : s->lits;
+			run = head ? s->hrun : s->run;
+			if (rule_pass(r) != pass || r->disabled ||
+			    (pass == PASS_NEEDS &&
+			     !(given & GV_LABEL(r->needs))) ||
+			    (pass == PASS_VETOES && !(given & r->veto_cats)) ||
+			    (r->nreq && !(run[i >> 6] & 1ull << (i & 63))) ||
+			    (r->ncond && !cond_holds(r->cond, lits)))
+				continue;
+			if ((rc = field_text(s, &f, r, &t, &tl)) < 0)
+				return rc;
+			if (rc)
+				continue;
+			if ((rc = run_rule(s, rs, r, t, tl, on_hit, payload)))
+				return rc;
+		}
 	}
 	return 0;
 }

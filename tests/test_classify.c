@@ -349,6 +349,33 @@ Test(classify, vetoes_of_trivia_tests_warnings_and_false_positives)
 	}
 }
 
+Test(classify, a_veto_runs_only_when_it_has_a_label_to_remove)
+{
+	/* nothing to remove: the docs veto is not run, so not listed */
+	classify("SECURITY.md: minor rephrase");
+	cr_assert_eq(v.labels, 0);
+	cr_assert(!has_rule("fix-veto-docs"));
+	/* a low fix from the body is still removed by a title veto */
+	classify("README: reword\n\nThis fixes the wording of a bug report.");
+	cr_assert(!has_label(GV_CAT_FIX));
+	cr_assert(has_rule("fix-veto-docs"));
+}
+
+Test(classify, title_words_are_looked_for_in_the_title_only)
+{
+	/* "crash" in the body does not make the title rule run, but the
+	 * body rule still sees it */
+	classify("parser: add a streaming mode\n\n"
+		 "The old mode had a crash on empty input.");
+	cr_assert(!has_rule("fix-title"));
+	cr_assert(has_rule("fix-keyword"));
+	cr_assert_eq(v.conf[GV_CAT_FIX], GV_CONF_LOW);
+	/* a merge's title is its first body line */
+	classify("Merge pull request #8 from octo/dark\n\n"
+		 "Fix a crash when the theme is unset");
+	cr_assert(has_rule("fix-title"));
+}
+
 Test(classify, a_cve_named_as_context_is_no_security_fix)
 {
 	classify("http2: fix a regression from the fix for CVE-2023-38545\n\n"
@@ -773,11 +800,22 @@ Test(classify, prefilter_never_skips_a_rule_whose_pattern_matches)
 Test(classify, every_match_example_of_the_default_rules_fires)
 {
 	/* rules test runs the patterns alone; here each match example goes
-	 * through the literal pre-check and the prefilter as a message */
+	 * through the literal pre-check and the prefilter as a message. A
+	 * veto runs only when a label of its categories was given: the extra
+	 * rules give every category on every message. */
+	static const char givers[] =
+		"[rule test-gives-fix]\ncategory = fix\nfield = message\n"
+		"confidence = low\npattern = \\A\n\n"
+		"[rule test-gives-security]\ncategory = security\n"
+		"field = message\nconfidence = low\npattern = \\A\n\n"
+		"[rule test-gives-rollback]\ncategory = rollback\n"
+		"field = message\nconfidence = low\npattern = \\A\n\n"
+		"[rule test-gives-revert]\ncategory = revert\n"
+		"field = message\nconfidence = low\npattern = \\A\n";
 	gv_buf msg = { 0 };
 	size_t i, k, tested = 0;
 
-	setup_rules(NULL);
+	setup_rules(givers);
 	for (i = 0; i < rs->count; i++) {
 		const gv_rule *r = &rs->rules[i];
 
