@@ -100,6 +100,10 @@ typedef struct scratch {
 	                          literals is present */
 	uint64_t *hlits, *hrun; /* the same for the subject and title alone,
 	                          which subject and title rules read */
+	/* bit per rule, set once the set is compiled (`disabled` is known
+	 * then): which rules run in each pass of classify_into, which read
+	 * the subject or title, which have no required literal */
+	uint64_t *pass_mask[3], *head_mask, *always_mask;
 	size_t nrun;
 	gv_buf author, trailer, tmp;
 	uint32_t labels, vetoes;
@@ -472,6 +476,11 @@ static void scratch_free(scratch *s)
 	free(s->run);
 	free(s->hlits);
 	free(s->hrun);
+	free(s->pass_mask[0]);
+	free(s->pass_mask[1]);
+	free(s->pass_mask[2]);
+	free(s->head_mask);
+	free(s->always_mask);
 	gv_buf_free(&s->author);
 	gv_buf_free(&s->trailer);
 	gv_buf_free(&s->tmp);
@@ -565,6 +574,33 @@ static void scratch_put(gv_classes *c, scratch *s)
 	pthread_mutex_unlock(&c->lock);
 }
 
+static int rule_pass(const gv_rule *r);
+
+static int scratch_masks(scratch *s, const gv_ruleset *rs)
+{
+	uint64_t **all[] = { &s->pass_mask[0], &s->pass_mask[1],
+			     &s->pass_mask[2], &s->head_mask, &s->always_mask };
+	size_t i;
+
+	for (i = 0; i < sizeof(all) / sizeof(*all); i++)
+		if (!*all[i] && s->nrun &&
+		    !(*all[i] = calloc(s->nrun, sizeof(uint64_t))))
+			return GV_ENOMEM;
+	for (i = 0; i < rs->count; i++) {
+		const gv_rule *r = &rs->rules[i];
+		uint64_t bit = 1ull << (i & 63);
+
+		if (r->disabled)
+			continue;
+		s->pass_mask[rule_pass(r)][i >> 6] |= bit;
+		if (r->field == GV_FIELD_SUBJECT || r->field == GV_FIELD_TITLE)
+			s->head_mask[i >> 6] |= bit;
+		if (!r->nreq)
+			s->always_mask[i >> 6] |= bit;
+	}
+	return 0;
+}
+
 static scratch *scratch_get(gv_classes *c)
 {
 	const gv_ruleset *rs = c->rs;
@@ -593,7 +629,8 @@ static scratch *scratch_get(gv_classes *c)
 	/* match data only once the set is compiled (a restore from the cache
 	 * may come first, when max_groups is not known yet) */
 	if (rs && __atomic_load_n(&rs->compiled, __ATOMIC_ACQUIRE) && !s->md &&
-	    !(s->md = pcre2_match_data_create(rs->max_groups + 1, NULL))) {
+	    (scratch_masks(s, rs) ||
+	     !(s->md = pcre2_match_data_create(rs->max_groups + 1, NULL)))) {
 		scratch_put(c, s);
 		return NULL;
 	}
@@ -1004,7 +1041,7 @@ static int classify_into(scratch *s, const gv_ruleset *rs,
 {
 	fields f;
 	const char *t;
-	size_t tl, i, k;
+	size_t tl, i, k, w;
 	uint32_t given = 0;
 	int pass, rc;
 
@@ -1032,8 +1069,6 @@ static int classify_into(scratch *s, const gv_ruleset *rs,
 		rules_to_run(s, rs, s->hlits, s->hrun);
 	}
 	for (pass = PASS_LABELS; pass <= PASS_VETOES; pass++) {
-		const uint64_t *lits, *run;
-
 		if (pass != PASS_LABELS) {
 			/* what the earlier passes gave, needy labels
 			 * included: a veto of theirs must run */
@@ -1041,26 +1076,37 @@ static int classify_into(scratch *s, const gv_ruleset *rs,
 			for (k = 0; k < s->nneedy; k++)
 				given |= GV_LABEL(s->needy[k].cat);
 		}
-		for (i = 0; i < rs->count; i++) {
-			const gv_rule *r = &rs->rules[i];
-			int head = r->field == GV_FIELD_SUBJECT ||
-				   r->field == GV_FIELD_TITLE;
+		/* the rules of this pass whose required words are there,
+		 * in rule order */
+		for (w = 0; w < s->nrun; w++) {
+			uint64_t cand = s->pass_mask[pass][w] &
+					(s->always_mask[w] |
+					 (s->run[w] & ~s->head_mask[w]) |
+					 (s->hrun[w] & s->head_mask[w]));
 
-			lits = head ? s->hlits : s->lits;
-			run = head ? s->hrun : s->run;
-			if (rule_pass(r) != pass || r->disabled ||
-			    (pass == PASS_NEEDS &&
-			     !(given & GV_LABEL(r->needs))) ||
-			    (pass == PASS_VETOES && !(given & r->veto_cats)) ||
-			    (r->nreq && !(run[i >> 6] & 1ull << (i & 63))) ||
-			    (r->ncond && !cond_holds(r->cond, lits)))
-				continue;
-			if ((rc = field_text(s, &f, r, &t, &tl)) < 0)
-				return rc;
-			if (rc)
-				continue;
-			if ((rc = run_rule(s, rs, r, t, tl, on_hit, payload)))
-				return rc;
+			for (; cand; cand &= cand - 1) {
+				const gv_rule *r;
+
+				i = w * 64 + (size_t)__builtin_ctzll(cand);
+				r = &rs->rules[i];
+				if ((pass == PASS_NEEDS &&
+				     !(given & GV_LABEL(r->needs))) ||
+				    (pass == PASS_VETOES &&
+				     !(given & r->veto_cats)) ||
+				    (r->ncond &&
+				     !cond_holds(r->cond,
+						 s->head_mask[w] >> (i & 63) & 1
+							 ? s->hlits
+							 : s->lits)))
+					continue;
+				if ((rc = field_text(s, &f, r, &t, &tl)) < 0)
+					return rc;
+				if (rc)
+					continue;
+				if ((rc = run_rule(s, rs, r, t, tl, on_hit,
+						   payload)))
+					return rc;
+			}
 		}
 	}
 	return 0;
