@@ -386,23 +386,42 @@ static int word_edge(const unsigned char *t, size_t n, size_t i)
 	return (i > 0 && is_word(t[i - 1])) != (i < n && is_word(t[i]));
 }
 
+/* Where the literals of subject and title rules are looked for: two
+ * ranges [from, to) of the text scanned (the subject, and the title when
+ * it is another line), whose hits go to bits as well. */
+typedef struct {
+	uint64_t *bits;
+	size_t from[2], to[2];
+} head_ranges;
+
 /* Sets the bit of every literal listed at `at` in lit_outs, which end at
- * t[end], unless it wants a word boundary there is not. */
-static void lit_hits(const gv_ruleset *rs, uint64_t *bits, uint32_t at,
+ * t[end], unless it wants a word boundary there is not; and its bit in
+ * the head's bits when it lies in one of the head's ranges. */
+static void lit_hits(const gv_ruleset *rs, uint64_t *bits,
+		     const head_ranges *hd, uint32_t at,
 		     const unsigned char *t, size_t n, size_t end)
 {
 	const uint32_t *o;
 	const gv_lit *l;
+	uint64_t bit;
+	size_t start;
+	int in_head;
 
 	for (o = rs->lit_outs + at; *o != GV_LIT_END; o++) {
-		if (bits[*o >> 6] & 1ull << (*o & 63))
-			continue;
+		bit = 1ull << (*o & 63);
 		l = &rs->lits[*o];
-		if ((l->edges & GV_LIT_WORD_START &&
-		     !word_edge(t, n, end + 1 - l->len)) ||
+		start = end + 1 - l->len;
+		in_head = hd && ((start >= hd->from[0] && end < hd->to[0]) ||
+				 (start >= hd->from[1] && end < hd->to[1]));
+		if (bits[*o >> 6] & bit &&
+		    (!in_head || hd->bits[*o >> 6] & bit))
+			continue;
+		if ((l->edges & GV_LIT_WORD_START && !word_edge(t, n, start)) ||
 		    (l->edges & GV_LIT_WORD_END && !word_edge(t, n, end + 1)))
 			continue;
-		bits[*o >> 6] |= 1ull << (*o & 63);
+		bits[*o >> 6] |= bit;
+		if (in_head)
+			hd->bits[*o >> 6] |= bit;
 	}
 }
 
@@ -412,7 +431,7 @@ static void lit_hits(const gv_ruleset *rs, uint64_t *bits, uint32_t at,
  * once, the first one read on for the longest literal less one byte, so
  * that a literal starting before the middle is seen whole. */
 static void scan_literals(const gv_ruleset *rs, uint64_t *bits,
-			  const char *t, size_t n)
+			  const head_ranges *hd, const char *t, size_t n)
 {
 	const unsigned char *a = (const unsigned char *)t, *b;
 	const uint32_t *next = rs->lit_next, row = rs->lit_row - 1;
@@ -430,24 +449,24 @@ static void scan_literals(const gv_ruleset *rs, uint64_t *bits,
 			sb = next[sb + cls[b[i]]];
 			if (sa >= hit || sb >= hit) {
 				if (sa >= hit)
-					lit_hits(rs, bits, next[sa + row], a,
+					lit_hits(rs, bits, hd, next[sa + row], a,
 						 n, i);
 				if (sb >= hit)
-					lit_hits(rs, bits, next[sb + row], a,
+					lit_hits(rs, bits, hd, next[sb + row], a,
 						 n, n / 2 + i);
 			}
 		}
 		for (j = i; j < nb; j++) {
 			sb = next[sb + cls[b[j]]];
 			if (sb >= hit)
-				lit_hits(rs, bits, next[sb + row], a, n,
+				lit_hits(rs, bits, hd, next[sb + row], a, n,
 					 n / 2 + j);
 		}
 	}
 	for (; i < ea; i++) {
 		sa = next[sa + cls[a[i]]];
 		if (sa >= hit)
-			lit_hits(rs, bits, next[sa + row], a, n, i);
+			lit_hits(rs, bits, hd, next[sa + row], a, n, i);
 	}
 }
 
@@ -1050,24 +1069,27 @@ static int classify_into(scratch *s, const gv_ruleset *rs,
 	f.m = msg->message ? msg->message : "";
 	f.n = msg->message ? msg->message_len : 0;
 	if (rs->nlits) {
-		scan_literals(rs, s->lits, f.m, f.n);
+		/* A subject or title rule's words must be in its field: most
+		 * messages that say "fix" say it in the body only. Both are
+		 * cut out of f.m, so one scan finds the words of both. */
+		head_ranges hd;
+
+		field_text_head(&f);
+		hd.bits = s->hlits;
+		hd.from[0] = (size_t)(f.subj - f.m);
+		hd.to[0] = hd.from[0] + f.subj_len;
+		hd.from[1] = (size_t)(f.title - f.m);
+		hd.to[1] = hd.from[1] + f.title_len;
+		scan_literals(rs, s->lits, &hd, f.m, f.n);
 		if (msg->author_name_len)
-			scan_literals(rs, s->lits, msg->author_name,
+			scan_literals(rs, s->lits, NULL, msg->author_name,
 				      msg->author_name_len);
 		if (msg->author_email_len)
-			scan_literals(rs, s->lits, msg->author_email,
+			scan_literals(rs, s->lits, NULL, msg->author_email,
 				      msg->author_email_len);
-	}
-	rules_to_run(s, rs, s->lits, s->run);
-	if (rs->nlits) {
-		/* A subject or title rule's words must be in its field: most
-		 * messages that say "fix" say it in the body only. */
-		field_text_head(&f);
-		scan_literals(rs, s->hlits, f.subj, f.subj_len);
-		if (f.title != f.subj)
-			scan_literals(rs, s->hlits, f.title, f.title_len);
 		rules_to_run(s, rs, s->hlits, s->hrun);
 	}
+	rules_to_run(s, rs, s->lits, s->run);
 	for (pass = PASS_LABELS; pass <= PASS_VETOES; pass++) {
 		if (pass != PASS_LABELS) {
 			/* what the earlier passes gave, needy labels
