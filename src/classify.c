@@ -3,13 +3,18 @@
  * found, compactly, by commit index.
  *
  * Per message: one pass finds which required literals occur (any case,
- * through the ruleset's literal automaton), then only the rules with a
- * literal present (or none declared), and whose prefilter (the literals
- * their pattern cannot match without, rules_int.h) holds, run their pattern
- * on their field. Fields are
- * cut out of the message lazily: subject = the first line, body = what
- * follows the first blank line, trailer:<Name> = the values of `Name:` lines
- * of the last paragraph, author = "Name <email>".
+ * through the ruleset's literal automaton), in the whole message and,
+ * separately, inside the subject and the title; then only the rules with a
+ * literal present in what they read (or none declared), and whose
+ * prefilter (the literals their pattern cannot match without, rules_int.h)
+ * holds, run their pattern on their field. Rules run in three passes:
+ * those that give labels, then `needs` rules whose needed label was given,
+ * then vetoes with a label of theirs to remove. A veto or needs rule can
+ * only change what an earlier pass gave, so skipping it otherwise changes
+ * no label (only the list of rules that fired loses vetoes that removed
+ * nothing). Fields are cut out of the message lazily: subject = the first
+ * line, body = what follows the first blank line, trailer:<Name> = the
+ * values of `Name:` lines of the last paragraph, author = "Name <email>".
  *
  * Storage: labels, packed confidences (2 bits per category) and the subject
  * hash live in arrays indexed by commit; the rest (refs, ids, issues, rule
