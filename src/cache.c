@@ -56,7 +56,7 @@
 #include <unistd.h>
 
 #define CACHE_MAGIC "GVCACHE\n"
-#define CACHE_VERSION 3u
+#define CACHE_VERSION 4u
 #define CACHE_ENDIAN 0x01020304u
 /* A temporary lives for the few seconds of one write; older ones were
  * left by a killed run. */

@@ -124,6 +124,8 @@ static void entries(gv_catalogue *c, const gv_metrics *m)
 	count(c, "counts.rollbacks", "rollbacks", m->counts.rollbacks);
 	count(c, "counts.security", "security fixes", m->counts.security);
 	count(c, "counts.bots", "bot commits", m->counts.bots);
+	/* later copies of a change (cherry-picks): one change, not several */
+	count(c, "counts.copies", "copies", m->counts.copies);
 	/* labels below the counted tier: in no number but this one */
 	count(c, "counts.possible.fix", "possible fixes", m->counts.possible.fixes);
 	count(c, "counts.possible.revert", "possible reverts",

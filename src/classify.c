@@ -139,6 +139,7 @@ struct gv_classes {
 	uint64_t *subj;
 	uint64_t *ttl;         /* a merge's title hash, else 0 */
 	uint32_t *pr;          /* the PR a merge or squash commit lands, or 0 */
+	uint64_t *ident;       /* identity_of() the commit, or 0 */
 	uint32_t *rec;         /* index + 1 into recs, 0: no record */
 	crec *recs;
 	size_t nrecs, arecs;
@@ -537,6 +538,7 @@ void gv_classes_free(gv_classes *c)
 	free(c->subj);
 	free(c->ttl);
 	free(c->pr);
+	free(c->ident);
 	free(c->rec);
 	free(c->recs);
 	free(c->pend);
@@ -576,6 +578,9 @@ static int cover(gv_classes *c, gv_idx commit)
 		if (gv_grow((void **)&c->pr, &a, need, sizeof(*c->pr)))
 			return GV_ENOMEM;
 		a = old;
+		if (gv_grow((void **)&c->ident, &a, need, sizeof(*c->ident)))
+			return GV_ENOMEM;
+		a = old;
 		if (gv_grow((void **)&c->rec, &a, need, sizeof(*c->rec)))
 			return GV_ENOMEM;
 		memset(c->labels + old, 0, (a - old) * sizeof(*c->labels));
@@ -583,6 +588,7 @@ static int cover(gv_classes *c, gv_idx commit)
 		memset(c->subj + old, 0, (a - old) * sizeof(*c->subj));
 		memset(c->ttl + old, 0, (a - old) * sizeof(*c->ttl));
 		memset(c->pr + old, 0, (a - old) * sizeof(*c->pr));
+		memset(c->ident + old, 0, (a - old) * sizeof(*c->ident));
 		memset(c->rec + old, 0, (a - old) * sizeof(*c->rec));
 		c->alloc = a;
 	}
@@ -1225,9 +1231,11 @@ static uint32_t landed_pr(const char *s, size_t n)
 }
 
 /* What resolution needs to find a commit by: the hashes of its subject
- * and, for a merge, its title, and the pull request it lands. */
+ * and, for a merge, its title, and the pull request it lands; and what
+ * tells copies of one change (cherry-picks) apart from changes: its
+ * identity. */
 typedef struct keys {
-	uint64_t subj, ttl;
+	uint64_t subj, ttl, ident;
 	uint32_t pr;
 } keys;
 
@@ -1247,6 +1255,34 @@ static void keys_of(const char *m, size_t n, keys *k)
 		k->ttl = gv_fnv1a64(t, tl);
 }
 
+/* What a cherry-pick keeps of a commit: its author's email (after the
+ * mailmap, in lower case), its author time and its subject, hashed; 0 for a
+ * commit with an empty subject, which says nothing of what it changed.
+ * Whether merges group by it is the metrics' choice (they do not). */
+static uint64_t identity_of(const gv_message *msg)
+{
+	const char *m = msg->message ? msg->message : "", *t;
+	size_t n = msg->message ? msg->message_len : 0, tl, i;
+	uint64_t h = UINT64_C(0xcbf29ce484222325), at;
+	unsigned char b;
+
+	subject_of(m, n, &t, &tl);
+	if (!tl)
+		return 0;
+	/* FNV-1a over email, NUL, the 8 bytes of the time, subject */
+	for (i = 0; i < msg->author_email_len; i++) {
+		b = lower((unsigned char)msg->author_email[i]);
+		h = (h ^ b) * UINT64_C(0x100000001b3);
+	}
+	h = (h ^ 0) * UINT64_C(0x100000001b3);
+	at = msg->info ? (uint64_t)msg->info->author_time : 0;
+	for (i = 0; i < 8; i++)
+		h = (h ^ (at >> (8 * i) & 255)) * UINT64_C(0x100000001b3);
+	for (i = 0; i < tl; i++)
+		h = (h ^ (unsigned char)t[i]) * UINT64_C(0x100000001b3);
+	return h ? h : 1;
+}
+
 /* Copies a scratch's results into the table. Under the lock. */
 static int store(gv_classes *c, scratch *s, gv_idx commit, const keys *ky)
 {
@@ -1260,6 +1296,7 @@ static int store(gv_classes *c, scratch *s, gv_idx commit, const keys *ky)
 	c->subj[commit] = ky->subj;
 	c->ttl[commit] = ky->ttl;
 	c->pr[commit] = ky->pr;
+	c->ident[commit] = ky->ident;
 	c->limits += s->limits;
 	c->rec[commit] = 0;
 	if (!s->nrefs && !s->nids && !s->nissues && !s->nrules)
@@ -1331,6 +1368,7 @@ int gv_classify_message(gv_classes *c, const gv_message *msg,
 		return GV_EINTERNAL; /* the caller compiles first */
 	keys_of(msg->message ? msg->message : "",
 		msg->message ? msg->message_len : 0, &ky);
+	ky.ident = identity_of(msg);
 	if (!(s = scratch_get(c)))
 		return GV_ENOMEM;
 	scratch_reset(s);
@@ -1381,6 +1419,7 @@ void gv_classes_get(const gv_classes *c, gv_idx commit, gv_class_view *out)
 		return;
 	}
 	out->labels = c->labels[commit];
+	out->identity = c->ident[commit];
 	cv = c->conf[commit];
 	memcpy(out->conf, conf_bytes[cv & 255], 4);
 	memcpy(out->conf + 4, conf_bytes[cv >> 8 & 255], 4);
@@ -1766,13 +1805,14 @@ int gv_classes_merge(gv_classes *c, gv_idx commit, int cat, int conf,
 
 /* ---- cache blobs ---- */
 
-/* Blob layout (version 2), integers little-endian:
+/* Blob layout (version 3), integers little-endian:
  *   u8 version, u32 labels, u32 packed confidences, u64 subject hash,
  *   u64 title hash (a merge's, else 0), u32 the PR it lands (or 0),
+ *   u64 identity (identity_of(), or 0),
  *   u16 nrefs, then per ref: u8 kind, u8 text length, text, u64 subject hash
  *   (0 unless the ref is a pending subject-only revert),
  *   u16 nids + (u16 length, bytes)..., the same for issues and rule ids. */
-#define BLOB_VERSION 2
+#define BLOB_VERSION 3
 
 static int put_le(gv_buf *b, uint64_t v, unsigned bytes)
 {
@@ -1810,6 +1850,7 @@ int gv_classes_blob(void *payload, gv_idx commit, gv_buf *out)
 		return put_le(out, BLOB_VERSION, 1) || put_le(out, 0, 4) ||
 		       put_le(out, 0, 4) || put_le(out, 0, 8) ||
 		       put_le(out, 0, 8) || put_le(out, 0, 4) ||
+		       put_le(out, 0, 8) ||
 		       put_le(out, 0, 2) || put_le(out, 0, 2) ||
 		       put_le(out, 0, 2) || put_le(out, 0, 2) ? GV_ENOMEM : 0;
 	if (c->rec[commit])
@@ -1820,6 +1861,7 @@ int gv_classes_blob(void *payload, gv_idx commit, gv_buf *out)
 	rc = rc ? rc : put_le(out, c->subj[commit], 8);
 	rc = rc ? rc : put_le(out, c->ttl[commit], 8);
 	rc = rc ? rc : put_le(out, c->pr[commit], 4);
+	rc = rc ? rc : put_le(out, c->ident[commit], 8);
 	rc = rc ? rc : put_le(out, rec ? rec->nrefs : 0, 2);
 	for (i = 0; rec && i < rec->nrefs && !rc; i++) {
 		const gv_ref *r = &rec->refs[i];
@@ -1844,8 +1886,8 @@ int gv_classes_blob(void *payload, gv_idx commit, gv_buf *out)
 }
 
 /* The fixed part: version, labels, confidences, subject and title hashes,
- * PR, ref count. */
-#define BLOB_HEAD 31
+ * PR, identity, ref count. */
+#define BLOB_HEAD 39
 
 /* Little-endian loads, written so that compilers make each one load. */
 static uint16_t le16(const unsigned char *p)
@@ -2108,6 +2150,7 @@ static int restore_locked(gv_classes *c, gv_idx commit,
 	c->subj[commit] = le64(p + 9);
 	c->ttl[commit] = le64(p + 17);
 	c->pr[commit] = le32(p + 25);
+	c->ident[commit] = le64(p + 29);
 	c->rec[commit] = 0;
 	if (!(L->n[0] | L->n[1] | L->n[2] | L->n[3]))
 		return 0;

@@ -260,6 +260,10 @@ typedef struct calc {
 	/* with opts.evidence: the rule ids of every commit in scope */
 	const char **hits;
 	size_t nhits, hits_alloc;
+	/* the copies of each change; in->first is their change's first
+	 * release (gv_metrics_compute_input swaps it in) */
+	gv_copies cp;
+	uint8_t *seen;       /* per commit, scratch: a change already counted */
 } calc;
 
 uint32_t gv_metrics_counted(const gv_class_view *v, int min_conf)
@@ -480,20 +484,17 @@ done:
 
 /* ---- lead time ---- */
 
-int gv_metrics_lead_time(const gv_history *h, const gv_releases *rel,
-			 const gv_metrics_opts *opts, gv_idx commit,
-			 int64_t *out)
+int gv_metrics_lead_time(const gv_metrics *m, const gv_history *h,
+			 const gv_releases *rel, gv_idx commit, int64_t *out)
 {
 	const gv_commit *c = &gv_history_commits(h)[commit];
-	uint32_t r = gv_releases_first(rel)[commit];
+	uint32_t r = m->first[commit];
 	size_t nrel;
 	const gv_release *list = gv_releases_list(rel, &nrel);
-	int64_t start;
 
-	if ((c->flags & GV_COMMIT_MERGE) || r == GV_NONE)
+	if ((c->flags & GV_COMMIT_MERGE) || r == GV_NONE || r >= nrel)
 		return GV_ENOTFOUND;
-	start = opts->lead_from_commit ? c->commit_time : c->author_time;
-	*out = list[r].time - start;
+	*out = list[r].time - m->start[commit];
 	return 0;
 }
 
@@ -501,6 +502,39 @@ static int64_t start_of(const calc *k, gv_idx i)
 {
 	const gv_commit *c = &k->in->commits[i];
 	return k->o->lead_from_commit ? c->commit_time : c->author_time;
+}
+
+/* m->start: per commit, the earliest start among the non-merge copies of
+ * its change with a good date (a copy keeps the author time, so this is
+ * the original's), else its own. */
+static void change_starts(calc *k)
+{
+	const gv_copies *cp = &k->cp;
+	size_t n = k->in->ncommits, i;
+	uint32_t j;
+	gv_idx c;
+	int have;
+
+	for (i = 0; i < n; i++) {
+		k->m->start[i] = start_of(k, (gv_idx)i);
+		if (cp->at[i + 1] - cp->at[i] < 2)
+			continue;
+		have = 0;
+		for (j = cp->at[i]; j < cp->at[i + 1]; j++) {
+			c = cp->mem[j];
+			if (k->in->commits[c].flags &
+			    (GV_COMMIT_MERGE | GV_COMMIT_BAD_DATE))
+				continue;
+			if (!have || start_of(k, c) < k->m->start[i])
+				k->m->start[i] = start_of(k, c);
+			have = 1;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (cp->root[i] != i &&
+		    !(k->in->commits[i].flags & GV_COMMIT_MERGE) &&
+		    cp->at[cp->root[i] + 1] - cp->at[cp->root[i]] > 1)
+			k->m->start[i] = k->m->start[cp->root[i]];
 }
 
 /* --changes commits: every non-merge commit of the revs is a change. */
@@ -517,7 +551,7 @@ static int changes_commits(calc *k)
 		    (k->o->exclude_bots && is_bot(k, (gv_idx)i)))
 			continue;
 		k->chg[k->nchg] = (gv_idx)i;
-		k->chg_start[k->nchg++] = start_of(k, (gv_idx)i);
+		k->chg_start[k->nchg++] = k->m->start[i];
 	}
 	return 0;
 }
@@ -606,6 +640,43 @@ done:
 	return error;
 }
 
+/* The copies of a change among the changes start when the earliest of
+ * them does (under --changes merges their starts differ), so that every
+ * copy's sample is the change's and which one is counted does not matter. */
+static int changes_once(calc *k)
+{
+	const gv_idx *root = k->cp.root;
+	int64_t *rs = malloc((k->in->ncommits ? k->in->ncommits : 1) *
+			     sizeof(*rs));
+	size_t i;
+
+	if (!rs)
+		return GV_ENOMEM;
+	memset(k->seen, 0, k->in->ncommits);
+	for (i = 0; i < k->nchg; i++) {
+		gv_idx r = root[k->chg[i]];
+		if (!k->seen[r] || k->chg_start[i] < rs[r])
+			rs[r] = k->chg_start[i];
+		k->seen[r] = 1;
+	}
+	for (i = 0; i < k->nchg; i++)
+		k->chg_start[i] = rs[root[k->chg[i]]];
+	free(rs);
+	return 0;
+}
+
+/* Whether change c (of k->chg) is the first of its copies seen since
+ * k->seen was cleared: one sample per change. */
+static int first_copy(calc *k, size_t c)
+{
+	gv_idx r = k->cp.root[k->chg[c]];
+
+	if (k->seen[r])
+		return 0;
+	k->seen[r] = 1;
+	return 1;
+}
+
 static int64_t lead_of(const calc *k, size_t c)
 {
 	uint32_t r = k->in->first[k->chg[c]];
@@ -621,10 +692,12 @@ static int lead_time(calc *k)
 
 	if (!lead)
 		return GV_ENOMEM;
+	memset(k->seen, 0, k->in->ncommits);
 	for (i = 0; i < k->nchg; i++) {
 		gv_idx c = k->chg[i];
 		uint32_t r = k->in->first[c];
-		if (!in_window(m, k->in->commits[c].commit_time))
+		if (!in_window(m, k->in->commits[c].commit_time) ||
+		    !first_copy(k, i))
 			continue;
 		if (r == GV_NONE) {
 			m->lead_time.unreleased++;
@@ -653,12 +726,63 @@ static int64_t clamp0(int64_t d)
 	return d < 0 ? 0 : d;
 }
 
+/* A fix latency or time-to-revert sample: of the change `rem` for the
+ * change `cul`. */
+typedef struct pair_sample {
+	gv_idx rem, cul;
+	uint8_t kind;
+	int64_t d;
+} pair_sample;
+
+static int cmp_pair_sample(const void *a, const void *b)
+{
+	const pair_sample *x = a, *y = b;
+
+	if (x->rem != y->rem)
+		return x->rem < y->rem ? -1 : 1;
+	if (x->cul != y->cul)
+		return x->cul < y->cul ? -1 : 1;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	return (x->d > y->d) - (x->d < y->d);
+}
+
+/* One sample per (remediating change, culprit change, kind): the copies
+ * of a fix each carry its Fixes: trailer, and the earliest (shortest) is
+ * the change's. */
+static int pair_samples(gv_metrics *m, pair_sample *ps, size_t np)
+{
+	int64_t *fix = malloc((np ? np : 1) * sizeof(*fix)), *rev;
+	size_t i, nfix = 0, nrev = 0;
+
+	if (!fix)
+		return GV_ENOMEM;
+	rev = fix + np;  /* reverts fill the array from its end */
+	if (np > 1)
+		qsort(ps, np, sizeof(*ps), cmp_pair_sample);
+	for (i = 0; i < np; i++) {
+		if (i && ps[i].rem == ps[i - 1].rem &&
+		    ps[i].cul == ps[i - 1].cul && ps[i].kind == ps[i - 1].kind)
+			continue;
+		if (ps[i].kind == GV_REF_FIXES) {
+			fix[nfix++] = ps[i].d;
+		} else {
+			*--rev = ps[i].d;
+			nrev++;
+		}
+	}
+	gv_stats_from(&m->fix_latency, fix, nfix);
+	gv_stats_from(&m->time_to_revert, rev, nrev);
+	free(fix);
+	return 0;
+}
+
 static int commit_numbers(calc *k)
 {
 	gv_metrics *m = k->m;
 	const gv_commit *cs = k->in->commits;
-	size_t n = k->in->ncommits, i, j, nfix = 0, nrev = 0, fcap = 0, rcap = 0;
-	int64_t *fix = NULL, *rev = NULL;
+	size_t n = k->in->ncommits, i, j, np = 0, pcap = 0;
+	pair_sample *ps = NULL;
 	int error = 0;
 
 	for (i = 0; i < n; i++) {
@@ -676,6 +800,7 @@ static int commit_numbers(calc *k)
 		if (k->o->exclude_bots && (l & GV_LABEL(GV_CAT_BOT)))
 			continue;
 		m->counts.commits++;
+		m->counts.copies += k->cp.root[i] != i;
 		m->counts.fixes += !!(l & GV_LABEL(GV_CAT_FIX));
 		m->counts.reverts += !!(l & GV_LABEL(GV_CAT_REVERT));
 		m->counts.rollbacks += !!(l & GV_LABEL(GV_CAT_ROLLBACK));
@@ -715,23 +840,24 @@ static int commit_numbers(calc *k)
 			    ((c->flags | cs[r->commit].flags) & GV_COMMIT_BAD_DATE))
 				continue;
 			d = clamp0(c->commit_time - cs[r->commit].author_time);
-			if (gv_grow((void **)&fix, &fcap, nfix + 1, sizeof(*fix)) ||
-			    gv_grow((void **)&rev, &rcap, nrev + 1, sizeof(*rev))) {
+			if (!(r->kind == GV_REF_FIXES && (l & GV_LABEL(GV_CAT_FIX))) &&
+			    r->kind != GV_REF_REVERT)
+				continue;
+			if (gv_grow((void **)&ps, &pcap, np + 1, sizeof(*ps))) {
 				error = GV_ENOMEM;
 				goto done;
 			}
-			if (r->kind == GV_REF_FIXES && (l & GV_LABEL(GV_CAT_FIX)))
-				fix[nfix++] = d;
-			else if (r->kind == GV_REF_REVERT)
-				rev[nrev++] = d;
+			ps[np].rem = k->cp.root[i];
+			ps[np].cul = k->cp.root[r->commit];
+			ps[np].kind = r->kind;
+			ps[np++].d = d;
 		}
 	}
-	gv_stats_from(&m->fix_latency, fix, nfix);
-	gv_stats_from(&m->time_to_revert, rev, nrev);
+	if ((error = pair_samples(m, ps, np)))
+		goto done;
 	error = sort_commits(k, m->commits, m->ncommits, 1);
 done:
-	free(fix);
-	free(rev);
+	free(ps);
 	return error;
 }
 
@@ -838,7 +964,9 @@ static int collect_candidates(calc *k, cand **out, size_t *nout)
 			const gv_ref *r = &v.refs[j];
 			uint32_t R;
 			int dup = 0;
-			if (!r->resolved || r->commit >= n || r->commit == i ||
+			/* a change does not remediate itself */
+			if (!r->resolved || r->commit >= n ||
+			    k->cp.root[r->commit] == k->cp.root[i] ||
 			    !remediation_kind(r->kind))
 				continue;
 			R = k->in->first[r->commit];
@@ -881,25 +1009,51 @@ static void mark_ancestors(calc *k, gv_idx from, uint32_t mingen,
 			   uint32_t *stamp, gv_idx *queue, uint32_t mark);
 
 /* For the candidates of one release (c[0..nc), sorted together), marks
- * those whose remediation is an ancestor of the release commit: one walk
- * from it, pruned below the smallest generation among them. */
+ * those a copy of whose remediation is an ancestor of the release commit:
+ * one walk from it, pruned below the smallest generation among them. */
 static int check_ancestry(calc *k, cand *c, size_t nc, uint32_t *stamp,
 			  gv_idx *queue, uint32_t mark)
 {
+	const gv_copies *cp = &k->cp;
 	size_t n = k->in->ncommits, i;
-	uint32_t mingen = UINT32_MAX;
-	gv_idx start = k->in->releases[c[0].rel].commit;
+	uint32_t mingen = UINT32_MAX, j;
+	gv_idx start = k->in->releases[c[0].rel].commit, r;
 
-	for (i = 0; i < nc; i++)
-		if (c[i].pending && k->gen[c[i].f.remediation] < mingen)
-			mingen = k->gen[c[i].f.remediation];
+	for (i = 0; i < nc; i++) {
+		r = cp->root[c[i].f.remediation];
+		for (j = cp->at[r]; c[i].pending && j < cp->at[r + 1]; j++)
+			if (k->gen[cp->mem[j]] < mingen)
+				mingen = k->gen[cp->mem[j]];
+	}
 	if (mingen == UINT32_MAX || start >= n)
 		return 0;
 	mark_ancestors(k, start, mingen, stamp, queue, mark);
-	for (i = 0; i < nc; i++)
-		if (c[i].pending && stamp[c[i].f.remediation] == mark)
-			c[i].shipped = 1;
+	for (i = 0; i < nc; i++) {
+		r = cp->root[c[i].f.remediation];
+		for (j = cp->at[r]; c[i].pending && j < cp->at[r + 1]; j++)
+			if (stamp[cp->mem[j]] == mark)
+				c[i].shipped = 1;
+	}
 	return 0;
+}
+
+/* Keeps one failure per (culprit change, remediating change) of a release:
+ * the first in c's order (c[0..nc) share the release). The rest are marked
+ * shipped, so no list shows them. Copies of a change are few: the scan
+ * back stops at the release's first candidate. */
+static void drop_copied_failures(const calc *k, cand *c, size_t nc)
+{
+	const gv_idx *root = k->cp.root;
+	size_t i, j;
+
+	for (i = 1; i < nc; i++)
+		for (j = 0; j < i; j++)
+			if (!c[j].shipped &&
+			    root[c[j].f.culprit] == root[c[i].f.culprit] &&
+			    root[c[j].f.remediation] == root[c[i].f.remediation]) {
+				c[i].shipped = 1;
+				break;
+			}
 }
 
 static int urgent(const calc *k, const cand *c)
@@ -946,6 +1100,11 @@ static int failures(calc *k)
 				;
 			check_ancestry(k, c + i, j - i, stamp, queue, c[i].rel + 1);
 		}
+	}
+	for (i = 0; !k->o->no_copies && i < nc; i = j) {
+		for (j = i; j < nc && c[j].rel == c[i].rel; j++)
+			;
+		drop_copied_failures(k, c + i, j - i);
 	}
 	for (i = 0; i < nc; i++)
 		nf += !c[i].shipped;
@@ -1366,6 +1525,14 @@ static int security(calc *k)
 			patch[np++] = (gv_idx)i;
 	if (sort_commits(k, patch, np, 0))
 		goto done;
+	/* one patch per change: its oldest copy in scope */
+	memset(k->seen, 0, n);
+	for (i = j = 0; i < np; i++)
+		if (!k->seen[k->cp.root[patch[i]]]) {
+			k->seen[k->cp.root[patch[i]]] = 1;
+			patch[j++] = patch[i];
+		}
+	np = j;
 	if (!(ftr = malloc((np ? np : 1) * sizeof(*ftr))) ||
 	    !(exp = malloc((np ? np : 1) * sizeof(*exp))) ||
 	    !(up = malloc((np ? np : 1) * sizeof(*up))) ||
@@ -1594,10 +1761,12 @@ static int series(calc *k, int64_t now)
 	if (!(nlead = calloc(m->nseries ? m->nseries : 1, sizeof(*nlead))) ||
 	    !(lead = calloc(m->nseries ? m->nseries : 1, sizeof(*lead))))
 		goto done;
+	memset(k->seen, 0, n);
 	for (i = 0; i < k->nchg; i++) {
 		uint32_t r = k->in->first[k->chg[i]];
 		if (r == GV_NONE || !in_window(m, list[r].time) ||
-		    (p = period_of(m, list[r].time)) == SIZE_MAX)
+		    (p = period_of(m, list[r].time)) == SIZE_MAX ||
+		    !first_copy(k, i))
 			continue;
 		nlead[p]++;
 	}
@@ -1606,10 +1775,12 @@ static int series(calc *k, int64_t now)
 			goto done;
 		nlead[p] = 0;
 	}
+	memset(k->seen, 0, n);
 	for (i = 0; i < k->nchg; i++) {
 		uint32_t r = k->in->first[k->chg[i]];
 		if (r == GV_NONE || !in_window(m, list[r].time) ||
-		    (p = period_of(m, list[r].time)) == SIZE_MAX)
+		    (p = period_of(m, list[r].time)) == SIZE_MAX ||
+		    !first_copy(k, i))
 			continue;
 		lead[p][nlead[p]++] = lead_of(k, i);
 	}
@@ -1636,6 +1807,8 @@ int gv_metrics_compute_input(gv_metrics **out, const gv_metrics_input *in,
 	int64_t now = opts->now ? opts->now : (int64_t)time(NULL);
 	int min_conf = opts->min_confidence == GV_CONF_LOW ? GV_CONF_LOW
 							   : GV_CONF_HIGH;
+	gv_metrics_input cin; /* in, with each commit's change's first release */
+	uint64_t *ident = NULL;
 	gv_metrics *m;
 	calc k;
 	int have_newest = 0, error = GV_ENOMEM;
@@ -1654,7 +1827,10 @@ int gv_metrics_compute_input(gv_metrics **out, const gv_metrics_input *in,
 	    !(k.possible = calloc(n ? n : 1, sizeof(*k.possible))) ||
 	    !(k.has_refs = calloc(n ? n : 1, 1)) ||
 	    !(k.chg = malloc((n ? n : 1) * sizeof(*k.chg))) ||
-	    !(k.chg_start = malloc((n ? n : 1) * sizeof(*k.chg_start))))
+	    !(k.chg_start = malloc((n ? n : 1) * sizeof(*k.chg_start))) ||
+	    !(k.seen = malloc(n ? n : 1)) ||
+	    !(ident = malloc((n ? n : 1) * sizeof(*ident))) ||
+	    !(m->start = malloc((n ? n : 1) * sizeof(*m->start))))
 		goto done;
 	m->hotfix_window = opts->has_hotfix_window ? opts->hotfix_window
 						   : GV_HOTFIX_WINDOW_DEFAULT;
@@ -1672,20 +1848,39 @@ int gv_metrics_compute_input(gv_metrics **out, const gv_metrics_input *in,
 		k.labels[i] = gv_metrics_counted(&v, min_conf);
 		k.possible[i] = v.labels & ~k.labels[i] & TIERED_LABELS;
 		k.has_refs[i] = v.nrefs > 0;
+		ident[i] = v.identity;
 	}
+	if ((error = gv_copies_compute(&k.cp, in, ident, k.has_refs,
+				       opts->no_copies)))
+		goto done;
+	cin = *in;
+	cin.first = k.cp.first;
+	k.in = &cin;
+	change_starts(&k);
 	resolve_window(m, opts);
 	if ((error = commit_numbers(&k)) ||
 	    (error = opts->merges ? changes_merges(&k) : changes_commits(&k)) ||
-	    (error = lead_time(&k)))
+	    (error = changes_once(&k)) || (error = lead_time(&k)))
 		goto done;
 	if ((error = releases_numbers(&k)) || (error = failures(&k)) || (error = failure_numbers(&k)) ||
 	    (error = security(&k)) ||
 	    (opts->period && (error = series(&k, now))) ||
-	    (error = gv_evidence_compute(m, in, k.hits, k.nhits)))
+	    (error = gv_evidence_compute(m, k.in, k.hits, k.nhits)))
 		goto done;
+	/* the copies, handed over: root becomes copy_of */
+	for (i = 0; i < n; i++)
+		if (k.cp.root[i] == i)
+			k.cp.root[i] = GV_NONE;
+	m->copy_of = k.cp.root;
+	m->first = k.cp.first;
+	k.cp.root = NULL;
+	k.cp.first = NULL;
 	*out = m;
 	m = NULL;
 done:
+	free(ident);
+	free(k.seen);
+	gv_copies_free(&k.cp);
 	free(k.labels);
 	free(k.possible);
 	free(k.has_refs);
@@ -1752,6 +1947,9 @@ void gv_metrics_free(gv_metrics *m)
 	free(m->security.vulns);
 	free(m->vuln_ids);
 	free(m->vuln_commits);
+	free(m->copy_of);
+	free(m->first);
+	free(m->start);
 	gv_evidence_free(m);
 	free(m);
 }

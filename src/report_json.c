@@ -618,7 +618,7 @@ static void add_gates(jw *w, const gv_analysis *a)
 static void add_commit(jw *w, const gv_analysis *a, gv_idx i)
 {
 	const gv_commit *c = &gv_history_commits(a->history)[i];
-	uint32_t first = gv_releases_first(a->releases)[i];
+	uint32_t first = a->metrics->first[i];
 	gv_class_view v;
 	size_t nrel, k;
 	const gv_release *list = gv_releases_list(a->releases, &nrel);
@@ -663,10 +663,12 @@ static void add_commit(jw *w, const gv_analysis *a, gv_idx i)
 				gv_confidence_name(v.conf[k]));
 	end_obj(w);
 	add_str(w, "release", first == GV_NONE ? NULL : list[first].tag->name);
-	if (!gv_metrics_lead_time(a->history, a->releases, &a->metrics_opts, i, &lead))
+	if (!gv_metrics_lead_time(a->metrics, a->history, a->releases, i, &lead))
 		add_int(w, "lead_time_s", lead < 0 ? 0 : lead);
 	else
 		add_null(w, "lead_time_s");
+	if (a->metrics->copy_of[i] != GV_NONE)
+		add_sha(w, "copy_of", a, a->metrics->copy_of[i]);
 	end_obj(w);
 }
 

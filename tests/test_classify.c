@@ -1297,13 +1297,84 @@ Test(resolve, end_to_end_fixture_gets_every_label)
 		     warns.items[0].message : "");
 }
 
+/* ---- identities: what a cherry-pick keeps ---- */
+
+/* The identity of a message by `email` at author time `t`. */
+static uint64_t identity(gv_idx idx, const char *msg, const char *email,
+			 int64_t t)
+{
+	gv_commit info;
+	gv_message m;
+
+	if (!cls)
+		setup_rules(NULL);
+	memset(&info, 0, sizeof(info));
+	info.author_time = t;
+	info.commit_time = t + 3600 * idx;  /* picked later: not part of it */
+	memset(&m, 0, sizeof(m));
+	m.commit = idx;
+	m.message = msg;
+	m.message_len = strlen(msg);
+	m.author_name = "Jane Doe";
+	m.author_name_len = 8;
+	m.author_email = email;
+	m.author_email_len = strlen(email);
+	m.info = &info;
+	cr_assert_eq(gv_classify_cb(&m, cls), 0);
+	gv_classes_get(cls, idx, &v);
+	return v.identity;
+}
+
+Test(classify, identity_is_author_email_author_time_and_subject)
+{
+	uint64_t a = identity(0, "Fix the leak\n\nBody.", "jane@example.com",
+			      1704067200);
+
+	cr_assert_neq(a, 0);
+	/* a cherry-pick: the body grows a line, the email's case and the
+	 * committer time differ; the identity does not */
+	cr_assert_eq(identity(1, "Fix the leak\n\nBody.\n\n(cherry picked "
+			      "from commit 0123456789abcdef0123456789abcdef01234567)",
+			      "Jane@Example.COM", 1704067200), a);
+	cr_assert_eq(identity(2, "\nFix the leak  \r\n", "jane@example.com",
+			      1704067200), a);
+	/* another second, subject or author is another change */
+	cr_assert_neq(identity(3, "Fix the leak", "jane@example.com",
+			       1704067201), a);
+	cr_assert_neq(identity(4, "Fix the leaks", "jane@example.com",
+			       1704067200), a);
+	cr_assert_neq(identity(5, "Fix the leak", "joe@example.com",
+			      1704067200), a);
+	/* no subject, no identity (a bare merge says nothing) */
+	cr_assert_eq(identity(6, "", "jane@example.com", 1704067200), 0);
+	cr_assert_eq(identity(7, "\n\n", "jane@example.com", 1704067200), 0);
+}
+
+Test(classify, identity_survives_the_cache_blob)
+{
+	gv_classes *back = NULL;
+	gv_error err = { 0, "" };
+	gv_buf blob = { 0 };
+	uint64_t a = identity(0, "Fix the leak", "jane@example.com",
+			      1704067200);
+
+	cr_assert_eq(gv_classes_new(&back, rs, &err), 0);
+	cr_assert_eq(gv_classes_blob(cls, 0, &blob), 0);
+	cr_assert_eq(gv_classes_restore(back, 0, blob.ptr, blob.len), 0);
+	gv_classes_get(back, 0, &v);
+	cr_assert_eq(v.identity, a);
+	gv_buf_free(&blob);
+	gv_classes_free(back);
+}
+
 /* ---- the cache's blobs ---- */
 
 static int same_view(const gv_class_view *a, const gv_class_view *b)
 {
 	size_t i;
 
-	if (a->labels != b->labels || memcmp(a->conf, b->conf, sizeof(a->conf))
+	if (a->labels != b->labels || a->identity != b->identity ||
+	    memcmp(a->conf, b->conf, sizeof(a->conf))
 	    || a->nrefs != b->nrefs || a->nids != b->nids ||
 	    a->nissues != b->nissues || a->nrules != b->nrules)
 		return 0;
@@ -1362,7 +1433,7 @@ Test(classify, blob_round_trip_restores_the_same_classification)
 
 /* Blobs written by hand, in the layout classify.c documents: u8 version,
  * u32 labels, u32 confidences, u64 subject hash, u64 title hash, u32 PR,
- * u16 refs (u8 kind, u8 text
+ * u64 identity, u16 refs (u8 kind, u8 text
  * length, text, u64 subject hash), then u16-counted u16-length strings for
  * ids, issues and rule ids. */
 static void put_le(gv_buf *b, uint64_t val, unsigned bytes)
@@ -1378,12 +1449,13 @@ static void put_le(gv_buf *b, uint64_t val, unsigned bytes)
 static void put_head(gv_buf *b, uint32_t labels, uint32_t conf,
 		     uint64_t subj, unsigned nrefs)
 {
-	put_le(b, 2, 1);
+	put_le(b, 3, 1);
 	put_le(b, labels, 4);
 	put_le(b, conf, 4);
 	put_le(b, subj, 8);
 	put_le(b, 0, 8);
 	put_le(b, 0, 4);
+	put_le(b, 0, 8);   /* identity */
 	put_le(b, nrefs, 2);
 }
 

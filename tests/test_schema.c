@@ -85,7 +85,7 @@ static const char GOOD_HEAD[] =
 	"\"warnings\":[{\"code\":\"tag-not-commit\",\"message\":\"m\","
 	"\"count\":2}],"
 	"\"counts\":{\"commits\":3,\"merges\":1,\"releases\":1,\"fixes\":0,"
-	"\"reverts\":0,\"rollbacks\":0,\"security\":0},"
+	"\"reverts\":0,\"rollbacks\":0,\"security\":0,\"copies\":1},"
 	"\"releases\":[{\"tag\":\"v1.0\",\"commit\":\"" SHA "\","
 	"\"time\":\"2024-01-02T00:00:00Z\",\"new_commits\":3}],"
 	"\"metrics\":{\"lead_time\":{\"samples\":2,\"unreleased\":0,"
@@ -97,7 +97,8 @@ static const char GOOD_HEAD[] =
 	"\"commit_time\":\"2024-01-01T00:00:00Z\",\"merge\":false,"
 	"\"labels\":[],\"rules\":[],\"refs\":[{\"sha\":\"abc1234\","
 	"\"kind\":\"fixes\",\"resolved\":false}],\"ids\":[],\"issues\":[],"
-	"\"confidence\":{},\"release\":\"v1.0\",\"lead_time_s\":10}]";
+	"\"confidence\":{},\"release\":\"v1.0\",\"lead_time_s\":10,"
+	"\"copy_of\":\"" SHA "\"}]";
 
 static char *good_with(const char *tail)
 {
@@ -134,6 +135,17 @@ Test(schema, broken_documents_fail_validation)
 		{ ",\"counts\":{\"commits\":-1,\"merges\":0,\"releases\":0,"
 		  "\"fixes\":0,\"reverts\":0,\"rollbacks\":0,\"security\":0}",
 		  "a negative count" },
+		{ ",\"counts\":{\"commits\":1,\"merges\":0,\"releases\":0,"
+		  "\"fixes\":0,\"reverts\":0,\"rollbacks\":0,\"security\":0,"
+		  "\"copies\":-1}",
+		  "a negative count of copies" },
+		{ ",\"commits\":[{\"sha\":\"" SHA "\","
+		  "\"author_time\":\"2024-01-01T00:00:00Z\","
+		  "\"commit_time\":\"2024-01-01T00:00:00Z\",\"merge\":false,"
+		  "\"labels\":[],\"rules\":[],\"refs\":[],\"ids\":[],"
+		  "\"issues\":[],\"confidence\":{},\"release\":null,"
+		  "\"lead_time_s\":null,\"copy_of\":\"abc1234\"}]",
+		  "a copy_of that is no full sha" },
 		{ ",\"metrics\":{\"lead_time\":{\"samples\":1,\"unreleased\":0,"
 		  "\"clamped\":0,\"median_s\":1.5,\"p75_s\":2,\"p90_s\":2,"
 		  "\"mean_s\":2},\"deployment_frequency\":{\"releases\":0,"

@@ -45,6 +45,11 @@ typedef struct gv_ref {
 
 typedef struct gv_class_view {
 	uint32_t labels;                  /* GV_LABEL(cat) bits */
+	uint64_t identity;                /* a hash of (author email after
+	                                     the mailmap, author time,
+	                                     subject); 0 for an empty
+	                                     subject. Copies made by a
+	                                     cherry-pick share it */
 	uint8_t conf[GV_CAT__COUNT];      /* enum gv_confidence per category */
 	const gv_ref *refs;
 	size_t nrefs;

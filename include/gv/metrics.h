@@ -56,6 +56,8 @@ typedef struct gv_metrics_opts {
 	                         advisory ranks above it) or GV_CONF_LOW */
 	int evidence;         /* fill gv_metrics.evidence.rules: it reads the
 	                         classification of every commit in scope */
+	int no_copies;        /* --no-copies: every commit is its own change,
+	                         cherry-picks and backports included */
 } gv_metrics_opts;
 
 /* The labels the metrics count: a fix, revert, rollback or security label
@@ -153,6 +155,7 @@ typedef struct gv_metrics {
 	struct {
 		uint64_t commits, merges, releases, fixes, reverts, rollbacks,
 			security, bots;
+		uint64_t copies;   /* commits with a copy_of */
 		/* commits whose label is below the counted tier: not in any
 		 * number or list of the report, but worth a look */
 		struct {
@@ -257,6 +260,16 @@ typedef struct gv_metrics {
 	 * the report. Bots stay in it. Empty otherwise. */
 	gv_idx *commits;
 	size_t ncommits;
+	/* Per commit walked ("Changes, not copies" in docs/METRICS.md):
+	 * copy_of[i], the earliest copy (by committer time, then id) of the
+	 * change i is a later copy of, else GV_NONE; first[i], the change's
+	 * first release (the earliest release that ships any copy), or
+	 * GV_NONE; start[i], when the change started for its lead time (the
+	 * earliest start among its non-merge copies with a good date, else
+	 * i's own). Every copy has its change's. */
+	gv_idx *copy_of;
+	uint32_t *first;
+	int64_t *start;
 } gv_metrics;
 
 /* What the metrics read, as plain arrays, so that they can be tested without
@@ -298,11 +311,11 @@ int gv_metrics_subject_set(gv_metrics *m, gv_idx c, const char *message,
 /* The subject of c (NUL-terminated raw bytes), or NULL when not set. */
 const char *gv_metrics_subject(const gv_metrics *m, gv_idx c);
 
-/* Lead time of one commit: 0 and *out set when it is a non-merge commit with
- * a first release; GV_ENOTFOUND otherwise. */
-int gv_metrics_lead_time(const gv_history *h, const gv_releases *rel,
-			 const gv_metrics_opts *opts, gv_idx commit,
-			 int64_t *out);
+/* Lead time of one commit, as the commit list shows it: its change's
+ * (copies share it), not clamped: 0 and *out set when it is a non-merge
+ * commit whose change has a first release; GV_ENOTFOUND otherwise. */
+int gv_metrics_lead_time(const gv_metrics *m, const gv_history *h,
+			 const gv_releases *rel, gv_idx commit, int64_t *out);
 
 /* Fills a summary from unsorted samples (sorts them in place). */
 void gv_stats_from(gv_stats *s, int64_t *samples, size_t n);

@@ -57,6 +57,7 @@ typedef struct gv_settings {
 	const char *release_pattern, *since, *until, *lead_from;
 	const char *hotfix_window, *changes, *period;
 	int exclude_bots;         /* -1: not set */
+	int copies;               /* 0: --no-copies; -1: not set */
 	const char *min_confidence; /* "high" or "low"; NULL: high */
 	gv_strv disable_rules;    /* vitals.disableRules values: rule ids
 	                             separated by blanks or commas */
@@ -73,7 +74,7 @@ void gv_settings_init(gv_settings *s);
  * every command shares (--rev, --all, --release-pattern, --since, --until,
  * --lead-time-from, --rules, --rules-add, --advisories, --hotfix-window,
  * --changes, --period, --include-prereleases, --exclude-bots, --commits,
- * --min-confidence).
+ * --min-confidence, --no-copies).
  * 1 consumed, 0 not one of them, -1 its value is missing (*missing names
  * the option), -2 out of memory. */
 int gv_settings_parse_option(gv_settings *s, int argc, char **argv, int *i,

@@ -51,7 +51,7 @@ static const char usage_text[] =
 	"  --until DATE|SPAN        window end (exclusive)\n"
 	"  --lead-time-from author|commit\n"
 	"  --hotfix-window SPAN, --changes commits|merges,\n"
-	"  --period week|month|quarter, --exclude-bots\n"
+	"  --period week|month|quarter, --exclude-bots, --no-copies\n"
 	"                           as for a single run\n"
 	"  --rules PATH             rule files instead of the default set\n"
 	"  --rules-add PATH         add rule files (repeatable)\n"

@@ -48,7 +48,7 @@ int gv_settings_parse_option(gv_settings *s, int argc, char **argv, int *i,
 {
 	static const struct { const char *name; int kind; } flags[] = {
 		{"--all", 0}, {"--include-prereleases", 1}, {"--exclude-bots", 2},
-		{"--commits", 3},
+		{"--commits", 3}, {"--no-copies", 4},
 	};
 	static const char *const valued[] = {
 		"--rev", "--rules", "--rules-add", "--advisories",
@@ -71,6 +71,7 @@ int gv_settings_parse_option(gv_settings *s, int argc, char **argv, int *i,
 		case 0: s->all = 1; break;
 		case 1: s->include_prereleases = 1; break;
 		case 2: s->exclude_bots = 1; break;
+		case 4: s->copies = 0; break;
 		default: s->commits = 1; break;
 		}
 		return 1;
@@ -96,6 +97,7 @@ void gv_settings_init(gv_settings *s)
 	s->all = -1;
 	s->include_prereleases = -1;
 	s->exclude_bots = -1;
+	s->copies = -1;
 }
 
 void gv_settings_free(gv_settings *s)
@@ -192,6 +194,10 @@ int gv_settings_apply_config(gv_settings *s, int override, gv_error *err)
 			if ((error = set_bool(&s->exclude_bots, "vitals.excludeBots",
 					      v, override, err)))
 				goto done;
+		} else if (!strcmp(k, "vitals.copies")) {
+			if ((error = set_bool(&s->copies, "vitals.copies", v,
+					      override, err)))
+				goto done;
 		}
 	}
 	/* Revs from config apply when nothing stronger chose what to walk:
@@ -281,6 +287,7 @@ int gv_settings_to_analysis(const gv_settings *s, gv_analysis_opts *ao,
 				    "--hotfix-window '%s': not a span (14d, 2w, 36h)",
 				    s->hotfix_window);
 	ao->metrics.exclude_bots = s->exclude_bots > 0;
+	ao->metrics.no_copies = s->copies == 0;
 	if (!s->min_confidence || !strcmp(s->min_confidence, "high"))
 		ao->metrics.min_confidence = GV_CONF_HIGH;
 	else if (!strcmp(s->min_confidence, "low"))
