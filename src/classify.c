@@ -123,8 +123,13 @@ typedef struct scratch {
 	sref *refs;
 	size_t nrefs, arefs;
 	gv_buf strs;           /* ids and issues, NUL-terminated, by offset */
-	size_t *ids, *issues;
-	size_t nids, aids, nissues, aissues;
+	size_t *ids, *issues, *ctx_ids;
+	size_t nids, aids, nissues, aissues, nctx_ids, actx_ids;
+	/* categories given by rules that capture ids, and the confidence
+	 * the other rules gave each category: a label that rests only on
+	 * ids named as context falls back to that */
+	uint32_t id_cats;
+	uint8_t conf_other[GV_CAT__COUNT];
 	const char **rules;
 	size_t nrules, arules;
 	uint64_t limits;
@@ -512,6 +517,7 @@ static void scratch_free(scratch *s)
 	gv_buf_free(&s->strs);
 	free(s->refs);
 	free(s->ids);
+	free(s->ctx_ids);
 	free(s->issues);
 	free(s->rules);
 	free(s->needy);
@@ -673,7 +679,9 @@ static void scratch_reset(scratch *s)
 	s->labels = s->vetoes = 0;
 	s->nneedy = 0;
 	memset(s->conf, 0, sizeof(s->conf));
-	s->nrefs = s->nids = s->nissues = s->nrules = 0;
+	s->nrefs = s->nids = s->nissues = s->nrules = s->nctx_ids = 0;
+	s->id_cats = 0;
+	memset(s->conf_other, 0, sizeof(s->conf_other));
 	s->strs.len = 0;
 	s->limits = 0;
 	if (s->nwords) {
@@ -764,6 +772,7 @@ static const char *cap_meaning(const gv_cap *cap)
 	case GV_CAP_REAPPLY: return "reapply";
 	case GV_CAP_ID: return "id";
 	case GV_CAP_ISSUE: return "issue";
+	case GV_CAP_CONTEXT_ID: return "context-id";
 	default: return NULL;
 	}
 }
@@ -823,6 +832,9 @@ static int take_capture(scratch *s, const gv_cap *cap, const char *t,
 	}
 	case GV_CAP_ID:
 		return add_str(s, &s->ids, &s->nids, &s->aids, t, len, 1);
+	case GV_CAP_CONTEXT_ID:
+		return add_str(s, &s->ctx_ids, &s->nctx_ids, &s->actx_ids, t,
+			       len, 1);
 	case GV_CAP_ISSUE:
 		return add_str(s, &s->issues, &s->nissues, &s->aissues, t,
 			       len, 0);
@@ -866,6 +878,16 @@ static int report_hit(const gv_rule *r, const char *text,
 	hit.captures = caps;
 	hit.ncaptures = n;
 	return on_hit(&hit, payload);
+}
+
+static int captures_ids(const gv_rule *r)
+{
+	size_t g;
+
+	for (g = 0; g < r->ncaps; g++)
+		if (r->caps[g].type == GV_CAP_ID)
+			return 1;
+	return 0;
 }
 
 /* Runs rule r over its field text; records label, captures and the rule's
@@ -925,6 +947,10 @@ static int run_rule(scratch *s, const gv_ruleset *rs, const gv_rule *r,
 		s->labels |= GV_LABEL(r->category);
 		if (s->conf[r->category] < r->confidence)
 			s->conf[r->category] = (uint8_t)r->confidence;
+		if (captures_ids(r))
+			s->id_cats |= GV_LABEL(r->category);
+		else if (s->conf_other[r->category] < r->confidence)
+			s->conf_other[r->category] = (uint8_t)r->confidence;
 	}
 	return 0;
 }
@@ -1150,6 +1176,37 @@ static int cmp_cstr(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* An id the message names only as context (the fix of another issue, a
+ * regression of one) is not the commit's: it would join this fix to that
+ * issue's vulnerability. When no id is left, a label that only id rules
+ * gave keeps what the other rules gave it, or goes. */
+static void drop_context_ids(scratch *s)
+{
+	size_t i, j, k;
+	int cat;
+
+	if (!s->nctx_ids || !s->nids)
+		return;
+	for (i = k = 0; i < s->nids; i++) {
+		const char *id = s->strs.ptr + s->ids[i];
+
+		for (j = 0; j < s->nctx_ids; j++)
+			if (!strcmp(id, s->strs.ptr + s->ctx_ids[j]))
+				break;
+		if (j == s->nctx_ids)
+			s->ids[k++] = s->ids[i];
+	}
+	s->nids = k;
+	if (s->nids)
+		return;
+	for (cat = 0; cat < GV_CAT__COUNT; cat++)
+		if (s->id_cats & s->labels & GV_LABEL(cat)) {
+			s->conf[cat] = s->conf_other[cat];
+			if (!s->conf[cat])
+				s->labels &= ~GV_LABEL(cat);
+		}
+}
+
 /* Vetoes, then the labels that need another one, and a subject-only
  * revert ref dropped when the message names the reverted commit by id
  * anyway (not by PR number). A veto beats every rule of its categories, whatever their
@@ -1165,6 +1222,7 @@ static void finish(scratch *s)
 			s->labels &= ~GV_LABEL(cat);
 			s->conf[cat] = GV_CONF_NONE;
 		}
+	drop_context_ids(s);
 	for (i = 0; i < s->nneedy; i++) {
 		const struct needy *d = &s->needy[i];
 

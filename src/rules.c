@@ -449,6 +449,8 @@ static int set_captures(parser *p, const char *v, size_t n, unsigned line,
 			cap.type = GV_CAP_ID;
 		} else if (j - i == 5 && !memcmp(v + i, "issue", 5)) {
 			cap.type = GV_CAP_ISSUE;
+		} else if (j - i == 10 && !memcmp(v + i, "context-id", 10)) {
+			cap.type = GV_CAP_CONTEXT_ID;
 		} else if (j - i == 7 && !memcmp(v + i, "reapply", 7)) {
 			cap.type = GV_CAP_REAPPLY;
 			cap.kind = GV_REF_REVERT;
@@ -468,7 +470,7 @@ static int set_captures(parser *p, const char *v, size_t n, unsigned line,
 			return perr(p, line, col + (unsigned)i,
 				    "unknown capture '%.*s' (expected "
 				    "ref:<kind>, subject:<kind>, pull:<kind>, "
-				    "reapply, id, "
+				    "reapply, id, context-id, "
 				    "issue or -; kinds: revert, fixes, "
 				    "follow-up, backport, advisory)",
 				    (int)(j - i), v + i);

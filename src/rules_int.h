@@ -42,9 +42,12 @@ enum gv_cap_type {
 	                     `Revert "X"` */
 	GV_CAP_ID,        /* a vulnerability id, stored upper case */
 	GV_CAP_ISSUE,     /* an issue reference, stored as written */
-	GV_CAP_PULL       /* a pull request number (`#M`, `owner/repo#M`,
+	GV_CAP_PULL,      /* a pull request number (`#M`, `owner/repo#M`,
 	                     `M`), also an issue: the target is the PR's
 	                     merge or squash commit; kind in gv_cap.kind */
+	GV_CAP_CONTEXT_ID /* a vulnerability id the message names as
+	                     context (another fix's, a regression's): not
+	                     one of the commit's ids */
 };
 
 typedef struct gv_cap {

@@ -349,6 +349,45 @@ Test(classify, vetoes_of_trivia_tests_warnings_and_false_positives)
 	}
 }
 
+Test(classify, an_id_named_as_context_is_not_the_commits_id)
+{
+	/* git b01b9b81d3: the remedy of an older CVE and a sibling's CVE are
+	 * context; the commit addresses the last one */
+	classify("credential: disallow Carriage Returns in the protocol\n\n"
+		 "Git cannot handle those, and what is worse: Git's remedy "
+		 "against\nCVE-2020-5260 does not catch when credential helpers "
+		 "are used.\n\nGit Credential Manager addressed this as "
+		 "CVE-2024-50338, but other\ncredential helpers may still be "
+		 "vulnerable.\n\nThis addresses CVE-2024-52006.");
+	cr_assert_eq(v.nids, 1, "%zu ids", v.nids);
+	cr_assert_str_eq(v.ids[0], "CVE-2024-52006");
+	cr_assert_eq(v.conf[GV_CAT_SECURITY], GV_CONF_HIGH);
+	/* curl 1dc43de0dc: "the same problem ... that resulted in" */
+	classify("gtls: respect *VERIFYHOST independently of *VERIFYPEER\n\n"
+		 "Security flaw CVE-2013-6422\n\nThis is conceptually the same "
+		 "problem and fix that 3c3622b6 brought to the\nOpenSSL backend "
+		 "and that resulted in CVE-2013-4545.");
+	cr_assert_eq(v.nids, 1, "%zu ids", v.nids);
+	cr_assert_str_eq(v.ids[0], "CVE-2013-6422");
+}
+
+Test(classify, a_security_label_that_rests_on_context_ids_alone_goes)
+{
+	/* git 1925c292e8, a gitk fix on Cygwin that lists CVEs as
+	 * background: no id left, and no other rule said security */
+	classify("gitk: override $PATH search only on Windows\n\n"
+		 "This basic Windows behavior has resulted in more than one CVE "
+		 "against git for Windows:\nCVE-2023-23618, CVE-2022-41953 are "
+		 "listed on the git for Windows github\nwebsite.");
+	cr_assert_eq(v.nids, 0, "%zu ids", v.nids);
+	cr_assert(!has_label(GV_CAT_SECURITY));
+	/* the same CVE as what is fixed stays the commit's */
+	classify("clone: refuse symlinks in the object store\n\n"
+		 "This addresses CVE-2022-39253.");
+	cr_assert_eq(v.nids, 1);
+	cr_assert_eq(v.conf[GV_CAT_SECURITY], GV_CONF_HIGH);
+}
+
 Test(classify, a_veto_runs_only_when_it_has_a_label_to_remove)
 {
 	/* nothing to remove: the docs veto is not run, so not listed */
