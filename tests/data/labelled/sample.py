@@ -2,6 +2,7 @@
 """Draw a stratified random sample of commit messages for hand judging.
 
 usage: sample.py GIT_DIR PROJECT OUT.jsonl [--branch REF [--branch-n N]]
+                 [--rev REV] [--seed N] [--sizes R,S,F,O] [--exclude FILE]...
 
 Population: every commit reachable from HEAD (merges included), plus, with
 --branch, the commits of REF not reachable from HEAD (stratum
@@ -10,6 +11,19 @@ that matches the whole message (case-insensitive) wins:
   revert-words, security-words, fix-words, other.
 The first line of OUT is a header with each stratum's population size; each
 further line is one sampled commit with empty labels, to be judged by hand.
+
+Options for a further batch of a project already sampled (the defaults
+draw the first batch, as before):
+  --rev REV       sample the history of REV instead of HEAD (pin the HEAD
+                  of the first batch, so the strata populations, and with
+                  them the weights, are the same)
+  --seed N        the random seed (default 20261204)
+  --sizes R,S,F,O how many to draw of revert-words, security-words,
+                  fix-words and other (default 20,25,40,50)
+  --exclude FILE  a .jsonl corpus file (repeatable): its commits are not
+                  drawn again. The header's populations still count them,
+                  so the union of the batches is one random sample of each
+                  stratum and records of both weigh alike.
 """
 import json, random, re, subprocess, sys
 
@@ -35,16 +49,34 @@ def log(git_dir, revs):
 def main():
     git_dir, project, out = sys.argv[1:4]
     branch = None
+    rev, seed, exclude = "HEAD", SEED, set()
     args = sys.argv[4:]
-    if args[:1] == ["--branch"]:
-        branch = args[1]
-        if args[2:3] == ["--branch-n"]:
-            SIZES["release-branch"] = int(args[3])
+    while args:
+        opt, val = args[0], args[1]
+        args = args[2:]
+        if opt == "--branch":
+            branch = val
+        elif opt == "--branch-n":
+            SIZES["release-branch"] = int(val)
+        elif opt == "--rev":
+            rev = val
+        elif opt == "--seed":
+            seed = int(val)
+        elif opt == "--sizes":
+            for (name, _), n in zip(STRATA + [("other", None)], val.split(",")):
+                SIZES[name] = int(n)
+        elif opt == "--exclude":
+            with open(val, encoding="utf-8") as f:
+                for line in list(f)[1:]:
+                    if line.strip():
+                        exclude.add(json.loads(line)["id"])
+        else:
+            sys.exit("sample.py: unknown option " + opt)
     pops = {name: [] for name, _ in STRATA}
     pops["other"] = []
-    head = subprocess.run(["git", "--git-dir", git_dir, "rev-parse", "HEAD"], check=True,
+    head = subprocess.run(["git", "--git-dir", git_dir, "rev-parse", rev + "^{commit}"], check=True,
                           capture_output=True, text=True).stdout.strip()
-    for c in log(git_dir, ["HEAD"]):
+    for c in log(git_dir, [head]):
         for name, rx in STRATA:
             if rx.search(c["message"]):
                 pops[name].append(c)
@@ -52,13 +84,16 @@ def main():
         else:
             pops["other"].append(c)
     if branch:
-        pops["release-branch"] = list(log(git_dir, [branch, "^HEAD"]))
-    rng = random.Random(SEED)
-    header = {"project": project, "head": head, "branch": branch, "seed": SEED,
+        pops["release-branch"] = list(log(git_dir, [branch, "^" + head]))
+    rng = random.Random(seed)
+    header = {"project": project, "head": head, "branch": branch, "seed": seed,
               "strata": {k: len(v) for k, v in pops.items()}}
+    if exclude:
+        header["excluded"] = len(exclude)
     with open(out, "w", encoding="utf-8") as f:
         f.write(json.dumps(header, ensure_ascii=False) + "\n")
         for name, pop in pops.items():
+            pop = [c for c in pop if c["id"] not in exclude]
             n = min(SIZES[name], len(pop))
             for c in rng.sample(pop, n):
                 rec = {"project": project, "id": c["id"], "stratum": name,
