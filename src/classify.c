@@ -1002,6 +1002,20 @@ typedef struct {
 	int have_author, have_subj, have_body, have_title;
 } fields;
 
+/* Cuts out subject and title at once: the literal pre-check of subject
+ * and title rules reads them. */
+static void field_text_head(fields *f)
+{
+	if (!f->have_subj) {
+		subject_of(f->m, f->n, &f->subj, &f->subj_len);
+		f->have_subj = 1;
+	}
+	if (!f->have_title) {
+		title_of(f->m, f->n, &f->title, &f->title_len);
+		f->have_title = 1;
+	}
+}
+
 /* Points *t at rule r's field of the message; 1 when the rule has nothing
  * to read (no title, no such trailer), negative on error. */
 static int field_text(scratch *s, fields *f, const gv_rule *r,
@@ -1011,18 +1025,12 @@ static int field_text(scratch *s, fields *f, const gv_rule *r,
 
 	switch (r->field) {
 	case GV_FIELD_SUBJECT:
-		if (!f->have_subj) {
-			subject_of(f->m, f->n, &f->subj, &f->subj_len);
-			f->have_subj = 1;
-		}
+		field_text_head(f);
 		*t = f->subj;
 		*tl = f->subj_len;
 		return 0;
 	case GV_FIELD_TITLE:
-		if (!f->have_title) {
-			title_of(f->m, f->n, &f->title, &f->title_len);
-			f->have_title = 1;
-		}
+		field_text_head(f);
 		*t = f->title;
 		*tl = f->title_len;
 		return !*tl;
@@ -1063,19 +1071,6 @@ static int field_text(scratch *s, fields *f, const gv_rule *r,
 	}
 }
 
-/* Cuts out subject and title at once: the literal pre-check of subject
- * and title rules reads them. */
-static void field_text_head(fields *f)
-{
-	if (!f->have_subj) {
-		subject_of(f->m, f->n, &f->subj, &f->subj_len);
-		f->have_subj = 1;
-	}
-	if (!f->have_title) {
-		title_of(f->m, f->n, &f->title, &f->title_len);
-		f->have_title = 1;
-	}
-}
 
 /* The passes of classify_into: a veto or a `needs` rule can only change a
  * label that another rule gave, so it waits for the rules that give them

@@ -403,6 +403,17 @@ void fx_gv_argv(fx_run *run, const char *cwd, const char *const *argv)
 		run->json = cJSON_ParseWithLength(run->out, run->out_len);
 }
 
+const cJSON *fx_gv_json_argv(fx_run *run, const char *cwd,
+			     const char *const *argv)
+{
+	fx_run_free(run);
+	fx_gv_argv(run, cwd, argv);
+	cr_assert_eq(run->status, 0, "exit %d, stderr: %s", run->status,
+		     run->err);
+	cr_assert_not_null(run->json, "stdout is not JSON: %.300s", run->out);
+	return run->json;
+}
+
 void fx_gv(fx_run *run, const char *cwd, ...)
 {
 	const char *argv[64];

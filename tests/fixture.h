@@ -82,6 +82,11 @@ const char *fx_bin(void);
  * binary sees no terminal. Caller frees with fx_run_free(). */
 void fx_gv(fx_run *run, const char *cwd, ...);
 void fx_gv_argv(fx_run *run, const char *cwd, const char *const *argv);
+/* fx_gv_argv() into *run (what it held freed first), failing the test
+ * unless git-vitals exits 0 with a JSON document on stdout; returns that
+ * document, owned by *run. */
+const cJSON *fx_gv_json_argv(fx_run *run, const char *cwd,
+			     const char *const *argv);
 void fx_run_free(fx_run *run);
 
 /* JSON helpers: a member by dotted path ("metrics.lead_time.median_s") or
@@ -100,5 +105,20 @@ cJSON *fx_find(const cJSON *root, const char *path, const char *key,
 int fx_utf8_valid(const char *s, size_t n);
 /* Reads a whole file; NULL when it cannot. Caller frees. */
 char *fx_read_file(const char *path, size_t *len);
+
+/* The state of a suite whose tests each build one repository (repo) and
+ * run git-vitals on it once or more (run), and its .fini, which frees
+ * both after every test, so that a failed assertion leaks nothing. Use at
+ * file scope, after including criterion: FX_SUITE(name); */
+#define FX_SUITE(name)                                                   \
+	static fx_repo *repo;                                            \
+	static fx_run run;                                               \
+	static void teardown(void)                                       \
+	{                                                                \
+		fx_run_free(&run);                                       \
+		fx_repo_free(repo);                                      \
+		repo = NULL;                                             \
+	}                                                                \
+	TestSuite(name, .fini = teardown)
 
 #endif

@@ -15,29 +15,11 @@
 #define DAY INT64_C(86400)
 #define HOUR INT64_C(3600)
 
-static fx_repo *repo;
-static fx_run run;
-
-static void teardown(void)
-{
-	fx_run_free(&run);
-	fx_repo_free(repo);
-	repo = NULL;
-}
-
-TestSuite(e2e_copies, .fini = teardown);
+FX_SUITE(e2e_copies);
 
 #define gv_json(cwd, ...) \
-	gv_json_argv(cwd, (const char *const[]){ __VA_ARGS__, NULL })
+	fx_gv_json_argv(&run, cwd, (const char *const[]){ __VA_ARGS__, NULL })
 
-static const cJSON *gv_json_argv(const char *cwd, const char *const *argv)
-{
-	fx_run_free(&run);
-	fx_gv_argv(&run, cwd, argv);
-	cr_assert_eq(run.status, 0, "exit %d, stderr: %s", run.status, run.err);
-	cr_assert_not_null(run.json, "stdout is not JSON: %.300s", run.out);
-	return run.json;
-}
 
 /* The fixture. refs/tags/x-NAME name commits (not releases: no version).
  *

@@ -72,17 +72,8 @@ static void teardown(void)
 
 /* Runs git-vitals with the arguments, expects exit 0 and a JSON document. */
 #define gv_json(cwd, ...) \
-	gv_json_argv(cwd, (const char *const[]){ __VA_ARGS__, NULL })
+	fx_gv_json_argv(&run, cwd, (const char *const[]){ __VA_ARGS__, NULL })
 
-static const cJSON *gv_json_argv(const char *cwd, const char *const *argv)
-{
-	fx_run_free(&run);
-	fx_gv_argv(&run, cwd, argv);
-	cr_assert_eq(run.status, 0, "exit %d, stderr: %s", run.status,
-		     run.err);
-	cr_assert_not_null(run.json, "stdout is not JSON: %.300s", run.out);
-	return run.json;
-}
 
 /* Runs git-vitals and returns the exit status (output in `run`). */
 #define gv_status(cwd, ...) \

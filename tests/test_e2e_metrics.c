@@ -17,17 +17,7 @@
 #define HOUR INT64_C(3600)
 #define NUL_STAT INT64_MIN
 
-static fx_repo *repo;
-static fx_run run;
-
-static void teardown(void)
-{
-	fx_run_free(&run);
-	fx_repo_free(repo);
-	repo = NULL;
-}
-
-TestSuite(e2e_metrics, .fini = teardown);
+FX_SUITE(e2e_metrics);
 
 /* sh helpers of these fixtures, on top of fixture.h's c / m / lt / at:
  *   fixes SUBJECT SHA CULPRIT_SUBJECT DATE   a commit with a Fixes: trailer
@@ -41,16 +31,8 @@ TestSuite(e2e_metrics, .fini = teardown);
 	"sha() { git rev-parse HEAD; }\n"
 
 #define gv_json(cwd, ...) \
-	gv_json_argv(cwd, (const char *const[]){ __VA_ARGS__, NULL })
+	fx_gv_json_argv(&run, cwd, (const char *const[]){ __VA_ARGS__, NULL })
 
-static const cJSON *gv_json_argv(const char *cwd, const char *const *argv)
-{
-	fx_run_free(&run);
-	fx_gv_argv(&run, cwd, argv);
-	cr_assert_eq(run.status, 0, "exit %d, stderr: %s", run.status, run.err);
-	cr_assert_not_null(run.json, "stdout is not JSON: %.300s", run.out);
-	return run.json;
-}
 
 #define gv_status(cwd, ...) \
 	gv_status_argv(cwd, (const char *const[]){ __VA_ARGS__, NULL })

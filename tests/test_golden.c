@@ -18,17 +18,7 @@
 
 #include "fixture.h"
 
-static fx_repo *repo;
-static fx_run run;
-
-static void teardown(void)
-{
-	fx_run_free(&run);
-	fx_repo_free(repo);
-	repo = NULL;
-}
-
-TestSuite(golden, .fini = teardown);
+FX_SUITE(golden);
 
 /* The messages of test_e2e_metrics.c: a Fixes: trailer and git revert's. */
 #define HELPERS                                                              \

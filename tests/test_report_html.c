@@ -11,17 +11,7 @@
 
 #include "fixture.h"
 
-static fx_repo *repo;
-static fx_run run;
-
-static void teardown(void)
-{
-	fx_run_free(&run);
-	fx_repo_free(repo);
-	repo = NULL;
-}
-
-TestSuite(html, .fini = teardown);
+FX_SUITE(html);
 
 static size_t count(const char *s, const char *needle)
 {

@@ -13,17 +13,7 @@
 
 #include "fixture.h"
 
-static fx_repo *repo;
-static fx_run run;
-
-static void teardown(void)
-{
-	fx_run_free(&run);
-	fx_repo_free(repo);
-	repo = NULL;
-}
-
-TestSuite(openmetrics, .fini = teardown);
+FX_SUITE(openmetrics);
 
 /* Runs promtool on text; returns its exit status (its output goes to the
  * test log on failure). */
