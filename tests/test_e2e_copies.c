@@ -278,3 +278,43 @@ Test(e2e_copies, merges_are_not_copies_by_identity)
 	cr_expect_eq(fx_int(doc, "counts.merges"), 2);
 	cr_expect_eq(fx_int(doc, "counts.copies"), 0);
 }
+
+/* A change reverted and then landed again by cherry-picking it keeps its
+ * identity, but it is a new delivery: its release is its own, and a
+ * revert of it fails that release, not the first one.
+ *
+ *   Jan 1  S   start;                      v1.0 Jan 2
+ *   Jan 5  A   Add fast path;              v1.1 Jan 6   ships A
+ *   Jan 10 RA  Revert "Add fast path" (A); v1.2 Jan 11
+ *   Jan 15 A2  cherry-pick A (author date Jan 5 kept); v1.3 Jan 16
+ *   Jan 20 RA2 Revert "Add fast path" (A2); v1.4 Jan 21 */
+Test(e2e_copies, a_change_landed_again_after_its_revert_is_no_copy)
+{
+	const cJSON *doc;
+
+	repo = fx_repo_new(
+		"pick() { GIT_COMMITTER_DATE=\"$2\" git cherry-pick --allow-empty "
+		"--keep-redundant-commits \"$1\" >/dev/null; }\n"
+		"rv() { c \"$(printf 'Revert \"Add fast path\"\\n\\nThis reverts "
+		"commit %s.' $(git rev-parse $1))\" $2; }\n"
+		"c 'start' 2024-01-01T00:00:00Z\n"
+		"at v1.0 2024-01-02T00:00:00Z\n"
+		"c 'Add fast path' 2024-01-05T00:00:00Z; lt x-A\n"
+		"at v1.1 2024-01-06T00:00:00Z\n"
+		"rv x-A 2024-01-10T00:00:00Z\n"
+		"at v1.2 2024-01-11T00:00:00Z\n"
+		"pick x-A 2024-01-15T00:00:00Z; lt x-A2\n"
+		"at v1.3 2024-01-16T00:00:00Z\n"
+		"rv x-A2 2024-01-20T00:00:00Z\n"
+		"at v1.4 2024-01-21T00:00:00Z\n");
+	doc = gv_json(repo->path, "--all", "--commits", "--format", "json");
+	expect_copy_of(doc, "A2", NULL);
+	cr_expect_eq(fx_int(doc, "counts.copies"), 0);
+	/* A2 ships in v1.3: Jan 16 - Jan 5 (its author date) = 11 d */
+	expect_release(doc, "A2", "v1.3", 11 * DAY);
+	expect_release(doc, "A", "v1.1", 1 * DAY);
+	/* v1.1 (A reverted) and v1.3 (A2 reverted) failed, of 5 releases;
+	 * as one change, v1.3's failure would have been v1.1's again */
+	cr_expect_eq(fx_int(doc, "metrics.change_failure_rate.failed"), 2);
+	cr_expect_eq(fx_int(doc, "metrics.change_failure_rate.releases"), 5);
+}
