@@ -18,7 +18,7 @@
  * root[i]; first[i] is the smallest (earliest) first release among the
  * copies, the same for all of them; the copies of root r are mem[at[r] ..
  * at[r + 1]), and at[i] == at[i + 1] for a commit that is no root. Linear
- * in the history (one hash table of identities, two passes over the refs)
+ * in the history (one hash table of identities, one pass over the refs)
  * but for a sort of the commits whose identity occurs twice.
  */
 #include "metrics_int.h"
@@ -161,10 +161,13 @@ done:
 	return error;
 }
 
-/* reverted_at[i]: the committer time of the earliest commit with a
- * resolved revert ref to i, or INT64_MAX. */
-static void revert_times(int64_t *reverted_at, const gv_metrics_input *in,
-			 const uint8_t *has_refs)
+/* One pass over the resolved refs: links each commit to the commits its
+ * backport refs name, and sets reverted_at[i] to the committer time of
+ * the earliest commit with a revert ref to i (INT64_MAX: none). The
+ * identity links do not depend on these, so the order of the joins does
+ * not matter. */
+static void scan_refs(gv_idx *up, int64_t *reverted_at,
+		      const gv_metrics_input *in, const uint8_t *has_refs)
 {
 	size_t n = in->ncommits, i, j;
 	gv_class_view v;
@@ -175,31 +178,17 @@ static void revert_times(int64_t *reverted_at, const gv_metrics_input *in,
 		if (!has_refs[i] || !in->classes)
 			continue;
 		in->classes(in->ctx, (gv_idx)i, &v);
-		for (j = 0; j < v.nrefs; j++)
-			if (v.refs[j].kind == GV_REF_REVERT &&
-			    v.refs[j].resolved && v.refs[j].commit < n &&
-			    in->commits[i].commit_time <
-				    reverted_at[v.refs[j].commit])
-				reverted_at[v.refs[j].commit] =
-					in->commits[i].commit_time;
-	}
-}
+		for (j = 0; j < v.nrefs; j++) {
+			gv_idx t = v.refs[j].commit;
 
-/* Links each commit to the commits its resolved backport refs name. */
-static void join_refs(gv_idx *up, const gv_metrics_input *in,
-		      const uint8_t *has_refs)
-{
-	size_t n = in->ncommits, i, j;
-	gv_class_view v;
-
-	for (i = 0; i < n; i++) {
-		if (!has_refs[i] || !in->classes)
-			continue;
-		in->classes(in->ctx, (gv_idx)i, &v);
-		for (j = 0; j < v.nrefs; j++)
-			if (v.refs[j].kind == GV_REF_BACKPORT &&
-			    v.refs[j].resolved && v.refs[j].commit < n)
-				join(up, (gv_idx)i, v.refs[j].commit);
+			if (!v.refs[j].resolved || t >= n)
+				continue;
+			if (v.refs[j].kind == GV_REF_BACKPORT)
+				join(up, (gv_idx)i, t);
+			else if (v.refs[j].kind == GV_REF_REVERT &&
+				 in->commits[i].commit_time < reverted_at[t])
+				reverted_at[t] = in->commits[i].commit_time;
+		}
 	}
 }
 
@@ -224,11 +213,10 @@ int gv_copies_compute(gv_copies *cp, const gv_metrics_input *in,
 	if (!off) {
 		if (!(reverted_at = malloc(a * sizeof(*reverted_at))))
 			goto done;
-		revert_times(reverted_at, in, has_refs);
+		scan_refs(up, reverted_at, in, has_refs);
 		if ((error = join_identities(up, in, ident, reverted_at)))
 			goto done;
 		error = GV_ENOMEM;
-		join_refs(up, in, has_refs);
 	}
 	/* the earliest copy and the earliest first release of each set */
 	for (i = 0; i < n; i++)
