@@ -150,7 +150,7 @@ static void header(tw *t, const gv_report_opts *o)
 {
 	const gv_metrics *m = t->a->metrics;
 	const gv_metrics_opts *mo = &t->a->metrics_opts;
-	char d1[40], d2[40], c[4][48];
+	char d1[40], d2[40], c[4][48], cp[80];
 	uint64_t all;
 
 	puts_(t, "git-vitals ");
@@ -172,12 +172,24 @@ static void header(tw *t, const gv_report_opts *o)
 		m->counts.possible.rollbacks);
 	counted(c[3], sizeof(c[3]), m->counts.security,
 		m->counts.possible.security);
-	printf_(t, "  commits  %llu (%llu merges)\n"
+	/* a cherry-picked copy is one change with its original (copies.c):
+	 * say so where the reader counts commits */
+	if (m->counts.copies == 1)
+		snprintf(cp, sizeof(cp), "; 1 is a copy of an earlier commit, "
+			 "counted with it");
+	else if (m->counts.copies)
+		snprintf(cp, sizeof(cp), "; %llu are copies of earlier "
+			 "commits, counted with them",
+			 (unsigned long long)m->counts.copies);
+	else
+		cp[0] = '\0';
+	printf_(t, "  commits  %llu (%llu merges%s)\n"
 		"  labels   fixes %s, reverts %s\n"
 		"           rollbacks %s, security %s\n"
 		"           %s\n",
 		(unsigned long long)m->counts.commits,
-		(unsigned long long)m->counts.merges, c[0], c[1], c[2], c[3],
+		(unsigned long long)m->counts.merges, cp, c[0], c[1], c[2],
+		c[3],
 		m->counts.min_confidence == GV_CONF_LOW
 			? "every tier counted (--min-confidence low)"
 			: "counted: high confidence and advisories; "

@@ -318,3 +318,20 @@ Test(e2e_copies, a_change_landed_again_after_its_revert_is_no_copy)
 	cr_expect_eq(fx_int(doc, "metrics.change_failure_rate.failed"), 2);
 	cr_expect_eq(fx_int(doc, "metrics.change_failure_rate.releases"), 5);
 }
+
+/* The text report says how many commits are copies where it counts
+ * commits: the fixture's XP and CL. */
+Test(e2e_copies, the_text_report_says_how_many_commits_are_copies)
+{
+	repo = fx_repo_shared("e2e-copies", COPIES);
+	fx_gv(&run, repo->path, "--all", "--format", "text", NULL);
+	cr_assert_eq(run.status, 0, "exit %d: %s", run.status, run.err);
+	cr_expect(strstr(run.out, "  commits  8 (0 merges; 2 are copies of "
+			 "earlier commits, counted with them)\n") != NULL,
+		  "%s", run.out);
+	fx_run_free(&run);
+	fx_gv(&run, repo->path, "--all", "--format", "text", "--no-copies",
+	      NULL);
+	cr_expect(strstr(run.out, "  commits  8 (0 merges)\n") != NULL, "%s",
+		  run.out);
+}
