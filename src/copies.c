@@ -134,9 +134,8 @@ static int join_identities(gv_idx *up, const gv_metrics_input *in,
 	if (nrec > 1)
 		qsort(rec, nrec, sizeof(*rec), cmp_ident);
 	for (i = 0; i < nrec; i++) {
-		static const int64_t never = INT64_MAX;
 		gv_idx first = rec[i].i;
-		int64_t gone = reverted_at ? reverted_at[first] : never;
+		int64_t gone = reverted_at[first];
 
 		for (s = i + 1; s < nrec && rec[s].ident == rec[i].ident; s++) {
 			gv_idx c = rec[s].i;
@@ -148,7 +147,7 @@ static int join_identities(gv_idx *up, const gv_metrics_input *in,
 				continue;
 			}
 			join(up, first, c);
-			if (reverted_at && reverted_at[c] < gone)
+			if (reverted_at[c] < gone)
 				gone = reverted_at[c];
 		}
 		i = s - 1;
