@@ -282,13 +282,15 @@ static int merge_subject(const char *s, size_t n)
  * title there, git the topic's description. A merge line without a body,
  * or whose body is only git's list of the merged commits, has no title
  * (branch names are no description). */
-static void title_of(const char *m, size_t n, const char **t, size_t *len)
+static void title_of(const char *m, size_t n, const char *subj,
+		     size_t subj_len, const char **t, size_t *len)
 {
 	const char *b, *e;
 	size_t bl, ll;
 
-	subject_of(m, n, t, len);
-	if (!merge_subject(*t, *len))
+	*t = subj;
+	*len = subj_len;
+	if (!merge_subject(subj, subj_len))
 		return;
 	body_of(m, n, &b, &bl);
 	for (;;) {    /* to the first line that is not blank */
@@ -993,27 +995,24 @@ static int cond_holds(const uint32_t *c, const uint64_t *bits)
 	return all;
 }
 
-/* The parts of one message a rule can read, each cut out the first time a
- * rule asks for it. */
+/* The parts of one message the rules, the resolution keys and the
+ * identity read. Subject and title are cut out once, by fields_init(),
+ * since every commit needs them; the rest the first time a rule asks. */
 typedef struct {
 	const gv_message *msg;
 	const char *m, *subj, *body, *title;
 	size_t n, subj_len, body_len, title_len;
-	int have_author, have_subj, have_body, have_title;
+	int have_author, have_body;
 } fields;
 
-/* Cuts out subject and title at once: the literal pre-check of subject
- * and title rules reads them. */
-static void field_text_head(fields *f)
+static void fields_init(fields *f, const gv_message *msg)
 {
-	if (!f->have_subj) {
-		subject_of(f->m, f->n, &f->subj, &f->subj_len);
-		f->have_subj = 1;
-	}
-	if (!f->have_title) {
-		title_of(f->m, f->n, &f->title, &f->title_len);
-		f->have_title = 1;
-	}
+	memset(f, 0, sizeof(*f));
+	f->msg = msg;
+	f->m = msg->message ? msg->message : "";
+	f->n = msg->message ? msg->message_len : 0;
+	subject_of(f->m, f->n, &f->subj, &f->subj_len);
+	title_of(f->m, f->n, f->subj, f->subj_len, &f->title, &f->title_len);
 }
 
 /* Points *t at rule r's field of the message; 1 when the rule has nothing
@@ -1025,12 +1024,10 @@ static int field_text(scratch *s, fields *f, const gv_rule *r,
 
 	switch (r->field) {
 	case GV_FIELD_SUBJECT:
-		field_text_head(f);
 		*t = f->subj;
 		*tl = f->subj_len;
 		return 0;
 	case GV_FIELD_TITLE:
-		field_text_head(f);
 		*t = f->title;
 		*tl = f->title_len;
 		return !*tl;
@@ -1086,33 +1083,27 @@ static int rule_pass(const gv_rule *r)
 	return r->needs >= 0 ? PASS_NEEDS : PASS_LABELS;
 }
 
-static int classify_into(scratch *s, const gv_ruleset *rs,
-			 const gv_message *msg, gv_hit_cb on_hit,
-			 void *payload)
+static int classify_into(scratch *s, const gv_ruleset *rs, fields *f,
+			 gv_hit_cb on_hit, void *payload)
 {
-	fields f;
+	const gv_message *msg = f->msg;
 	const char *t;
 	size_t tl, i, k, w;
 	uint32_t given = 0;
 	int pass, rc;
 
-	memset(&f, 0, sizeof(f));
-	f.msg = msg;
-	f.m = msg->message ? msg->message : "";
-	f.n = msg->message ? msg->message_len : 0;
 	if (rs->nlits) {
 		/* A subject or title rule's words must be in its field: most
 		 * messages that say "fix" say it in the body only. Both are
 		 * cut out of f.m, so one scan finds the words of both. */
 		head_ranges hd;
 
-		field_text_head(&f);
 		hd.bits = s->hlits;
-		hd.from[0] = (size_t)(f.subj - f.m);
-		hd.to[0] = hd.from[0] + f.subj_len;
-		hd.from[1] = (size_t)(f.title - f.m);
-		hd.to[1] = hd.from[1] + f.title_len;
-		scan_literals(rs, s->lits, &hd, f.m, f.n);
+		hd.from[0] = (size_t)(f->subj - f->m);
+		hd.to[0] = hd.from[0] + f->subj_len;
+		hd.from[1] = (size_t)(f->title - f->m);
+		hd.to[1] = hd.from[1] + f->title_len;
+		scan_literals(rs, s->lits, &hd, f->m, f->n);
 		if (msg->author_name_len)
 			scan_literals(rs, s->lits, NULL, msg->author_name,
 				      msg->author_name_len);
@@ -1153,7 +1144,7 @@ static int classify_into(scratch *s, const gv_ruleset *rs,
 							 ? s->hlits
 							 : s->lits)))
 					continue;
-				if ((rc = field_text(s, &f, r, &t, &tl)) < 0)
+				if ((rc = field_text(s, f, r, &t, &tl)) < 0)
 					return rc;
 				if (rc)
 					continue;
@@ -1292,34 +1283,27 @@ typedef struct keys {
 	uint32_t pr;
 } keys;
 
-static void keys_of(const char *m, size_t n, keys *k)
+static void keys_of(const fields *f, keys *k)
 {
-	const char *t;
-	size_t tl;
-
-	subject_of(m, n, &t, &tl);
-	k->subj = gv_fnv1a64(t, tl);
-	k->pr = landed_pr(t, tl);
+	k->subj = gv_fnv1a64(f->subj, f->subj_len);
+	k->pr = landed_pr(f->subj, f->subj_len);
 	k->ttl = 0;
-	if (!merge_subject(t, tl))
-		return;
-	title_of(m, n, &t, &tl);
-	if (tl)
-		k->ttl = gv_fnv1a64(t, tl);
+	if (merge_subject(f->subj, f->subj_len) && f->title_len)
+		k->ttl = gv_fnv1a64(f->title, f->title_len);
 }
 
 /* What a cherry-pick keeps of a commit: its author's email (after the
  * mailmap, in lower case), its author time and its subject, hashed; 0 for a
  * commit with an empty subject, which says nothing of what it changed.
  * Whether merges group by it is the metrics' choice (they do not). */
-static uint64_t identity_of(const gv_message *msg)
+static uint64_t identity_of(const fields *f)
 {
-	const char *m = msg->message ? msg->message : "", *t;
-	size_t n = msg->message ? msg->message_len : 0, tl, i;
+	const gv_message *msg = f->msg;
+	const char *t = f->subj;
+	size_t tl = f->subj_len, i;
 	uint64_t h = UINT64_C(0xcbf29ce484222325), at;
 	unsigned char b;
 
-	subject_of(m, n, &t, &tl);
 	if (!tl)
 		return 0;
 	/* FNV-1a over email, NUL, the 8 bytes of the time, subject */
@@ -1414,18 +1398,19 @@ int gv_classify_message(gv_classes *c, const gv_message *msg,
 			gv_hit_cb on_hit, void *payload)
 {
 	scratch *s = NULL;
+	fields f;
 	keys ky;
 	int rc = 0;
 
 	if (c->rs && !__atomic_load_n(&c->rs->compiled, __ATOMIC_ACQUIRE))
 		return GV_EINTERNAL; /* the caller compiles first */
-	keys_of(msg->message ? msg->message : "",
-		msg->message ? msg->message_len : 0, &ky);
-	ky.ident = identity_of(msg);
+	fields_init(&f, msg);
+	keys_of(&f, &ky);
+	ky.ident = identity_of(&f);
 	if (!(s = scratch_get(c)))
 		return GV_ENOMEM;
 	scratch_reset(s);
-	if (c->rs && (rc = classify_into(s, c->rs, msg, on_hit, payload)))
+	if (c->rs && (rc = classify_into(s, c->rs, &f, on_hit, payload)))
 		goto done;
 	finish(s);
 	pthread_mutex_lock(&c->lock);
