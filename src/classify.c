@@ -120,6 +120,13 @@ typedef struct scratch {
 		uint8_t cat, conf, needs;
 	} *needy;
 	size_t nneedy, aneedy;
+	/* labels of `high-with` rules that fired: high if the other rule
+	 * fired too */
+	struct raise {
+		const char *with;  /* the other rule's id, as in rules[] */
+		uint8_t cat;
+	} *raises;
+	size_t nraises, araises;
 	sref *refs;
 	size_t nrefs, arefs;
 	gv_buf strs;           /* ids and issues, NUL-terminated, by offset */
@@ -523,6 +530,7 @@ static void scratch_free(scratch *s)
 	free(s->issues);
 	free(s->rules);
 	free(s->needy);
+	free(s->raises);
 	free(s);
 }
 
@@ -679,7 +687,7 @@ static scratch *scratch_get(gv_classes *c)
 static void scratch_reset(scratch *s)
 {
 	s->labels = s->vetoes = 0;
-	s->nneedy = 0;
+	s->nneedy = s->nraises = 0;
 	memset(s->conf, 0, sizeof(s->conf));
 	s->nrefs = s->nids = s->nissues = s->nrules = s->nctx_ids = 0;
 	s->id_cats = 0;
@@ -946,6 +954,13 @@ static int run_rule(scratch *s, const gv_ruleset *rs, const gv_rule *r,
 		s->needy[s->nneedy].conf = (uint8_t)r->confidence;
 		s->needy[s->nneedy++].needs = (uint8_t)r->needs;
 	} else {
+		if (r->high_with >= 0) {
+			if (gv_grow((void **)&s->raises, &s->araises,
+				    s->nraises + 1, sizeof(*s->raises)))
+				return GV_ENOMEM;
+			s->raises[s->nraises].with = rs->rules[r->high_with].id;
+			s->raises[s->nraises++].cat = (uint8_t)r->category;
+		}
 		s->labels |= GV_LABEL(r->category);
 		if (s->conf[r->category] < r->confidence)
 			s->conf[r->category] = (uint8_t)r->confidence;
@@ -1193,6 +1208,29 @@ static void drop_context_ids(scratch *s)
 		}
 }
 
+/* A `high-with` rule's label is high when its other rule fired too: two
+ * weak signs in different places of the message (a defect word in the
+ * title, a fix word in the body's prose) are one strong one. A veto has
+ * removed the label already; an id-only label that drop_context_ids()
+ * took back is not raised either, since the check is on the label. */
+static void raise_corroborated(scratch *s)
+{
+	size_t i, j;
+
+	for (i = 0; i < s->nraises; i++) {
+		const struct raise *d = &s->raises[i];
+
+		if (!(s->labels & GV_LABEL(d->cat)) ||
+		    s->conf[d->cat] >= GV_CONF_HIGH)
+			continue;
+		for (j = 0; j < s->nrules; j++)
+			if (s->rules[j] == d->with) {
+				s->conf[d->cat] = GV_CONF_HIGH;
+				break;
+			}
+	}
+}
+
 /* Vetoes, then the labels that need another one, and a subject-only
  * revert ref dropped when the message names the reverted commit by id
  * anyway (not by PR number). A veto beats every rule of its categories, whatever their
@@ -1225,6 +1263,7 @@ static void finish(scratch *s)
 		if (s->conf[d->cat] < d->conf)
 			s->conf[d->cat] = d->conf;
 	}
+	raise_corroborated(s);
 	/* a PR number ("#M") may name a rebase-merged PR no commit lands:
 	 * the quoted title stays as the fallback (duplicates go once
 	 * resolved, drop_repeats) */

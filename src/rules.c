@@ -150,6 +150,7 @@ static void rule_free(gv_rule *r)
 	size_t i;
 
 	free(r->id);
+	free(r->high_with_id);
 	free(r->trailer);
 	free(r->pattern);
 	free(r->seg_off);
@@ -229,12 +230,13 @@ typedef struct parser {
 
 enum key {
 	K_CATEGORY, K_FIELD, K_PATTERN, K_FLAGS, K_CONFIDENCE, K_CAPTURES,
-	K_REQUIRES, K_NOT, K_SKIP, K_NEEDS, K_MATCH, K_NOMATCH, K__COUNT
+	K_REQUIRES, K_NOT, K_SKIP, K_NEEDS, K_HIGH_WITH, K_MATCH, K_NOMATCH,
+	K__COUNT
 };
 
 static const char *const key_names[K__COUNT] = {
 	"category", "field", "pattern", "flags", "confidence", "captures",
-	"requires", "not", "skip", "needs", "match", "nomatch"
+	"requires", "not", "skip", "needs", "high-with", "match", "nomatch"
 };
 
 #define perr(p, line, col, ...) parse_error(p, line, col, __VA_ARGS__)
@@ -586,6 +588,20 @@ static int set_bool(parser *p, int *out, const char *v, size_t n,
 		    (int)n, v);
 }
 
+/* From *i, past blanks, the span [*s, *e) of a rule id (letters, digits,
+ * '.', '_', '-'); *i ends after it. */
+static void id_span(const char *line, size_t n, size_t *i, size_t *s,
+		    size_t *e)
+{
+	while (*i < n && is_blank(line[*i]))
+		(*i)++;
+	*s = *i;
+	while (*i < n && (isalnum((unsigned char)line[*i]) ||
+			  strchr("._-", line[*i])))
+		(*i)++;
+	*e = *i;
+}
+
 static int set_key(parser *p, int key, const char *v, size_t n,
 		   unsigned line, unsigned col)
 {
@@ -630,6 +646,17 @@ static int set_key(parser *p, int key, const char *v, size_t n,
 			return perr(p, line, col, "unknown category '%.*s' "
 				    "for 'needs'", (int)n, v);
 		return 0;
+	case K_HIGH_WITH: {
+		size_t i = 0, b, e;
+
+		id_span(v, n, &i, &b, &e);
+		if (e == b || i != n)
+			return perr(p, line, col, "'high-with' takes one rule "
+				    "id (letters, digits, '.', '_', '-')");
+		if (!(r->high_with_id = dupn(v + b, e - b)))
+			return gv_error_set(p->err, GV_ENOMEM, "out of memory");
+		return 0;
+	}
 	case K_MATCH:
 	case K_NOMATCH:
 		return add_example(p, v, n, line, key == K_MATCH);
@@ -664,6 +691,10 @@ static int finish_rule(parser *p)
 		return perr(p, r->line, 1, "rule '%s': 'needs' takes another "
 			    "category than the rule's own, on a rule that "
 			    "labels", r->id);
+	if (r->high_with_id && (r->veto || r->category == GV_CAT_NONE ||
+				r->needs >= 0 || r->confidence != GV_CONF_LOW))
+		return perr(p, r->line, 1, "rule '%s': 'high-with' raises a "
+			    "low rule that labels, without 'needs'", r->id);
 	if (!r->veto && r->category != GV_CAT_NONE &&
 	    !(p->seen & (1u << K_CONFIDENCE)))
 		return perr(p, r->line, 1, "rule '%s': missing required key "
@@ -678,20 +709,6 @@ static int finish_rule(parser *p)
 		return perr(p, r->caps_line, r->caps_col, "rule '%s': a 'not' "
 			    "rule captures nothing", r->id);
 	return 0;
-}
-
-/* From *i, past blanks, the span [*s, *e) of a rule id (letters, digits,
- * '.', '_', '-'); *i ends after it. */
-static void id_span(const char *line, size_t n, size_t *i, size_t *s,
-		    size_t *e)
-{
-	while (*i < n && is_blank(line[*i]))
-		(*i)++;
-	*s = *i;
-	while (*i < n && (isalnum((unsigned char)line[*i]) ||
-			  strchr("._-", line[*i])))
-		(*i)++;
-	*e = *i;
 }
 
 static int start_rule(parser *p, const char *line, size_t n, unsigned lno)
@@ -741,6 +758,7 @@ static int start_rule(parser *p, const char *line, size_t n, unsigned lno)
 	r->line = lno;
 	r->category = GV_CAT_NONE;
 	r->needs = -1;
+	r->high_with = -1;
 	rs->count++;
 	p->cur = r;
 	p->seen = 0;
@@ -2391,6 +2409,38 @@ done:
 	return rc;
 }
 
+/* Finds each `high-with` rule, once every file is read: it may be defined
+ * in a later file. It must label the same category and be no veto, or
+ * the two would not be two signs of one label. */
+static int resolve_high_with(gv_ruleset *rs, gv_error *err)
+{
+	size_t i, j;
+
+	for (i = 0; i < rs->count; i++) {
+		gv_rule *r = &rs->rules[i];
+
+		if (!r->high_with_id)
+			continue;
+		for (j = 0; j < rs->count; j++)
+			if (!strcmp(rs->rules[j].id, r->high_with_id))
+				break;
+		if (j == rs->count)
+			return gv_error_set(err, GV_EINPUT, "%s:%u:1: rule "
+					    "'%s': high-with: unknown rule "
+					    "'%s'", r->file, r->line, r->id,
+					    r->high_with_id);
+		if (j == i || rs->rules[j].veto ||
+		    rs->rules[j].category != r->category)
+			return gv_error_set(err, GV_EINPUT, "%s:%u:1: rule "
+					    "'%s': high-with: '%s' is not "
+					    "another rule giving %s", r->file,
+					    r->line, r->id, r->high_with_id,
+					    gv_category_name(r->category));
+		r->high_with = (int)j;
+	}
+	return 0;
+}
+
 int gv_rules_compile(gv_ruleset *rs, gv_error *err)
 {
 	size_t i;
@@ -2405,7 +2455,7 @@ int gv_rules_compile(gv_ruleset *rs, gv_error *err)
 		pcre2_set_depth_limit(rs->mctx, GV_DEPTH_LIMIT);
 		pcre2_set_heap_limit(rs->mctx, GV_HEAP_LIMIT_KIB);
 	}
-	if ((rc = apply_overrides(rs, err)))
+	if ((rc = apply_overrides(rs, err)) || (rc = resolve_high_with(rs, err)))
 		return rc;
 	for (i = 0; i < rs->count; i++)
 		if ((rc = compile_rule(rs, &rs->rules[i], err)))
@@ -2613,6 +2663,8 @@ static int show_rule(const gv_rule *r, gv_buf *out)
 	if (!rc && r->confidence)
 		rc = gv_buf_printf(out, "confidence = %s\n",
 				   gv_confidence_name(r->confidence));
+	if (!rc && r->high_with_id)
+		rc = gv_buf_printf(out, "high-with = %s\n", r->high_with_id);
 	if (!rc)
 		rc = gv_buf_puts(out, "pattern = ");
 	for (i = 0; !rc && i < r->pattern_len; i++)

@@ -76,6 +76,11 @@ typedef struct gv_rule {
 	                          vetoes (`category = fix security`) */
 	int needs;             /* `needs = CAT`: the label stays only on a
 	                          commit that ends up labelled CAT too; -1 */
+	char *high_with_id;    /* `high-with = ID`: this low rule's label is
+	                          high when rule ID fired on the commit too
+	                          (two weak signs in different places); */
+	int high_with;         /* ... ID's index in the ruleset once compiled,
+	                          else -1 */
 	int disabled;          /* `disable:` in a rule file, or
 	                          gv_rules_disable(): never runs */
 	const char *override_file; /* where `disable:` or `confidence:`

@@ -194,6 +194,60 @@ Test(rules, key_outside_a_rule_is_an_error)
 			 "[rule ID] section");
 }
 
+Test(rules, high_with_names_another_low_rule_of_the_same_label)
+{
+	gv_error err = { 0, "" };
+	gv_buf out = { 0 };
+	const char *base = "[rule a]\ncategory = fix\nfield = title\n"
+			   "confidence = low\npattern = x\nhigh-with = b\n";
+	const char *ok = "[rule b]\ncategory = fix\nfield = body\n"
+			 "confidence = low\npattern = y\n";
+	const char *other = "[rule b]\ncategory = security\nfield = body\n"
+			    "confidence = low\npattern = y\n";
+	const char *high = "[rule c]\ncategory = fix\nfield = title\n"
+			   "confidence = high\npattern = x\nhigh-with = a\n";
+
+	/* the other rule may come later, in another file */
+	cr_assert_eq(gv_rules_new(&rs, &err), 0);
+	cr_assert_eq(gv_rules_add_buffer(rs, "a.rules", base, strlen(base),
+					 &err), 0, "%s", err.msg);
+	cr_assert_eq(gv_rules_add_buffer(rs, "b.rules", ok, strlen(ok), &err),
+		     0, "%s", err.msg);
+	cr_assert_eq(gv_rules_compile(rs, &err), 0, "%s", err.msg);
+	cr_assert_eq(gv_rules_show(rs, &out), 0);
+	cr_assert_not_null(strstr(out.ptr, "confidence = low\nhigh-with = b\n"));
+	gv_buf_free(&out);
+	gv_rules_free(rs);
+	rs = NULL;
+
+	cr_assert_eq(gv_rules_new(&rs, &err), 0);
+	cr_assert_eq(gv_rules_add_buffer(rs, "a.rules", base, strlen(base),
+					 &err), 0, "%s", err.msg);
+	cr_assert_eq(gv_rules_compile(rs, &err), GV_EINPUT);
+	cr_assert_str_eq(err.msg, "a.rules:1:1: rule 'a': high-with: unknown "
+			 "rule 'b'");
+	gv_rules_free(rs);
+	rs = NULL;
+
+	cr_assert_eq(gv_rules_new(&rs, &err), 0);
+	cr_assert_eq(gv_rules_add_buffer(rs, "a.rules", base, strlen(base),
+					 &err), 0, "%s", err.msg);
+	cr_assert_eq(gv_rules_add_buffer(rs, "b.rules", other, strlen(other),
+					 &err), 0, "%s", err.msg);
+	cr_assert_eq(gv_rules_compile(rs, &err), GV_EINPUT);
+	cr_assert_str_eq(err.msg, "a.rules:1:1: rule 'a': high-with: 'b' is "
+			 "not another rule giving fix");
+	gv_rules_free(rs);
+	rs = NULL;
+
+	/* only a low rule can be raised */
+	cr_assert_eq(gv_rules_new(&rs, &err), 0);
+	cr_assert_eq(gv_rules_add_buffer(rs, "c.rules", high, strlen(high),
+					 &err), GV_EINPUT);
+	cr_assert_str_eq(err.msg, "c.rules:1:1: rule 'c': 'high-with' raises "
+			 "a low rule that labels, without 'needs'");
+}
+
 Test(rules, skip_revert_subject_needs_a_message_field)
 {
 	gv_error err = { 0, "" };
