@@ -284,6 +284,55 @@ Test(classify, a_fix_word_in_the_title_is_high_in_the_body_low)
 	cr_assert_eq(v.conf[GV_CAT_FIX], GV_CONF_LOW);
 }
 
+Test(classify, a_defect_word_in_the_title_and_a_fix_word_in_the_body_are_high)
+{
+	/* libgit2 217667028918: each sign alone is a possible fix only */
+	classify("blame: do not decrement commit refcount in make_origin\n\n"
+		 "The commit was freed twice. This fixes it.");
+	cr_assert_eq(v.labels, GV_LABEL(GV_CAT_FIX));
+	cr_assert_eq(v.conf[GV_CAT_FIX], GV_CONF_HIGH);
+	cr_assert(has_rule("fix-title-defect") && has_rule("fix-keyword"));
+	classify("blame: do not decrement commit refcount in make_origin");
+	cr_assert_eq(v.conf[GV_CAT_FIX], GV_CONF_LOW);
+	classify("blame: track the origin\n\nThis fixes it.");
+	cr_assert_eq(v.conf[GV_CAT_FIX], GV_CONF_LOW);
+	/* a fix word in a list item is no sign, and a veto still wins */
+	classify("blame: do not decrement the refcount\n\n- fix it\n");
+	cr_assert_eq(v.conf[GV_CAT_FIX], GV_CONF_LOW);
+	classify("tests: do not leave temp files\n\nThis fixes it.");
+	cr_assert(!has_label(GV_CAT_FIX));
+}
+
+Test(classify, a_high_with_rule_stays_low_when_its_other_rule_is_disabled)
+{
+	setup_rules("disable: fix-keyword\n");
+	classify("blame: do not decrement the refcount\n\nThis fixes it.");
+	cr_assert_eq(v.labels, GV_LABEL(GV_CAT_FIX));
+	cr_assert_eq(v.conf[GV_CAT_FIX], GV_CONF_LOW);
+}
+
+Test(classify, overflows_and_build_failures_in_the_title_are_fixes)
+{
+	classify("imap: avoid integer overflow");
+	cr_assert_eq(v.conf[GV_CAT_FIX], GV_CONF_HIGH);
+	classify("Avoid build failure on llvm.");
+	cr_assert_eq(v.conf[GV_CAT_FIX], GV_CONF_HIGH);
+	/* a warning about an overflow is no overflow */
+	classify("ila: fix array overflow warning");
+	cr_assert_eq(v.labels, 0);
+}
+
+Test(classify, a_subversion_revision_reverted_is_a_revert_without_target)
+{
+	classify("Revert r1617.");
+	cr_assert(has_label(GV_CAT_REVERT));
+	cr_assert_eq(v.conf[GV_CAT_REVERT], GV_CONF_HIGH);
+	cr_assert_eq(v.nrefs, 0);
+	classify("Revert \"Add r1234 support\"\n\nThis reverts commit "
+		 "0123456789abcdef0123456789abcdef01234567.");
+	cr_assert(!has_rule("revert-svn-revision"));
+}
+
 Test(classify, a_fix_word_in_a_bullet_list_is_no_fix)
 {
 	/* the commits a merge or a release lists are not its own words */
