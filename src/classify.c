@@ -887,6 +887,7 @@ static int report_hit(const gv_rule *r, const char *text,
 	hit.len = ov[1] - ov[0];
 	hit.captures = caps;
 	hit.ncaptures = n;
+	hit.high_with = r->high_with_id;
 	return on_hit(&hit, payload);
 }
 

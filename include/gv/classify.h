@@ -130,6 +130,8 @@ typedef struct gv_rule_hit {
 	size_t len;
 	const gv_hit_capture *captures;
 	size_t ncaptures;
+	const char *high_with; /* `high-with`: the rule whose firing too
+	                          makes this low label high, or NULL */
 } gv_rule_hit;
 
 /* Return 0 to go on; a negative GV_E* stops the classification with it. */

@@ -371,6 +371,12 @@ static int on_hit(const gv_rule_hit *h, void *payload)
 		else if (!rc)
 			rc = gv_buf_printf(b, "\"confidence\": \"%s\", ",
 					   gv_confidence_name(h->confidence));
+		if (!rc && h->high_with) {
+			rc = gv_buf_puts(b, "\"high_with\": ");
+			rc = rc ? rc : json_str(b, h->high_with,
+						strlen(h->high_with));
+			rc = rc ? rc : gv_buf_puts(b, ", ");
+		}
 		rc = rc ? rc : gv_buf_puts(b, "\"match\": ");
 		rc = rc ? rc : json_str(b, h->text, h->len);
 		rc = rc ? rc : gv_buf_puts(b, ", \"captures\": [");
@@ -390,6 +396,8 @@ static int on_hit(const gv_rule_hit *h, void *payload)
 			rc = h->veto ? gv_buf_puts(b, ", veto") :
 			     gv_buf_printf(b, ", %s",
 					   gv_confidence_name(h->confidence));
+		if (!rc && h->high_with)
+			rc = gv_buf_printf(b, " (high with %s)", h->high_with);
 		rc = rc ? rc : gv_buf_printf(b, "\n  field:   %s\n"
 					     "  matched: \"", h->field);
 		rc = rc ? rc : text_str(b, h->text, h->len);
