@@ -303,6 +303,27 @@ Test(classify, a_defect_word_in_the_title_and_a_fix_word_in_the_body_are_high)
 	cr_assert(!has_label(GV_CAT_FIX));
 }
 
+static int note_high_with(const gv_rule_hit *h, void *payload)
+{
+	if (!strcmp(h->rule, "fix-title-defect"))
+		*(const char **)payload = h->high_with;
+	return 0;
+}
+
+Test(classify, a_high_with_hit_names_the_rule_that_raises_it)
+{
+	const char *msg = "blame: do not decrement\n\nThis fixes it.";
+	const char *with = NULL;
+	gv_message m;
+
+	setup_rules(NULL);
+	memset(&m, 0, sizeof(m));
+	m.message = msg;
+	m.message_len = strlen(msg);
+	cr_assert_eq(gv_classify_message(cls, &m, note_high_with, &with), 0);
+	cr_assert_str_eq(with, "fix-keyword");
+}
+
 Test(classify, a_high_with_rule_stays_low_when_its_other_rule_is_disabled)
 {
 	setup_rules("disable: fix-keyword\n");
