@@ -284,15 +284,23 @@ Test(classify, a_fix_word_in_the_title_is_high_in_the_body_low)
 	cr_assert_eq(v.conf[GV_CAT_FIX], GV_CONF_LOW);
 }
 
-Test(classify, a_defect_word_in_the_title_and_a_fix_word_in_the_body_are_high)
+/* A team's own rule: "do not" in the title is a fix when the body's prose
+ * says "fix" too (the default rules keep fix-title-defect low alone). */
+static const char TEAM_RULE[] =
+	"[rule team-title-defect]\ncategory = fix\nfield = title\n"
+	"confidence = low\nhigh-with = fix-keyword\npattern = \\bdo not\\b\n"
+	"match = blame: do not decrement\nnomatch = blame: track it\n";
+
+Test(classify, a_high_with_rule_is_high_when_its_other_rule_fired_too)
 {
-	/* libgit2 217667028918: each sign alone is a possible fix only */
-	classify("blame: do not decrement commit refcount in make_origin\n\n"
+	setup_rules(TEAM_RULE);
+	classify("blame: do not decrement the refcount\n\n"
 		 "The commit was freed twice. This fixes it.");
 	cr_assert_eq(v.labels, GV_LABEL(GV_CAT_FIX));
 	cr_assert_eq(v.conf[GV_CAT_FIX], GV_CONF_HIGH);
-	cr_assert(has_rule("fix-title-defect") && has_rule("fix-keyword"));
-	classify("blame: do not decrement commit refcount in make_origin");
+	cr_assert(has_rule("team-title-defect") && has_rule("fix-keyword"));
+	/* each sign alone is a possible fix only */
+	classify("blame: do not decrement the refcount");
 	cr_assert_eq(v.conf[GV_CAT_FIX], GV_CONF_LOW);
 	classify("blame: track the origin\n\nThis fixes it.");
 	cr_assert_eq(v.conf[GV_CAT_FIX], GV_CONF_LOW);
@@ -303,9 +311,16 @@ Test(classify, a_defect_word_in_the_title_and_a_fix_word_in_the_body_are_high)
 	cr_assert(!has_label(GV_CAT_FIX));
 }
 
+Test(classify, the_default_title_defect_rule_is_not_raised_by_a_body_fix_word)
+{
+	/* measured on the held-out batch 3: the pair was right 3 times in 5 */
+	classify("blame: do not decrement the refcount\n\nThis fixes it.");
+	cr_assert_eq(v.conf[GV_CAT_FIX], GV_CONF_LOW);
+}
+
 static int note_high_with(const gv_rule_hit *h, void *payload)
 {
-	if (!strcmp(h->rule, "fix-title-defect"))
+	if (!strcmp(h->rule, "team-title-defect"))
 		*(const char **)payload = h->high_with;
 	return 0;
 }
@@ -316,7 +331,7 @@ Test(classify, a_high_with_hit_names_the_rule_that_raises_it)
 	const char *with = NULL;
 	gv_message m;
 
-	setup_rules(NULL);
+	setup_rules(TEAM_RULE);
 	memset(&m, 0, sizeof(m));
 	m.message = msg;
 	m.message_len = strlen(msg);
@@ -326,7 +341,10 @@ Test(classify, a_high_with_hit_names_the_rule_that_raises_it)
 
 Test(classify, a_high_with_rule_stays_low_when_its_other_rule_is_disabled)
 {
-	setup_rules("disable: fix-keyword\n");
+	char extra[512];
+
+	snprintf(extra, sizeof(extra), "%sdisable: fix-keyword\n", TEAM_RULE);
+	setup_rules(extra);
 	classify("blame: do not decrement the refcount\n\nThis fixes it.");
 	cr_assert_eq(v.labels, GV_LABEL(GV_CAT_FIX));
 	cr_assert_eq(v.conf[GV_CAT_FIX], GV_CONF_LOW);
