@@ -144,14 +144,14 @@ check: $(BUILD)/test-runner git-vitals
 
 # The floors the default rules must keep on the hand-labelled corpus
 # (docs/RULES.md); a fall below one exits 4. Those of security, revert
-# precision and target, and rollback are the targets. Two are regression
-# guards at what the rules reach, because the target is not met and
-# docs/RULES.md says why: fix (target 0.90 at 0.60; reached 0.853 at 0.407)
-# and revert recall (target 0.90; 0.912 on the first batch, 0.883 with the
-# blind second batch pooled in).
-ACCURACY_FLOORS = --floor fix:precision=0.85 --floor fix:recall=0.40 \
+# (precision, recall, target) and rollback are the issue's targets. The
+# fix floor is a regression guard at what the rules reach, because its
+# target (precision 0.90 at recall 0.60) is not met and docs/RULES.md says
+# why: 0.863 at 0.448 on the three batches pooled, 0.867 at 0.474 on the
+# held-out third.
+ACCURACY_FLOORS = --floor fix:precision=0.85 --floor fix:recall=0.44 \
 	--floor security:precision=0.90 --floor revert:precision=0.97 \
-	--floor revert:recall=0.88 --floor revert:target=0.95 \
+	--floor revert:recall=0.90 --floor revert:target=0.95 \
 	--floor rollback:precision=0.80
 
 accuracy: git-vitals
