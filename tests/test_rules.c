@@ -194,6 +194,20 @@ Test(rules, key_outside_a_rule_is_an_error)
 			 "[rule ID] section");
 }
 
+/* A fresh rs from the files a.rules (a) and, unless NULL, b.rules (b);
+ * compiled, with the status and err of the compile. */
+static int compile_two(const char *a, const char *b, gv_error *err)
+{
+	gv_rules_free(rs);
+	cr_assert_eq(gv_rules_new(&rs, err), 0);
+	cr_assert_eq(gv_rules_add_buffer(rs, "a.rules", a, strlen(a), err), 0,
+		     "%s", err->msg);
+	if (b)
+		cr_assert_eq(gv_rules_add_buffer(rs, "b.rules", b, strlen(b),
+						 err), 0, "%s", err->msg);
+	return gv_rules_compile(rs, err);
+}
+
 Test(rules, high_with_names_another_low_rule_of_the_same_label)
 {
 	gv_error err = { 0, "" };
@@ -208,39 +222,20 @@ Test(rules, high_with_names_another_low_rule_of_the_same_label)
 			   "confidence = high\npattern = x\nhigh-with = a\n";
 
 	/* the other rule may come later, in another file */
-	cr_assert_eq(gv_rules_new(&rs, &err), 0);
-	cr_assert_eq(gv_rules_add_buffer(rs, "a.rules", base, strlen(base),
-					 &err), 0, "%s", err.msg);
-	cr_assert_eq(gv_rules_add_buffer(rs, "b.rules", ok, strlen(ok), &err),
-		     0, "%s", err.msg);
-	cr_assert_eq(gv_rules_compile(rs, &err), 0, "%s", err.msg);
+	cr_assert_eq(compile_two(base, ok, &err), 0, "%s", err.msg);
 	cr_assert_eq(gv_rules_show(rs, &out), 0);
 	cr_assert_not_null(strstr(out.ptr, "confidence = low\nhigh-with = b\n"));
 	gv_buf_free(&out);
-	gv_rules_free(rs);
-	rs = NULL;
 
-	cr_assert_eq(gv_rules_new(&rs, &err), 0);
-	cr_assert_eq(gv_rules_add_buffer(rs, "a.rules", base, strlen(base),
-					 &err), 0, "%s", err.msg);
-	cr_assert_eq(gv_rules_compile(rs, &err), GV_EINPUT);
+	cr_assert_eq(compile_two(base, NULL, &err), GV_EINPUT);
 	cr_assert_str_eq(err.msg, "a.rules:1:1: rule 'a': high-with: unknown "
 			 "rule 'b'");
-	gv_rules_free(rs);
-	rs = NULL;
-
-	cr_assert_eq(gv_rules_new(&rs, &err), 0);
-	cr_assert_eq(gv_rules_add_buffer(rs, "a.rules", base, strlen(base),
-					 &err), 0, "%s", err.msg);
-	cr_assert_eq(gv_rules_add_buffer(rs, "b.rules", other, strlen(other),
-					 &err), 0, "%s", err.msg);
-	cr_assert_eq(gv_rules_compile(rs, &err), GV_EINPUT);
+	cr_assert_eq(compile_two(base, other, &err), GV_EINPUT);
 	cr_assert_str_eq(err.msg, "a.rules:1:1: rule 'a': high-with: 'b' is "
 			 "not another rule giving fix");
-	gv_rules_free(rs);
-	rs = NULL;
 
 	/* only a low rule can be raised */
+	gv_rules_free(rs);
 	cr_assert_eq(gv_rules_new(&rs, &err), 0);
 	cr_assert_eq(gv_rules_add_buffer(rs, "c.rules", high, strlen(high),
 					 &err), GV_EINPUT);
