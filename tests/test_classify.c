@@ -361,6 +361,20 @@ Test(classify, overflows_and_build_failures_in_the_title_are_fixes)
 	cr_assert_eq(v.labels, 0);
 }
 
+Test(classify, a_warning_flag_is_read_only_as_a_flag)
+{
+	/* git 753ecf4205: "-walk" after a word is no -W flag */
+	classify("path-walk: fix NULL pointer dereference in error message");
+	cr_assert_eq(v.conf[GV_CAT_FIX], GV_CONF_HIGH);
+	classify("vquic: fix `-Wunused-parameter` with proxies disabled");
+	cr_assert(!has_label(GV_CAT_FIX));
+	classify("build: use -Wno-format-overflow");
+	cr_assert(!has_label(GV_CAT_FIX));
+	/* curl's -w and diff -w are options, not warnings */
+	classify("tool: fix a crash with -w and an empty format");
+	cr_assert_eq(v.conf[GV_CAT_FIX], GV_CONF_HIGH);
+}
+
 Test(classify, a_subversion_revision_reverted_is_a_revert_without_target)
 {
 	classify("Revert r1617.");
