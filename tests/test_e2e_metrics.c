@@ -743,10 +743,10 @@ Test(e2e_metrics, rules_are_switched_off_by_a_file_or_by_git_config)
 			   "'confidence: fix-keyword high' > local.rules"), 0);
 	const cJSON *doc = gv_json(repo->path, "--format", "json",
 				   "--rules-add", path);
-	/* the title rule is off; the body word ("crashed") now counts; the
-	 * overflow's title was read by the title rule alone (a defect name,
-	 * like "crash"), so nothing else makes it even a possible fix */
-	expect_stat(doc, "counts.fixes", 1);
+	/* the title rule is off: "fix a crash" is no fix; the body word
+	 * ("crashed") now counts; the overflow is a defect name of another
+	 * rule, fix-title-defect-name, which is on */
+	expect_stat(doc, "counts.fixes", 2);
 	expect_stat(doc, "counts.possible.fix", 0);
 
 	fx_run_free(&run);
@@ -757,7 +757,7 @@ Test(e2e_metrics, rules_are_switched_off_by_a_file_or_by_git_config)
 	cr_assert_not_null(strstr(run.out, "# confidence set by "));
 
 	cr_assert_eq(fx_sh(NULL, repo->path, "git config vitals.disableRules "
-			   "'fix-title, sec-cve'"), 0);
+			   "'fix-title, fix-title-defect-name, sec-cve'"), 0);
 	doc = gv_json(repo->path, "--format", "json");
 	expect_stat(doc, "counts.fixes", 0);
 	expect_stat(doc, "counts.security", 0);
