@@ -379,6 +379,21 @@ Test(classify, a_warning_flag_is_read_only_as_a_flag)
 			GV_CONF_HIGH);
 }
 
+Test(classify, the_warning_veto_spares_names_and_defects_an_analyser_found)
+{
+	/* git fa1468a1f7, 3b486cd229; curl 83a8818cfe */
+	expect_fix_tier("promisor-remote: fix promisor.quiet to use the "
+			"correct repository", GV_CONF_HIGH);
+	expect_fix_tier("Makefile: Add '+' to QUIET_SUBDIR0 to fix parallel "
+			"make.", GV_CONF_HIGH);
+	expect_fix_tier("h2_serverpush: fix file handle leaks reported by "
+			"clang-tidy", GV_CONF_HIGH);
+	expect_fix_tier("Fix the build by silencing a gcc complaint",
+			GV_CONF_NONE);
+	expect_fix_tier("refs: fix valgrind suppression file", GV_CONF_NONE);
+	expect_fix_tier("Fix coverity issues in the parser", GV_CONF_NONE);
+}
+
 Test(classify, a_subversion_revision_reverted_is_a_revert_without_target)
 {
 	classify("Revert r1617.");
