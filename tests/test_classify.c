@@ -394,6 +394,15 @@ Test(classify, the_warning_veto_spares_names_and_defects_an_analyser_found)
 	expect_fix_tier("Fix coverity issues in the parser", GV_CONF_NONE);
 }
 
+Test(classify, a_cmake_file_is_no_documentation)
+{
+	/* curl 66c0e26e28: ".txt" names docs, but not CMakeLists.txt */
+	expect_fix_tier("CMakeLists.txt: fix Windows LDAP/LDAPS option handling",
+			GV_CONF_HIGH);
+	expect_fix_tier("git-config.txt: fix a typo", GV_CONF_NONE);
+	expect_fix_tier("Documentation/notes.txt: fix the example", GV_CONF_NONE);
+}
+
 Test(classify, a_subversion_revision_reverted_is_a_revert_without_target)
 {
 	classify("Revert r1617.");
