@@ -403,6 +403,21 @@ Test(classify, a_cmake_file_is_no_documentation)
 	expect_fix_tier("Documentation/notes.txt: fix the example", GV_CONF_NONE);
 }
 
+Test(classify, test_programs_named_in_the_title_are_tests)
+{
+	/* curl's libNNNN/testNNNN/unitNNNN and runtests.pl, git's test-lib
+	 * and test-tool: 170 and 56 counted fixes on their histories */
+	expect_fix_tier("lib517: fix C89 constant signedness", GV_CONF_NONE);
+	expect_fix_tier("test1510: fix expectation", GV_CONF_NONE);
+	expect_fix_tier("unit1604.c: fix implicit conv to 'CURLcode'",
+			GV_CONF_NONE);
+	expect_fix_tier("runtests.pl: fix startup of IPv6 servers",
+			GV_CONF_NONE);
+	expect_fix_tier("test-lib: fix broken printf", GV_CONF_NONE);
+	expect_fix_tier("test-tool ref-store: fix a memory leak", GV_CONF_NONE);
+	expect_fix_tier("libssh: fix a crash on exit", GV_CONF_HIGH);
+}
+
 Test(classify, a_subversion_revision_reverted_is_a_revert_without_target)
 {
 	classify("Revert r1617.");
