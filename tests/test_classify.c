@@ -418,6 +418,23 @@ Test(classify, test_programs_named_in_the_title_are_tests)
 	expect_fix_tier("libssh: fix a crash on exit", GV_CONF_HIGH);
 }
 
+Test(classify, function_names_and_compounds_are_no_fix_words)
+{
+	/* git: bug() and BUG() are functions, "fixed-size" an adjective */
+	expect_fix_tier("parse-options.c: use new bug() API for optbug()",
+			GV_CONF_NONE);
+	expect_fix_tier("enter_repo: convert fixed-size buffers to strbufs",
+			GV_CONF_NONE);
+	expect_fix_tier("Fixed size computation for long names", GV_CONF_HIGH);
+	/* code indentation is trivia; an output's indenting is behaviour */
+	expect_fix_tier("curl_sasl.c: minor code indent fixes", GV_CONF_NONE);
+	expect_fix_tier("Fix indents.", GV_CONF_NONE);
+	expect_fix_tier("Fix xmlKeepBlanksDefault to not break indent",
+			GV_CONF_HIGH);
+	expect_fix_tier("t6416, t6422: fix incorrect untracked file count",
+			GV_CONF_NONE);
+}
+
 Test(classify, a_subversion_revision_reverted_is_a_revert_without_target)
 {
 	classify("Revert r1617.");
