@@ -435,6 +435,27 @@ Test(classify, function_names_and_compounds_are_no_fix_words)
 			GV_CONF_NONE);
 }
 
+Test(classify, git_revert_subsystem_titles_are_no_reverts)
+{
+	/* git 831244bd: a quote or an id in the body is context; git
+	 * 013049c9, 9fa8aecd: a path or file name is no verb */
+	classify("revert: cleanup code for -x option\n\nThe short help of "
+		 "\"git revert -h\" was wrong since 1234abcd.");
+	cr_assert(!has_label(GV_CAT_REVERT));
+	classify("revert: free \"struct replay_opts\" members");
+	cr_assert(!has_label(GV_CAT_REVERT));
+	classify("revert/cherry-pick: handle single quote in author name.");
+	cr_assert(!has_label(GV_CAT_REVERT));
+	classify("revert.c: defer writing CHERRY_PICK_HEAD till it is safe");
+	cr_assert(!has_label(GV_CAT_REVERT));
+	/* the Conventional Commits forms still are */
+	classify("revert: let us never again speak of the noodle incident\n\n"
+		 "Refs: 676104e, a215868");
+	cr_assert_eq(v.conf[GV_CAT_REVERT], GV_CONF_HIGH);
+	classify("revert: \"feat: add the noodle cache\"");
+	cr_assert_eq(v.conf[GV_CAT_REVERT], GV_CONF_HIGH);
+}
+
 Test(classify, a_subversion_revision_reverted_is_a_revert_without_target)
 {
 	classify("Revert r1617.");
