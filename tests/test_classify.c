@@ -415,6 +415,10 @@ Test(classify, test_programs_named_in_the_title_are_tests)
 			GV_CONF_NONE);
 	expect_fix_tier("test-lib: fix broken printf", GV_CONF_NONE);
 	expect_fix_tier("test-tool ref-store: fix a memory leak", GV_CONF_NONE);
+	expect_fix_tier("testchar: Fix return value in testUserEncoding",
+			GV_CONF_NONE);
+	expect_fix_tier("test_utils: fix `canRunCommand` implementation",
+			GV_CONF_NONE);
 	expect_fix_tier("libssh: fix a crash on exit", GV_CONF_HIGH);
 }
 
