@@ -460,6 +460,20 @@ Test(classify, git_revert_subsystem_titles_are_no_reverts)
 	cr_assert_eq(v.conf[GV_CAT_REVERT], GV_CONF_HIGH);
 }
 
+Test(classify, compiler_warnings_ci_services_style_and_markup_are_no_fixes)
+{
+	/* libgit2 9c4feef9, jq d18b2d07, libarchive 753ecbf6, 93eff572 */
+	expect_fix_tier("Fix warning on uninitialized variable.", GV_CONF_NONE);
+	expect_fix_tier("Fix C4703 uninitialized pointer variable warnings for "
+			"VCPKG builds", GV_CONF_NONE);
+	expect_fix_tier("Fix msys2 installation on AppVeyor", GV_CONF_NONE);
+	expect_fix_tier("Fix style.", GV_CONF_NONE);
+	expect_fix_tier("Fix markup", GV_CONF_NONE);
+	/* a warning the program prints is behaviour */
+	expect_fix_tier("push: fix the warning message about upstream",
+			GV_CONF_HIGH);
+}
+
 Test(classify, a_subversion_revision_reverted_is_a_revert_without_target)
 {
 	classify("Revert r1617.");
