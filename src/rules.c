@@ -847,19 +847,27 @@ int gv_rules_disable(gv_ruleset *rs, const char *id, const char *source,
 	return 0;
 }
 
+/* The rule named `id`, or NULL. Ids are unique (start_rule). */
+static gv_rule *find_rule(gv_ruleset *rs, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < rs->count; i++)
+		if (!strcmp(rs->rules[i].id, id))
+			return &rs->rules[i];
+	return NULL;
+}
+
 /* Applies every override to its rule; an id no rule has is an error, since
  * a misspelt `disable:` would otherwise change nothing without a word. */
 static int apply_overrides(gv_ruleset *rs, gv_error *err)
 {
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; i < rs->noverrides; i++) {
 		const gv_override *o = &rs->overrides[i];
-		gv_rule *r = NULL;
+		gv_rule *r = find_rule(rs, o->id);
 
-		for (j = 0; j < rs->count && !r; j++)
-			if (!strcmp(rs->rules[j].id, o->id))
-				r = &rs->rules[j];
 		if (!r && o->line)
 			return gv_error_set(err, GV_EINPUT, "%s:%u:1: %s: "
 					    "unknown rule '%s'", o->file,
@@ -2414,29 +2422,26 @@ done:
  * the two would not be two signs of one label. */
 static int resolve_high_with(gv_ruleset *rs, gv_error *err)
 {
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; i < rs->count; i++) {
 		gv_rule *r = &rs->rules[i];
+		const gv_rule *w;
 
 		if (!r->high_with_id)
 			continue;
-		for (j = 0; j < rs->count; j++)
-			if (!strcmp(rs->rules[j].id, r->high_with_id))
-				break;
-		if (j == rs->count)
+		if (!(w = find_rule(rs, r->high_with_id)))
 			return gv_error_set(err, GV_EINPUT, "%s:%u:1: rule "
 					    "'%s': high-with: unknown rule "
 					    "'%s'", r->file, r->line, r->id,
 					    r->high_with_id);
-		if (j == i || rs->rules[j].veto ||
-		    rs->rules[j].category != r->category)
+		if (w == r || w->veto || w->category != r->category)
 			return gv_error_set(err, GV_EINPUT, "%s:%u:1: rule "
 					    "'%s': high-with: '%s' is not "
 					    "another rule giving %s", r->file,
 					    r->line, r->id, r->high_with_id,
 					    gv_category_name(r->category));
-		r->high_with = (int)j;
+		r->high_with = (int)(w - rs->rules);
 	}
 	return 0;
 }
