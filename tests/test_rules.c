@@ -220,6 +220,7 @@ Test(rules, high_with_names_another_low_rule_of_the_same_label)
 			    "confidence = low\npattern = y\n";
 	const char *high = "[rule c]\ncategory = fix\nfield = title\n"
 			   "confidence = high\npattern = x\nhigh-with = a\n";
+	const char *two = "[rule d]\nhigh-with = a b\n";
 
 	/* the other rule may come later, in another file */
 	cr_assert_eq(compile_two(base, ok, &err), 0, "%s", err.msg);
@@ -233,6 +234,14 @@ Test(rules, high_with_names_another_low_rule_of_the_same_label)
 	cr_assert_eq(compile_two(base, other, &err), GV_EINPUT);
 	cr_assert_str_eq(err.msg, "a.rules:1:1: rule 'a': high-with: 'b' is "
 			 "not another rule giving fix");
+
+	/* one id, nothing else */
+	gv_rules_free(rs);
+	cr_assert_eq(gv_rules_new(&rs, &err), 0);
+	cr_assert_eq(gv_rules_add_buffer(rs, "d.rules", two, strlen(two),
+					 &err), GV_EINPUT);
+	cr_assert_str_eq(err.msg, "d.rules:2:13: 'high-with' takes one rule id "
+			 "(letters, digits, '.', '_', '-')");
 
 	/* only a low rule can be raised */
 	gv_rules_free(rs);
